@@ -1,0 +1,7 @@
+import oscar.apps.partner.apps as apps
+from django.utils.translation import gettext_lazy as _
+
+
+class PartnerConfig(apps.PartnerConfig):
+    name = "merchants"
+    verbose_name = _("商户 Merchants")
