@@ -1,0 +1,1 @@
+"""Real-service fixtures. Filled in by the services work (see scripts/)."""
