@@ -8,3 +8,33 @@ from .models import Partner
 def merchant_directory() -> QuerySet[Partner]:
     """Active merchants, in a stable order for paging."""
     return Partner.objects.filter(is_active=True).order_by("pk")
+
+
+def is_open_at(merchant: Partner, moment) -> bool:
+    """Whether the merchant is open at an aware datetime, honouring date exceptions.
+
+    A weekly period whose close is not after its open runs past midnight: it covers the
+    end of its own weekday and the start of the next.
+    """
+    from django.utils import timezone
+
+    local = timezone.localtime(moment)
+    day, clock = local.date(), local.time().replace(tzinfo=None)
+    exception = merchant.opening_exceptions.filter(date=day).first()
+    if exception is not None:
+        return not exception.is_closed and _within(exception.opens, exception.closes, clock)
+    periods = list(merchant.opening_periods.all())
+    weekday, yesterday = local.weekday(), (local.weekday() - 1) % 7
+    for period in periods:
+        overnight = period.closes <= period.opens
+        if period.weekday == weekday and (period.opens <= clock and (overnight or clock < period.closes)):
+            return True
+        if period.weekday == yesterday and overnight and clock < period.closes:
+            return True
+    return False
+
+
+def _within(opens, closes, clock) -> bool:
+    if closes <= opens:  # past midnight
+        return clock >= opens or clock < closes
+    return opens <= clock < closes

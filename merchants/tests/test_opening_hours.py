@@ -1,0 +1,53 @@
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from merchants.models import OpeningException
+from merchants.selectors import is_open_at
+from merchants.tests.factories import MerchantFactory, OpeningPeriodFactory
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    # 2026-11-23 is a Monday (weekday 0)
+    return datetime(2026, 11, 23 + day, hour, minute, tzinfo=SHANGHAI)
+
+
+def test_a_breakfast_shop_is_open_only_in_the_morning():
+    shop = MerchantFactory()
+    OpeningPeriodFactory(partner=shop, weekday=0, opens=time(6), closes=time(10, 30))
+    assert is_open_at(shop, at(0, 6))
+    assert is_open_at(shop, at(0, 10, 29))
+    assert not is_open_at(shop, at(0, 10, 30))
+    assert not is_open_at(shop, at(1, 7))  # no period on Tuesday
+
+
+def test_a_period_past_midnight_covers_the_next_morning():
+    shop = MerchantFactory()
+    OpeningPeriodFactory(partner=shop, weekday=4, opens=time(18), closes=time(2))  # Friday night
+    assert is_open_at(shop, at(4, 23))
+    assert is_open_at(shop, at(5, 1, 59))
+    assert not is_open_at(shop, at(5, 2))
+    assert not is_open_at(shop, at(4, 17))
+
+
+def test_a_holiday_exception_closes_the_shop():
+    shop = MerchantFactory()
+    OpeningPeriodFactory(partner=shop, weekday=0, opens=time(8), closes=time(20))
+    OpeningException.objects.create(partner=shop, date=date(2026, 11, 23), is_closed=True, note="店休")
+    assert not is_open_at(shop, at(0, 12))
+    assert is_open_at(shop, at(7, 12))  # the next Monday is ordinary
+
+
+def test_an_exception_with_special_hours_replaces_the_weekly_hours():
+    shop = MerchantFactory()
+    OpeningPeriodFactory(partner=shop, weekday=0, opens=time(8), closes=time(20))
+    OpeningException.objects.create(
+        partner=shop, date=date(2026, 11, 23), is_closed=False, opens=time(10), closes=time(14)
+    )
+    assert not is_open_at(shop, at(0, 9))
+    assert is_open_at(shop, at(0, 13))
+    assert not is_open_at(shop, at(0, 15))
