@@ -43,9 +43,12 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
 
     def clean(self):
-        if self.email == "":
-            self.email = None
-        super().clean()
+        super().clean()  # Oscar's clean normalises the email, turning None into ""
+        self.email = self.email or None
+
+    def save(self, *args, **kwargs):
+        self.email = self.email or None  # "" would collide with every other user without email
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         # Chinese order: family name first, no space.
