@@ -212,6 +212,17 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
 
+# --- the 15-minute service circle (speeds and detour from ../shared/reference/README.md) ---
+
+SERVICE_CIRCLE = {
+    "speeds_m_per_min": {
+        "walk": env.float("CIRCLE_WALK_M_PER_MIN", default=72.0),  # 1.2 m/s
+        "elderly": env.float("CIRCLE_ELDERLY_M_PER_MIN", default=55.0),  # 0.92 m/s, 15th percentile
+        "delivery": env.float("CIRCLE_COURIER_M_PER_MIN", default=250.0),  # e-bike courier
+    },
+    "detour_factor": env.float("CIRCLE_DETOUR_FACTOR", default=1.25),  # network ÷ straight line
+}
+
 # --- search -------------------------------------------------------------------------------
 
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")
