@@ -1,0 +1,70 @@
+# The community marketplace: one command per way of running it.
+#
+#   make demo      embedded default: SQLite, no services; migrate, load_demo, collectstatic,
+#                  runserver on 127.0.0.1:$(PORT)
+#   make test      install, start PostgreSQL/Redis/Elasticsearch, run the whole pytest suite
+#                  against them (a real Celery worker is started by the test fixtures)
+#   make services  start PostgreSQL (15432), Redis (16379), Elasticsearch (19200) on 127.0.0.1
+#   make up        services + migrate + load_demo + gunicorn on 127.0.0.1:$(PORT) + worker + beat
+#   make down      stop everything `make up` / `make test` started
+#   make status    what is running
+#
+# Ports, users and data locations: scripts/env.sh and the header of each scripts/*.sh.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+PYTEST_ARGS ?=
+export PORT
+# pip install --user puts uv here
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+RUN := uv run --frozen --no-sync
+DEV := scripts/with-env.sh dev
+TEST := scripts/with-env.sh test
+# The embedded default: none of the service variables, whatever the calling shell exports.
+EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u ELASTICSEARCH_URL -u CELERY_BROKER_URL \
+	-u CELERY_RESULT_BACKEND -u CELERY_TASK_ALWAYS_EAGER -u SEARCH_BACKEND -u DJANGO_SETTINGS_MODULE
+
+.PHONY: help install demo services up down status test
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+
+install:
+	scripts/install.sh
+
+demo: install
+	$(EMBEDDED) $(RUN) python manage.py migrate --noinput
+	$(EMBEDDED) $(RUN) python manage.py load_demo
+	$(EMBEDDED) $(RUN) python manage.py collectstatic --noinput -v 0
+	@echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(EMBEDDED) $(RUN) python manage.py runserver 127.0.0.1:$(PORT)
+
+services:
+	scripts/services.sh start
+
+up: install services
+	$(DEV) $(RUN) python manage.py migrate --noinput
+	$(DEV) $(RUN) python manage.py load_demo
+	$(DEV) $(RUN) python manage.py collectstatic --noinput -v 0
+	$(DEV) scripts/celery.sh start worker
+	$(DEV) scripts/celery.sh start beat
+	$(DEV) scripts/web.sh start
+	@echo "Up: http://127.0.0.1:$(PORT)/ (make down stops everything)"
+
+down:
+	-scripts/web.sh stop
+	-scripts/celery.sh stop all
+	scripts/services.sh stop
+
+status:
+	-scripts/services.sh status
+	-scripts/celery.sh status
+	-scripts/web.sh status
+
+# CI-style: the real services, tasks on a real worker (CELERY_TASK_ALWAYS_EAGER=false).
+test: install services
+	$(TEST) $(RUN) pytest $(PYTEST_ARGS)
