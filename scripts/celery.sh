@@ -31,7 +31,7 @@ start_worker() {
     else
         redis_ready || die "Redis does not answer on 127.0.0.1:$MARKET_REDIS_PORT: run scripts/redis.sh start (or make services) first"
         local queues
-        queues="$(uv_run python -c 'import django; django.setup(); from shop.core.tasks import queue_names; print(",".join(queue_names()))')" \
+        queues="$(uv_run python scripts/celery-queues.py)" \
             || die "could not list the task queues (is the virtualenv installed? make install)"
         log "starting worker $WORKER_NAME on queues $queues (log: $WORKER_LOGFILE)"
         rm -f "$WORKER_PIDFILE"
