@@ -1,0 +1,42 @@
+"""Listing search backends.
+
+Browsing and search read listings (Oscar StockRecords: a merchant's offer of a product)
+through one small interface, so the Elasticsearch backend can replace the database
+backend without touching views, forms or templates:
+
+    backend.search(ListingQuery(...)) -> ListingSearchResult
+
+Callers never import a backend directly: they call ``catalog.selectors.search_listings``,
+which picks the backend named by ``settings.SEARCH_BACKEND`` and falls back to the
+database backend when the chosen one is missing or unavailable.
+"""
+
+from .base import (
+    SORT_CHOICES,
+    SORT_NEWEST,
+    SORT_PRICE_ASC,
+    SORT_PRICE_DESC,
+    SORT_RATING,
+    SORT_RELEVANCE,
+    FacetValue,
+    ListingQuery,
+    ListingSearchBackend,
+    ListingSearchResult,
+    PageOutOfRange,
+    SearchBackendUnavailable,
+)
+
+__all__ = [
+    "SORT_CHOICES",
+    "SORT_NEWEST",
+    "SORT_PRICE_ASC",
+    "SORT_PRICE_DESC",
+    "SORT_RATING",
+    "SORT_RELEVANCE",
+    "FacetValue",
+    "ListingQuery",
+    "ListingSearchBackend",
+    "ListingSearchResult",
+    "PageOutOfRange",
+    "SearchBackendUnavailable",
+]

@@ -1,0 +1,109 @@
+"""The interface every listing search backend implements."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.core.paginator import InvalidPage
+from django.utils.translation import gettext_lazy as _
+
+SORT_RELEVANCE = "relevance"
+SORT_PRICE_ASC = "price-asc"
+SORT_PRICE_DESC = "price-desc"
+SORT_NEWEST = "newest"
+SORT_RATING = "rating"
+
+# (value, label) in the order the storefront offers them.
+SORT_CHOICES = [
+    (SORT_RELEVANCE, _("综合排序")),
+    (SORT_PRICE_ASC, _("价格从低到高")),
+    (SORT_PRICE_DESC, _("价格从高到低")),
+    (SORT_NEWEST, _("最新上架")),
+    (SORT_RATING, _("商户评分最高")),
+]
+SORTS = frozenset(value for value, _label in SORT_CHOICES)
+
+FACET_FORMAT = "format"
+FACET_CATEGORY = "category"
+
+
+class PageOutOfRange(InvalidPage):
+    """The requested page does not exist for this query (the view sends the user to page 1)."""
+
+
+class SearchBackendUnavailable(Exception):
+    """The backend cannot answer now (down, timed out); the caller falls back to the database."""
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    """What the resident asked for. Empty filters mean "no restriction"."""
+
+    query: str = ""
+    category_ids: tuple[int, ...] = ()  # each includes its descendants; several are OR'ed
+    formats: tuple[str, ...] = ()  # BusinessFormat codes, OR'ed
+    sort: str = SORT_RELEVANCE
+    page: int = 1
+    page_size: int = 24
+
+    def __post_init__(self):
+        object.__setattr__(self, "query", " ".join((self.query or "").split()))
+        object.__setattr__(self, "category_ids", tuple(sorted({int(pk) for pk in self.category_ids or ()})))
+        object.__setattr__(self, "formats", tuple(sorted({str(code) for code in self.formats or ()})))
+        if self.sort not in SORTS:
+            object.__setattr__(self, "sort", SORT_RELEVANCE)
+        if self.page_size < 1:
+            raise ValueError("page_size must be positive")
+        if self.page < 1:
+            raise PageOutOfRange(f"page {self.page} is not a page number")
+
+    @property
+    def terms(self) -> list[str]:
+        return self.query.split()
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet with the number of listings it would show."""
+
+    key: str  # a format code or a category pk, as a string (what goes into the URL)
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class ListingSearchResult:
+    """One page of listings, the total count and the facets.
+
+    ``items`` are StockRecord instances with ``product`` (and its class and parent),
+    ``partner`` and ``partner.format`` loaded, and an ``in_stock`` attribute, so a template
+    can render a page without further queries.
+    """
+
+    items: list
+    count: int
+    page: int
+    page_size: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    backend: str = ""
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size))
+
+
+def check_page(*, page: int, count: int, page_size: int) -> None:
+    """Raise PageOutOfRange unless the page exists; page 1 always exists (maybe empty)."""
+    if page < 1 or page > max(1, math.ceil(count / page_size)):
+        raise PageOutOfRange(f"page {page} is out of range")
+
+
+class ListingSearchBackend(Protocol):
+    name: str
+
+    def search(self, query: ListingQuery) -> ListingSearchResult:
+        """Answer one query. Raise PageOutOfRange for a missing page and
+        SearchBackendUnavailable when the engine cannot answer."""

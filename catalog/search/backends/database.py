@@ -1,0 +1,194 @@
+"""The database listing search backend: the embedded default and the fallback.
+
+Substring matching (``icontains``) on product titles, merchant names, business formats and
+category names; every term must match somewhere. Good enough for a district's few thousand
+listings; the Elasticsearch backend takes over for real full-text and geo search.
+
+A page costs a fixed handful of queries whatever its size: count, page of listings (with
+product, class, merchant and format joined), images, format facet, category facet and the
+category lookups.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import add
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Substr
+
+from catalog.models import Category, Product
+from catalog.search.backends.base import (
+    FACET_CATEGORY,
+    FACET_FORMAT,
+    SORT_NEWEST,
+    SORT_PRICE_ASC,
+    SORT_PRICE_DESC,
+    SORT_RATING,
+    FacetValue,
+    ListingQuery,
+    ListingSearchResult,
+    check_page,
+)
+from catalog.selectors import category_product_ids, format_name, listing_queryset
+
+
+class DatabaseListingBackend:
+    name = "database"
+
+    def search(self, query: ListingQuery) -> ListingSearchResult:
+        matching = self._matching(query)  # text query only
+        in_formats = self._in_formats(matching, query.formats)
+        product_ids = category_product_ids(category_ids=query.category_ids) if query.category_ids else None
+        in_categories = self._in_categories(matching, product_ids)
+        results = self._in_categories(in_formats, product_ids)
+
+        count = results.count()
+        check_page(page=query.page, count=count, page_size=query.page_size)
+        start = (query.page - 1) * query.page_size
+        items = list(self._ordered(results, query)[start : start + query.page_size])
+
+        return ListingSearchResult(
+            items=items,
+            count=count,
+            page=query.page,
+            page_size=query.page_size,
+            facets={
+                # Each facet counts what selecting one of its values would show, so it
+                # ignores its own selection but honours every other filter.
+                FACET_FORMAT: self._format_facet(in_categories, query.formats),
+                FACET_CATEGORY: self._category_facet(in_formats, query.category_ids),
+            },
+            backend=self.name,
+        )
+
+    # --- filters ------------------------------------------------------------------------------
+
+    def _matching(self, query: ListingQuery) -> QuerySet:
+        listings = listing_queryset()
+        for term in query.terms:
+            in_named_category = category_product_ids_by_name(term)
+            listings = listings.filter(
+                Q(product__title__icontains=term)
+                | Q(product__parent__title__icontains=term)
+                | Q(partner__name__icontains=term)
+                | Q(partner__format__name_zh__icontains=term)
+                | Q(partner__format__name_en__icontains=term)
+                | Q(product_id__in=in_named_category)
+                | Q(product__parent_id__in=in_named_category)
+            )
+        return listings
+
+    @staticmethod
+    def _in_formats(listings: QuerySet, formats: tuple[str, ...]) -> QuerySet:
+        return listings.filter(partner__format__in=formats) if formats else listings
+
+    @staticmethod
+    def _in_categories(listings: QuerySet, product_ids: QuerySet | None) -> QuerySet:
+        if product_ids is None:
+            return listings
+        return listings.filter(Q(product_id__in=product_ids) | Q(product__parent_id__in=product_ids))
+
+    # --- order --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _ordered(listings: QuerySet, query: ListingQuery) -> QuerySet:
+        if query.sort == SORT_PRICE_ASC:
+            return listings.order_by("price", "pk")
+        if query.sort == SORT_PRICE_DESC:
+            return listings.order_by("-price", "pk")
+        if query.sort == SORT_NEWEST:
+            return listings.order_by("-date_created", "-pk")
+        if query.sort == SORT_RATING:
+            return listings.order_by(
+                F("partner__rating").desc(), F("product__rating").desc(nulls_last=True), "pk"
+            )
+        # relevance: how well the title (then the merchant's name) matches, available first
+        if query.terms:
+            listings = listings.annotate(relevance=_relevance(query))
+            return listings.order_by("-relevance", "-in_stock", F("partner__rating").desc(), "pk")
+        return listings.order_by("-in_stock", F("partner__rating").desc(), "product__title", "pk")
+
+    # --- facets -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _format_facet(listings: QuerySet, selected: tuple[str, ...]) -> list[FacetValue]:
+        rows = (
+            listings.order_by()
+            .filter(partner__format__isnull=False)
+            .values("partner__format", "partner__format__name_zh", "partner__format__name_en",
+                    "partner__format__sort_order")
+            .annotate(listings=Count("pk"))
+            .order_by("partner__format__sort_order", "partner__format")
+        )
+        return [
+            FacetValue(
+                key=row["partner__format"],
+                label=format_name(name_zh=row["partner__format__name_zh"], name_en=row["partner__format__name_en"]),
+                count=row["listings"],
+                selected=row["partner__format"] in selected,
+            )
+            for row in rows
+        ]
+
+    @staticmethod
+    def _category_facet(listings: QuerySet, selected_ids: tuple[int, ...]) -> list[FacetValue]:
+        """Counts for the categories one level below the selected one (or its siblings when it
+        has no children, or the top level), each including its descendants."""
+        candidates = facet_categories(selected_ids=selected_ids)
+        if not candidates:
+            return []
+        prefix_length = len(candidates[0].path)  # candidates share one depth
+        rows = (
+            listings.order_by()
+            .annotate(
+                category_prefix=Substr(
+                    Coalesce("product__categories__path", "product__parent__categories__path"), 1, prefix_length
+                )
+            )
+            .filter(category_prefix__in=[category.path for category in candidates])
+            .values("category_prefix")
+            .annotate(listings=Count("pk", distinct=True))
+        )
+        counts = {row["category_prefix"]: row["listings"] for row in rows}
+        return [
+            FacetValue(
+                key=str(category.pk),
+                label=category.name,
+                count=counts.get(category.path, 0),
+                selected=category.pk in selected_ids,
+            )
+            for category in candidates
+            if counts.get(category.path) or category.pk in selected_ids
+        ]
+
+
+def facet_categories(*, selected_ids: tuple[int, ...]) -> list[Category]:
+    browsable = Category.objects.browsable().order_by("path")
+    if len(selected_ids) == 1:
+        selected = browsable.filter(pk=selected_ids[0]).first()
+        if selected is not None:
+            children = list(browsable.filter(path__startswith=selected.path, depth=selected.depth + 1))
+            if children:
+                return children
+            if selected.depth > 1:
+                parent_path = selected.path[: Category.steplen * (selected.depth - 1)]
+                return list(browsable.filter(path__startswith=parent_path, depth=selected.depth))
+    return list(browsable.filter(depth=1))
+
+
+def category_product_ids_by_name(term: str) -> QuerySet:
+    """Ids of products in a category whose name contains the term (a subquery)."""
+    return Product.categories.through.objects.filter(category__name__icontains=term).values("product_id")
+
+
+def _relevance(query: ListingQuery):
+    title = Q(product__title__icontains=query.query) | Q(product__parent__title__icontains=query.query)
+    weights = [Case(When(title, then=Value(8)), default=Value(0), output_field=IntegerField())]
+    for term in query.terms:
+        in_title = Q(product__title__icontains=term) | Q(product__parent__title__icontains=term)
+        weights.append(Case(When(in_title, then=Value(4)), default=Value(0), output_field=IntegerField()))
+        weights.append(
+            Case(When(partner__name__icontains=term, then=Value(2)), default=Value(0), output_field=IntegerField())
+        )
+    return reduce(add, weights)

@@ -1,0 +1,172 @@
+"""Reads about the catalogue: listings for browsing, searching and the product page.
+
+A *listing* is a merchant's offer of a product: Oscar's StockRecord (product + merchant +
+price + stock). The storefront browses listings, not products, so every card names its
+merchant and the merchant's own price.
+
+``search_listings`` is the one entry point for browse and search. It asks the backend named
+by ``settings.SEARCH_BACKEND`` (see catalog/search/backends/) and falls back to the
+database backend when that backend is not installed or cannot answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.module_loading import import_string
+from django.utils.translation import get_language
+
+from catalog.models import Category, Product
+from catalog.search.backends.base import (
+    SORT_RELEVANCE,
+    ListingQuery,
+    ListingSearchBackend,
+    ListingSearchResult,
+    SearchBackendUnavailable,
+)
+from merchants.models import BusinessFormat, StockRecord
+
+logger = logging.getLogger(__name__)
+
+# Backend name (settings.SEARCH_BACKEND) -> class. A backend whose module does not exist
+# yet (Elasticsearch, until its issue lands) falls back to the database backend.
+SEARCH_BACKENDS = {
+    "database": "catalog.search.backends.database.DatabaseListingBackend",
+    "elasticsearch": "catalog.search.backends.elasticsearch.ElasticsearchListingBackend",
+}
+DEFAULT_BACKEND = "database"
+
+
+# --- listings ---------------------------------------------------------------------------------
+
+
+def listing_queryset() -> QuerySet[StockRecord]:
+    """Every listing a resident may see, with what a listing card needs loaded.
+
+    Visible: the product is public (a variant also needs a public parent), the merchant is
+    active and the listing has a price. Each row carries ``in_stock``: services and other
+    untracked products are always available, goods need stock beyond what is allocated.
+    """
+    return (
+        StockRecord.objects.filter(product__is_public=True, partner__is_active=True, price__isnull=False)
+        .exclude(product__structure=Product.PARENT)
+        .filter(Q(product__parent__isnull=True) | Q(product__parent__is_public=True))
+        .annotate(
+            tracks_stock=Coalesce(
+                "product__product_class__track_stock", "product__parent__product_class__track_stock", Value(True)
+            ),
+        )
+        .annotate(
+            in_stock=Case(
+                When(tracks_stock=False, then=Value(True)),
+                When(num_in_stock__gt=Coalesce(F("num_allocated"), Value(0)), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .select_related(
+            "product",
+            "product__product_class",
+            "product__parent",
+            "product__parent__product_class",
+            "partner",
+            "partner__format",
+        )
+        .prefetch_related("product__images")
+    )
+
+
+def listings_by_ids(ids: Sequence[int]) -> list[StockRecord]:
+    """Hydrate listing ids (e.g. from a search engine) in the given order; hidden ones drop out."""
+    by_id = {listing.pk: listing for listing in listing_queryset().filter(pk__in=list(ids))}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def product_offers(*, product: Product) -> list[StockRecord]:
+    """Every merchant's offer of a product: available first, then the cheapest."""
+    return list(
+        listing_queryset()
+        .filter(product=product)
+        .select_related("partner__community")
+        .order_by("-in_stock", "price", "partner__name", "pk")
+    )
+
+
+# --- categories and formats -------------------------------------------------------------------
+
+
+def category_product_ids(*, category_ids: Iterable[int]) -> QuerySet:
+    """Ids of the products in any of these categories or their descendants (a subquery)."""
+    paths = list(Category.objects.filter(pk__in=list(category_ids)).values_list("path", flat=True))
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(category__path__startswith=path)
+    return Product.categories.through.objects.filter(condition).values("product_id")
+
+
+def format_label(business_format: BusinessFormat | None) -> str:
+    """A business format's name in the active language (Chinese unless English is active)."""
+    if business_format is None:
+        return ""
+    return format_name(name_zh=business_format.name_zh, name_en=business_format.name_en)
+
+
+def format_name(*, name_zh: str, name_en: str) -> str:
+    if (get_language() or "").startswith("en") and name_en:
+        return name_en
+    return name_zh
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+def search_listings(
+    *,
+    query: str = "",
+    category_ids: Sequence[int] = (),
+    formats: Sequence[str] = (),
+    sort: str = SORT_RELEVANCE,
+    page: int = 1,
+    page_size: int | None = None,
+) -> ListingSearchResult:
+    """One page of listings matching a text query and filters, with facet counts.
+
+    ``category_ids`` include their descendants; several categories (or formats) are OR'ed.
+    Raises ``PageOutOfRange`` (a Django ``InvalidPage``) for a page that does not exist.
+    """
+    listing_query = ListingQuery(
+        query=query,
+        category_ids=tuple(category_ids or ()),
+        formats=tuple(formats or ()),
+        sort=sort,
+        page=page,
+        page_size=page_size or settings.OSCAR_PRODUCTS_PER_PAGE,
+    )
+    backend = get_search_backend()
+    try:
+        return backend.search(listing_query)
+    except SearchBackendUnavailable:
+        if backend.name == DEFAULT_BACKEND:
+            raise
+        logger.warning("search backend %s unavailable, answering from the database", backend.name, exc_info=True)
+        return get_search_backend(DEFAULT_BACKEND).search(listing_query)
+
+
+def get_search_backend(name: str | None = None) -> ListingSearchBackend:
+    name = name or getattr(settings, "SEARCH_BACKEND", DEFAULT_BACKEND) or DEFAULT_BACKEND
+    path = SEARCH_BACKENDS.get(name)
+    if path is None:
+        logger.warning("unknown SEARCH_BACKEND %r, using the database backend", name)
+        path = SEARCH_BACKENDS[DEFAULT_BACKEND]
+    try:
+        backend_class = import_string(path)
+    except ImportError:
+        if name == DEFAULT_BACKEND:
+            raise
+        logger.warning("search backend %s is not installed, using the database backend", name)
+        backend_class = import_string(SEARCH_BACKENDS[DEFAULT_BACKEND])
+    return backend_class()
