@@ -44,8 +44,9 @@ install() {
             need_cmd mvn maven
             log "fetching $ES_ARTIFACT (Maven)"
             mkdir -p "$MARKET_VAR/downloads"
-            mvn -q -B dependency:copy -Dartifact="$ES_ARTIFACT" -DoutputDirectory="$MARKET_VAR/downloads" \
-                -Dmdep.overWriteIfNewer=true >&2 || die "could not fetch $ES_ARTIFACT with Maven"
+            mvn -q -B -Dstyle.color=never dependency:copy -Dartifact="$ES_ARTIFACT" \
+                -DoutputDirectory="$MARKET_VAR/downloads" >"$MARKET_VAR/downloads/mvn.log" 2>&1 \
+                || { tail_log "$MARKET_VAR/downloads/mvn.log"; die "could not fetch $ES_ARTIFACT with Maven (log: var/downloads/mvn.log)"; }
             [ -s "$ES_ZIP" ] || die "Maven did not produce $ES_ZIP"
         fi
         log "unpacking $(basename "$ES_ZIP") into $ES_BASE"
