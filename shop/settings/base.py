@@ -167,6 +167,12 @@ else:
 
 # --- i18n: Chinese first, English available -----------------------------------------------
 
+# Translation approach: our own source strings (templates, models, forms) are written in
+# Chinese and translated to English in locale/en/LC_MESSAGES/django.po. Oscar, Django and
+# Wagtail keep their English msgids and ship their own zh_Hans catalogues;
+# locale/zh_Hans only corrects a few of Oscar's (登陆 -> 登录). The compiled .mo files are
+# committed, so the demo needs no gettext. Compile with
+# `manage.py compilemessages --ignore=.venv --ignore=var` (never the packages' catalogues).
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
