@@ -612,10 +612,20 @@ def products_in(*prefixes: str) -> tuple[ProductSpec, ...]:
 
 
 # Scale mode (benchmarks) grows the catalogue with variants of these products.
-SCALE_VARIANTS: tuple[str, ...] = (
-    "家庭装", "实惠装", "精选", "特惠", "新品", "本地", "有机", "礼盒装", "小包装", "量贩装",
-    "经典款", "升级款", "限定款", "组合装", "便民装", "尝鲜装",
-)
+SCALE_ORIGINS = ("", "", "江苏", "山东", "东北", "云南", "安徽", "浙江", "进口")  # fresh goods only
+SCALE_VARIANTS: dict[str, tuple[str, ...]] = {
+    FRESH: ("精选", "有机", "本地", "特级", "当季", "散装", "礼盒装", "小份装", "家庭装"),
+    PACKAGED: ("家庭装", "实惠装", "量贩装", "新品", "经典款", "升级款", "限定款", "组合装", "小包装", "礼盒装"),
+    SERVICE: ("工作日", "周末", "加急", "夜间", "套餐", "会员价", "首次体验", "老人优惠"),
+}
+
+
+def variant_title(spec: ProductSpec, origin: str, variant: str) -> str:
+    if spec.kind == SERVICE:
+        return f"{spec.title}（{variant}）"
+    if spec.kind == FRESH:
+        return f"{origin}{spec.title} {variant}"
+    return f"{spec.title} {variant}"
 
 
 def _check_unique() -> None:

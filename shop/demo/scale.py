@@ -33,7 +33,6 @@ from .plan import retail_price, rng_for
 MAX_LISTINGS = 1_000_000
 BATCH = 5_000
 PREFIX = "X"
-ORIGINS = ("", "", "", "江苏", "山东", "东北", "云南", "安徽", "浙江", "本地", "进口")
 
 
 @dataclass
@@ -80,8 +79,9 @@ def _batch(seed: int, batch: int, sellers) -> tuple[dict[str, catalogue.ProductS
     n = 0
     while len(listings) < BATCH:
         template, merchants = rng.choice(sellers)
-        origin, variant = rng.choice(ORIGINS), rng.choice(catalogue.SCALE_VARIANTS)
-        title = f"{origin}{template.title} {variant}".strip()
+        origin = rng.choice(catalogue.SCALE_ORIGINS)
+        variant = rng.choice(catalogue.SCALE_VARIANTS[template.kind])
+        title = catalogue.variant_title(template, origin, variant)
         upc = _extra_upc(batch, n)
         n += 1
         base = float(template.price) * rng.uniform(0.8, 1.4)

@@ -6,6 +6,7 @@ See shop/demo/ for the data.
 """
 
 import time
+import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -42,6 +43,12 @@ def parse_scale(value) -> int | None:
     if number < 1:
         raise CommandError(f"--scale must be a positive number of listings, got {number}.")
     return number
+
+
+def pad(text: str, width: int) -> str:
+    """Left-align in a fixed-width column, counting a Chinese character as two columns."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - columns)
 
 
 class Command(BaseCommand):
@@ -97,10 +104,10 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Rows per model"))
         for label, count in counts():
-            self.stdout.write(f"  {label:<34} {count:>9,}")
+            self.stdout.write(f"  {pad(label, 36)}{count:>9,}")
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Demo users (sign in with the mobile number)"))
-        self.stdout.write(f"  {'role':<18} {'mobile':<12} {'password':<20} note")
+        self.stdout.write(f"  {pad('role', 14)}{pad('mobile', 13)}{pad('password', 20)}note")
         for user in DEMO_USERS:
-            self.stdout.write(f"  {user.role_zh:<16} {user.mobile:<12} {user.password:<20} {user.note}")
+            self.stdout.write(f"  {pad(user.role_zh, 14)}{pad(user.mobile, 13)}{pad(user.password, 20)}{user.note}")
         self.stdout.write(self.style.SUCCESS(f"Done in {seconds:.1f} s."))
