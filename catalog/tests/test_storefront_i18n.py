@@ -82,3 +82,15 @@ def test_a_missing_product_is_the_chinese_404_page(client, settings, db):
     response = client.get(reverse("catalogue:detail", kwargs={"product_slug": "x", "pk": 999999}))
     assert response.status_code == 404
     assert "页面未找到" in _text(response)
+
+
+def test_a_signed_in_resident_sees_account_and_logout_instead_of_login(client, catalogue):
+    from communities.tests.factories import UserFactory
+
+    # given a signed-in resident
+    client.force_login(UserFactory())
+    # when opening the catalogue
+    text = _text(client.get(reverse("catalogue:index")))
+    # then
+    assert "我的账户" in text and "退出" in text and "我的订单" in text
+    assert " 登录 " not in text

@@ -214,3 +214,25 @@ def test_adding_to_the_basket_from_the_product_page_works(client, catalogue):
     assert response.status_code == 302
     basket = client.get(reverse("basket:summary"))
     assert "土鸡蛋 30枚" in _text(basket) and "¥59.80" in _text(basket)
+
+
+def test_a_listing_with_a_product_image_shows_a_local_thumbnail(client, catalogue):
+    # given the eggs have a photo
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from catalog.models import ProductImage
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 400), "orange").save(buffer, format="JPEG")
+    ProductImage.objects.create(
+        product=catalogue.eggs, original=SimpleUploadedFile("eggs.jpg", buffer.getvalue(), content_type="image/jpeg")
+    )
+    # when browsing and opening the product
+    listing_page = client.get(reverse("catalogue:index")).content.decode()
+    detail_page = client.get(catalogue.eggs.get_absolute_url()).content.decode()
+    # then both show a thumbnail served from this site's media
+    assert re.search(r'<img src="/media/cache/[^"]+\.jpg"', listing_page)
+    assert re.search(r'<img src="/media/cache/[^"]+\.jpg"', detail_page)
