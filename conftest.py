@@ -3,7 +3,7 @@ tests/services.py and are registered here."""
 
 import pytest
 
-pytest_plugins = ["tests.services"]
+pytest_plugins = ["tests.services", "tests.search_fixtures"]
 
 
 @pytest.fixture(autouse=True)

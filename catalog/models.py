@@ -73,4 +73,29 @@ class Product(AbstractProduct):
         return (pack_price * 1000 / self.pack_size_g).quantize(Decimal("0.01"))
 
 
+class SearchOutbox(models.Model):
+    """A change the search index has yet to see, written in the same transaction as the change.
+
+    Rows name an object, not an operation: applying a row re-reads the object and indexes it,
+    or deletes its document when it is gone or hidden, so applying a row twice is harmless.
+    """
+
+    class Kind(models.TextChoices):
+        LISTING = "listing", "listing"  # a StockRecord
+        PRODUCT = "product", "product"  # every listing of the product
+        MERCHANT = "merchant", "merchant"  # the merchant document and every listing of it
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["processed_at", "id"], name="searchoutbox_pending_idx")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.object_id}"
+
+
 from oscar.apps.catalogue.models import *  # noqa: E402,F403  (Oscar's remaining catalogue models)

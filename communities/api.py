@@ -69,7 +69,7 @@ def circle_body(result) -> dict:
         "backend": result.backend,
         "merchants": [
             {"id": m.id, "name": m.name, "format": m.format, "lat": m.lat, "lng": m.lng,
-             "distance_m": m.distance_m, "minutes": m.minutes}
+             "distance_m": round(m.distance_m, 1), "minutes": round(m.minutes, 1)}
             for m in result.merchants
         ],
         "truncated": result.truncated,

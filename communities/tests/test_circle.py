@@ -43,10 +43,11 @@ def get_circle(client, **params):
     return response.json()
 
 
-def test_the_circle_holds_exactly_the_merchants_within_the_radius_by_haversine(client):
+def test_the_circle_holds_exactly_the_merchants_within_the_radius_by_haversine(client, search_backend):
     # given 400 merchants scattered over ~4 km around the origin
     rng = random.Random(7)
     merchants = scatter_merchants(rng, 400)
+    search_backend.sync()
     for _ in range(10):
         lat, lng = BASE_LAT + rng.uniform(-0.01, 0.01), BASE_LNG + rng.uniform(-0.01, 0.01)
         # when the 15-minute walk circle is asked for
@@ -62,28 +63,34 @@ def test_the_circle_holds_exactly_the_merchants_within_the_radius_by_haversine(c
         assert body["radius_m"] == 864.0 and body["speed_m_per_min"] == 72.0 and body["detour_factor"] == 1.25
         assert body["origin"] == {"lat": lat, "lng": lng}
         assert body["truncated"] is False
+        assert body["backend"] == search_backend.name
 
 
-def test_formats_covered_and_missing_are_checked_against_the_26_reference_formats(client):
+def test_formats_covered_and_missing_are_checked_against_the_26_reference_formats(client, search_backend):
     MerchantFactory(format=business_format("wet_market"), lat=BASE_LAT + 0.001, lng=BASE_LNG)
     MerchantFactory(format=business_format("pharmacy"), lat=BASE_LAT, lng=BASE_LNG + 0.002)
     MerchantFactory(format=business_format("gym"), lat=BASE_LAT + 0.05, lng=BASE_LNG)  # 5.5 km away
+    search_backend.sync()
     body = get_circle(client, lat=BASE_LAT, lng=BASE_LNG)
+    assert body["backend"] == search_backend.name
     assert body["formats_covered"] == ["wet_market", "pharmacy"]
     assert len(body["formats_missing"]) == 24
     assert "gym" in body["formats_missing"] and "convenience_store" in body["formats_missing"]
 
 
-def test_more_than_500_merchants_are_truncated_to_the_nearest_500(client):
+def test_more_than_500_merchants_are_truncated_to_the_nearest_500(client, search_backend):
     rng = random.Random(3)
-    scatter_merchants(rng, 520, spread_deg=0.004)  # all within ~600 m
+    merchants = scatter_merchants(rng, 520, spread_deg=0.004)  # all within ~600 m
+    search_backend.sync()
     body = get_circle(client, lat=BASE_LAT, lng=BASE_LNG)
+    nearest = sorted(merchants, key=lambda m: (haversine_m(BASE_LAT, BASE_LNG, m.lat, m.lng), m.pk))[:500]
+    assert [m["id"] for m in body["merchants"]] == [m.pk for m in nearest]
     assert len(body["merchants"]) == 500
     assert body["truncated"] is True
     assert body["total"] == 520
 
 
-def test_delivery_reaches_the_merchants_whose_service_area_holds_the_origin(client):
+def test_delivery_reaches_the_merchants_whose_service_area_holds_the_origin(client, search_backend):
     # a shop 1.5 km away delivering within 2 km; one with a polygon that holds the origin;
     # one whose polygon does not; one that does not deliver at all
     near_radius = MerchantFactory(lat=BASE_LAT + 0.0135, lng=BASE_LNG, service_radius_m=2000)
@@ -93,7 +100,9 @@ def test_delivery_reaches_the_merchants_whose_service_area_holds_the_origin(clie
                     service_area=circle_polygon(BASE_LAT - 0.009, BASE_LNG, 300))
     MerchantFactory(lat=BASE_LAT, lng=BASE_LNG, delivery_capability=Partner.Delivery.NONE)
     small_radius = MerchantFactory(lat=BASE_LAT + 0.0135, lng=BASE_LNG, service_radius_m=1000)
+    search_backend.sync()
     body = get_circle(client, lat=BASE_LAT, lng=BASE_LNG, minutes=15, mode="delivery")
+    assert body["backend"] == search_backend.name
     assert {m["id"] for m in body["merchants"]} == {near_radius.pk, polygon_yes.pk}
     assert small_radius.pk not in {m["id"] for m in body["merchants"]}
     assert body["speed_m_per_min"] == 250.0

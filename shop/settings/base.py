@@ -236,6 +236,11 @@ SEARCH_BACKEND = env("SEARCH_BACKEND", default="elasticsearch" if ELASTICSEARCH_
 SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", default="market")
 # user-facing queries must answer fast or fall back to the database backend
 SEARCH_TIMEOUT_SECONDS = env.float("SEARCH_TIMEOUT_SECONDS", default=0.5)
+# after a failed query, skip Elasticsearch for this long (answers come from the database)
+SEARCH_BREAKER_THRESHOLD = env.int("SEARCH_BREAKER_THRESHOLD", default=1)
+SEARCH_BREAKER_COOLDOWN_SECONDS = env.float("SEARCH_BREAKER_COOLDOWN_SECONDS", default=10.0)
+# how often beat applies the search outbox (seconds)
+SEARCH_SYNC_INTERVAL_SECONDS = env.float("SEARCH_SYNC_INTERVAL_SECONDS", default=5.0)
 
 # --- Celery -------------------------------------------------------------------------------
 
@@ -253,7 +258,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "search-apply-outbox": {"task": "search.apply_outbox", "schedule": SEARCH_SYNC_INTERVAL_SECONDS},
+    "search-purge-outbox": {"task": "search.purge_outbox", "schedule": 3600.0},
+}
 
 # --- API ----------------------------------------------------------------------------------
 

@@ -102,7 +102,7 @@ class DatabaseCircleBackend:
             reached.append(
                 CircleMerchant(
                     id=merchant.id, name=merchant.name, format=merchant.format_id, lat=merchant.lat,
-                    lng=merchant.lng, distance_m=round(distance, 1), minutes=round(circle.minutes_for(distance), 1),
+                    lng=merchant.lng, distance_m=distance, minutes=circle.minutes_for(distance),
                 )
             )
         return build_result(circle, reached, self.name, limit)

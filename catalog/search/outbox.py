@@ -1,0 +1,70 @@
+"""Every change that a search document depends on writes an outbox row in the same transaction.
+
+Connected in catalog.apps.CatalogueConfig.ready(). After the transaction commits, the sync
+task is sent; beat also runs it every few seconds, so rows written while the broker or
+Elasticsearch was away are applied when they return.
+"""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from catalog.models import Product, SearchOutbox
+from merchants.models import OpeningException, OpeningPeriod, Partner, StockRecord
+
+
+def record(kind: str, object_id: int | None) -> None:
+    if object_id is None:
+        return
+    SearchOutbox.objects.create(kind=kind, object_id=object_id)
+    transaction.on_commit(_send_sync_task)
+
+
+def _send_sync_task() -> None:
+    from django.conf import settings
+
+    if not settings.ELASTICSEARCH_URL:
+        return  # the database backend needs no index
+    from catalog.tasks import apply_search_outbox
+
+    try:
+        apply_search_outbox.delay()
+    except Exception:  # broker away: beat picks the rows up when it returns
+        import logging
+
+        logging.getLogger(__name__).warning("could not send the search sync task; beat will apply the outbox")
+
+
+def _listing_changed(sender, instance, **kwargs):
+    record(SearchOutbox.Kind.LISTING, instance.pk)
+
+
+def _product_changed(sender, instance, **kwargs):
+    record(SearchOutbox.Kind.PRODUCT, instance.pk)
+
+
+def _merchant_changed(sender, instance, **kwargs):
+    record(SearchOutbox.Kind.MERCHANT, instance.pk)
+
+
+def _hours_changed(sender, instance, **kwargs):
+    record(SearchOutbox.Kind.MERCHANT, instance.partner_id)
+
+
+def _categories_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if reverse:  # category.product_set changed
+        for product_id in pk_set or ():
+            record(SearchOutbox.Kind.PRODUCT, product_id)
+    else:
+        record(SearchOutbox.Kind.PRODUCT, instance.pk)
+
+
+def connect() -> None:
+    for signal in (post_save, post_delete):
+        signal.connect(_listing_changed, sender=StockRecord, dispatch_uid=f"outbox-listing-{id(signal)}")
+        signal.connect(_product_changed, sender=Product, dispatch_uid=f"outbox-product-{id(signal)}")
+        signal.connect(_merchant_changed, sender=Partner, dispatch_uid=f"outbox-merchant-{id(signal)}")
+        signal.connect(_hours_changed, sender=OpeningPeriod, dispatch_uid=f"outbox-period-{id(signal)}")
+        signal.connect(_hours_changed, sender=OpeningException, dispatch_uid=f"outbox-exception-{id(signal)}")
+    m2m_changed.connect(_categories_changed, sender=Product.categories.through, dispatch_uid="outbox-categories")

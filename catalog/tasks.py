@@ -1,0 +1,26 @@
+"""Search index sync. Only tasks (and the search_index command) write to Elasticsearch."""
+
+from celery import shared_task
+from elasticsearch import exceptions as es_exceptions
+
+from catalog.search.elastic import indexer
+
+TRANSIENT = (es_exceptions.ConnectionError, es_exceptions.ConnectionTimeout, es_exceptions.TransportError,
+             indexer.IndexingFailed)
+
+
+@shared_task(
+    name="search.apply_outbox", queue="search", acks_late=True, reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=60, max_retries=8, ignore_result=True,
+)
+def apply_search_outbox() -> int:
+    """Apply pending outbox rows until none are left; safe to run twice or concurrently."""
+    applied = 0
+    while batch := indexer.apply_outbox():
+        applied += batch
+    return applied
+
+
+@shared_task(name="search.purge_outbox", queue="search", ignore_result=True)
+def purge_search_outbox() -> int:
+    return indexer.purge_outbox()
