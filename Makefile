@@ -37,6 +37,7 @@ install:
 	scripts/install.sh
 
 demo: install
+	@mkdir -p var  # the SQLite file lives in var/ (git-ignored, absent from a fresh clone)
 	$(EMBEDDED) $(RUN) python manage.py migrate --noinput
 	$(EMBEDDED) $(RUN) python manage.py load_demo
 	$(EMBEDDED) $(RUN) python manage.py collectstatic --noinput -v 0
