@@ -17,6 +17,7 @@ from collections import defaultdict
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
+from django.db.models import Q
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.checks import use_productcategory_materialised_view
 from oscar.core.utils import slugify
@@ -28,7 +29,7 @@ from merchants.models import BusinessFormat, OpeningException, OpeningPeriod, Pa
 from shop.accounts.models import User
 
 from . import catalogue, district, people
-from .plan import FormatInfo, Plan, merchant_digest
+from .plan import LOCKER_PREFIX, PICKUP_SUFFIX, FormatInfo, Plan, merchant_digest
 
 BATCH_SIZE = 1000
 DEMO_MERCHANT_PREFIX = "gl-"
@@ -218,6 +219,8 @@ def write_listings(plan: Plan, partners: dict[str, Partner], product_ids: dict[s
     demo_upcs = {p.upc for p in catalogue.PRODUCTS}
     stale = [row[0] for key, row in existing.items() if key not in planned and key[1] in demo_upcs]
     StockRecord.objects.filter(pk__in=stale).delete()
+    # and demo-catalogue products nobody lists any more
+    Product.objects.filter(upc__in=demo_upcs, stockrecords__isnull=True).exclude(upc__in=product_ids).delete()
 
 
 def write_points(plan: Plan, partners: dict[str, Partner], communities: dict[str, Community]) -> dict:
@@ -242,6 +245,12 @@ def write_points(plan: Plan, partners: dict[str, Partner], communities: dict[str
                 setattr(point, k, v)
             point.save()
         result[(p.kind, p.name)] = point
+    # points the demo made for another seed: its merchants' stores and warehouses, its stations and lockers
+    kept = {point.pk for point in result.values()}
+    demo_made = Q(merchant__code__startswith=DEMO_MERCHANT_PREFIX) | Q(
+        kind="pickup_station", name__endswith=PICKUP_SUFFIX
+    ) | Q(kind="locker", name__startswith=LOCKER_PREFIX)
+    FulfilmentPoint.objects.filter(demo_made, community__in=communities.values()).exclude(pk__in=kept).delete()
     return result
 
 
@@ -252,7 +261,7 @@ def write_users(plan: Plan) -> dict[str, User]:
     demo_roles = {d.mobile: d for d in people.DEMO_USERS}
     existing = {u.mobile: u for u in User.objects.filter(mobile__in=[u.mobile for u in plan.users])}
     shared_hash = None
-    new = []
+    new, renamed = [], []
     for u in plan.users:
         user = existing.get(u.mobile)
         demo = demo_roles.get(u.mobile)
@@ -269,7 +278,11 @@ def write_users(plan: Plan) -> dict[str, User]:
         elif user is None:
             shared_hash = shared_hash or make_password(people.GENERATED_USER_PASSWORD)
             new.append(User(mobile=u.mobile, last_name=u.last_name, first_name=u.first_name, password=shared_hash))
+        elif (user.last_name, user.first_name) != (u.last_name, u.first_name):
+            user.last_name, user.first_name = u.last_name, u.first_name
+            renamed.append(user)
     User.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    User.objects.bulk_update(renamed, ["last_name", "first_name"], batch_size=BATCH_SIZE)
     return {u.mobile: u for u in User.objects.filter(mobile__in=[u.mobile for u in plan.users])}
 
 
@@ -303,6 +316,13 @@ def write_addresses(plan: Plan, users: dict[str, User], communities: dict[str, C
             if is_default:
                 defaults[key[0]] = key[1]
     ResidentAddress.objects.bulk_create(new_saved, batch_size=BATCH_SIZE)
+    # saved addresses of the demo's users that the plan no longer holds (another seed), and the
+    # register entries the demo made for them
+    planned = {(users[u.mobile].pk, address_ids[code]) for u in plan.users for code, _, _ in u.addresses}
+    ResidentAddress.objects.filter(pk__in=[r.pk for key, r in saved.items() if key not in planned]).delete()
+    StandardAddress.objects.filter(
+        community__in=communities.values(), code__regex=rf"^{district.DISTRICT_CODE}\d{{12}}$", residents__isnull=True
+    ).exclude(code__in=address_ids).delete()
     # one default per user: clear the wrong ones first (a partial unique constraint guards it)
     wrong = [r.pk for r in ResidentAddress.objects.filter(user_id__in=defaults, is_default=True)
              if defaults[r.user_id] != r.standard_address_id]
@@ -332,7 +352,7 @@ def write_roles(plan: Plan, users: dict[str, User], partners: dict[str, Partner]
     # merchant staff: one shop's user with Oscar's partner dashboard permission. Not is_staff:
     # Oscar's dashboard shows a staff user every shop's orders and products.
     staff = by_role["merchant"]
-    partners[plan.staff_merchant_code].users.add(staff)
+    staff.partners.set([partners[plan.staff_merchant_code]])
     staff.user_permissions.add(_permission("partner", "dashboard_access"))
 
     analysts, _ = Group.objects.get_or_create(name=people.BUREAU_ANALYST_GROUP)

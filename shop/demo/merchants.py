@@ -88,7 +88,7 @@ PROFILES: dict[str, FormatProfile] = {
             names=("{surname}记便利店", "{road}便民超市", "邻里便利店", "{community}便民店", "好又多便利",
                    "惠民便利店", "{surname}家小卖部", "{compound}小超市"),
             pools=("酒水饮料", "休闲食品", "乳品烘焙", "日用百货", "个护清洁", "粮油调味"),
-            brands=("苏果便利", "罗森", "便利蜂", "全家", "美宜佳", "易捷便利"), chain_share=0.4,
+            brands=("苏果便利", "罗森", "便利蜂", "全家", "美宜佳", "易捷便利"), chain_share=0.35,
         ),),
     ),
     "supermarket": FormatProfile(
@@ -120,7 +120,7 @@ PROFILES: dict[str, FormatProfile] = {
         description="生鲜店: 当日蔬果肉禽, 社区价, 线上下单一小时送达。",
         variants=(
             Variant(names=("{community}生鲜店", "{surname}记果蔬", "鲜丰果蔬", "农夫菜园", "{road}平价菜店"),
-                    pools=("生鲜", "乳品烘焙", "粮油调味"), brands=("钱大妈", "谊品生鲜"), chain_share=0.35, weight=3),
+                    pools=("生鲜", "乳品烘焙", "粮油调味"), brands=("钱大妈", "谊品生鲜"), chain_share=0.3, weight=3),
             Variant(names=("{surname}家水果店", "果然鲜", "{road}水果超市"),
                     pools=("生鲜 > 水果",), brands=("百果园",), chain_share=0.35, weight=1),
         ),
@@ -183,7 +183,7 @@ PROFILES: dict[str, FormatProfile] = {
         count=12, placement="community", listings=(3, 5), hours=(("parcel", 1),), coverage=True,
         description="快递驿站: 代收代寄, 晚到可存。",
         variants=(Variant(names=("{compound}快递服务站", "{community}邮件快件综合服务站"), pools=("快递物流",),
-                          brands=("菜鸟驿站", "兔喜生活", "中国邮政"), chain_share=0.5),),
+                          brands=("菜鸟驿站", "兔喜生活", "中国邮政"), chain_share=0.4),),
     ),
     "recycling": FormatProfile(
         count=3, placement="community", listings=(3, 4), hours=(("recycling", 1),),

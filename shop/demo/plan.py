@@ -483,6 +483,10 @@ def _day_span(periods: list[tuple[int, str, str]]) -> tuple[str, str]:
     return opens, (max(late) if late else max(closes_list))
 
 
+PICKUP_SUFFIX = "服务中心自提点"
+LOCKER_PREFIX = "智能取件柜("
+
+
 def _plan_points(seed: int, communities: list[CommunityPlan], merchant_plans: list[MerchantPlan]) -> list[PointPlan]:
     rng = rng_for(seed, "points")
     points = []
@@ -510,14 +514,14 @@ def _plan_points(seed: int, communities: list[CommunityPlan], merchant_plans: li
         spec = community.spec
         lat, lng = offset(community.centroid_lat, community.centroid_lng, rng.gauss(0, 40), rng.gauss(0, 40))
         points.append(PointPlan(
-            "pickup_station", f"{spec.name}服务中心自提点", None, spec.slug,
+            "pickup_station", f"{spec.name}{PICKUP_SUFFIX}", None, spec.slug,
             f"{district.DISTRICT}{spec.roads[0]}{rng.randint(1, 99)}号", lat, lng, 40, "08:00", "20:00",
         ))
         for compound in rng.sample(spec.compounds, rng.randint(1, 2)):
             building = rng.randint(1, 20)
             lat, lng = community.compound_anchors[compound]
             points.append(PointPlan(
-                "locker", f"智能取件柜({compound}{building}栋)", None, spec.slug,
+                "locker", f"{LOCKER_PREFIX}{compound}{building}栋)", None, spec.slug,
                 f"{district.DISTRICT}{compound}{building}栋楼下", lat, lng, 60, "00:00", "23:59",
             ))
     assert len({(p.kind, p.name) for p in points}) == len(points), "fulfilment point names must be unique"

@@ -135,8 +135,9 @@ def _write_batch(seed: int, b: int, need: int, sellers, classes, categories) -> 
     listings = listings[:need]
     used = {listing.upc for listing in listings}
     with transaction.atomic():
-        prefix = f"{PREFIX}{b:04d}"
-        have_products = dict(Product.objects.filter(upc__startswith=prefix).values_list("upc", "pk"))
+        # a range on the unique UPC index (LIKE 'X0001%' cannot use it on SQLite)
+        upc_range = (_extra_upc(b, 0), _extra_upc(b, 9999))
+        have_products = dict(Product.objects.filter(upc__range=upc_range).values_list("upc", "pk"))
         slugs: dict[str, str] = {}
         new_products = []
         for upc in sorted(used - set(have_products)):
@@ -150,14 +151,16 @@ def _write_batch(seed: int, b: int, need: int, sellers, classes, categories) -> 
                 service_duration_min=spec.service_duration_min,
             ))
         Product.objects.bulk_create(new_products, batch_size=1000)
-        ids = dict(Product.objects.filter(upc__startswith=prefix).values_list("upc", "pk"))
+        ids = dict(Product.objects.filter(upc__range=upc_range).values_list("upc", "pk"))
         ProductCategory.objects.bulk_create(
             [ProductCategory(product_id=ids[p.upc], category_id=categories[products[p.upc].category].pk)
              for p in new_products],
             batch_size=1000, ignore_conflicts=True,
         )
         have_listings = set(
-            StockRecord.objects.filter(partner_sku__startswith=prefix).values_list("partner_id", "partner_sku")
+            StockRecord.objects.filter(product_id__in=[ids[upc] for upc in used]).values_list(
+                "partner_id", "partner_sku"
+            )
         )
         new_listings = [
             StockRecord(partner_id=x.partner_id, product_id=ids[x.upc], partner_sku=x.upc, price_currency="CNY",

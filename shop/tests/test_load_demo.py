@@ -112,9 +112,10 @@ def test_some_communities_lack_some_basic_formats_within_a_15_minute_walk():
             if haversine_m(community.centroid_lat, community.centroid_lng, lat, lng) <= WALK_15_MIN_M
         }
         lacking[community.slug] = basic - reachable
-    # then some communities lack some, as real ones do, but not every community lacks everything
-    assert any(lacking.values())
-    assert not all(lacking.values()) or max(map(len, lacking.values())) < len(basic)
+    # then some communities lack some, as real ones do, while most reach most of them
+    sizes = sorted(len(missing) for missing in lacking.values())
+    assert sizes[-1] > 0
+    assert sizes[len(sizes) // 2] <= 5 and sizes[-1] <= 9
     # and the gaps declared in the district data hold
     assert {"wet_market", "fresh_grocery"} <= lacking["gulou-yihelu"]
     assert {"repair", "laundry"} <= lacking["gulou-longjiang"]
