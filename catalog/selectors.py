@@ -108,6 +108,22 @@ def category_product_ids(*, category_ids: Iterable[int]) -> QuerySet:
     return Product.categories.through.objects.filter(condition).values("product_id")
 
 
+def facet_categories(*, selected_ids: Sequence[int]) -> list[Category]:
+    """The categories a category facet counts: the children of the one selected category,
+    or its siblings when it has none, else the top level. They share one depth."""
+    browsable = Category.objects.browsable().order_by("path")
+    if len(selected_ids) == 1:
+        selected = browsable.filter(pk=selected_ids[0]).first()
+        if selected is not None:
+            children = list(browsable.filter(path__startswith=selected.path, depth=selected.depth + 1))
+            if children:
+                return children
+            if selected.depth > 1:
+                parent_path = selected.path[: Category.steplen * (selected.depth - 1)]
+                return list(browsable.filter(path__startswith=parent_path, depth=selected.depth))
+    return list(browsable.filter(depth=1))
+
+
 def format_label(business_format: BusinessFormat | None) -> str:
     """A business format's name in the active language (Chinese unless English is active)."""
     if business_format is None:

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from catalog import selectors
-from catalog.search.backends import PageOutOfRange
+from catalog.search.backends import PageOutOfRange, SearchBackendUnavailable
 from catalog.search.backends.base import FACET_CATEGORY, FACET_FORMAT
 from merchants.tests.factories import ListingFactory, MerchantFactory
 
@@ -177,12 +177,35 @@ def test_pages_cut_the_result_and_a_missing_page_raises(catalogue):
         selectors.search_listings(page=0)
 
 
-def test_an_unavailable_backend_falls_back_to_the_database(catalogue, settings):
-    # given the Elasticsearch backend is configured but not installed yet
-    settings.SEARCH_BACKEND = "elasticsearch"
-    # when searching
+class DownBackend:
+    """A backend whose engine cannot answer (as Elasticsearch when it is down)."""
+
+    name = "down"
+
+    def search(self, query):
+        raise SearchBackendUnavailable("engine down")
+
+
+def test_a_backend_that_is_not_installed_falls_back_to_the_database(catalogue, settings, monkeypatch):
+    # given the configured backend's module does not exist
+    monkeypatch.setitem(selectors.SEARCH_BACKENDS, "elsewhere", "catalog.search.backends.not_installed.Backend")
+    settings.SEARCH_BACKEND = "elsewhere"
+    # when searching, then the database answers
     result = selectors.search_listings(query="苹果")
-    # then the database answers
+    assert (result.backend, result.count) == ("database", 1)
+
+
+def test_an_unknown_backend_name_falls_back_to_the_database(catalogue, settings):
+    settings.SEARCH_BACKEND = "solr"
+    assert selectors.search_listings().backend == "database"
+
+
+def test_an_unavailable_backend_falls_back_to_the_database(catalogue, settings, monkeypatch):
+    # given the configured engine is down
+    monkeypatch.setitem(selectors.SEARCH_BACKENDS, "down", f"{__name__}.DownBackend")
+    settings.SEARCH_BACKEND = "down"
+    # when searching, then the database answers the same query
+    result = selectors.search_listings(query="苹果", sort="price-desc")
     assert (result.backend, result.count) == ("database", 1)
 
 

@@ -17,7 +17,7 @@ from operator import add
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Substr
 
-from catalog.models import Category, Product
+from catalog.models import Product
 from catalog.search.backends.base import (
     FACET_CATEGORY,
     FACET_FORMAT,
@@ -30,7 +30,7 @@ from catalog.search.backends.base import (
     ListingSearchResult,
     check_page,
 )
-from catalog.selectors import category_product_ids, format_name, listing_queryset
+from catalog.selectors import category_product_ids, facet_categories, format_name, listing_queryset
 
 
 class DatabaseListingBackend:
@@ -161,20 +161,6 @@ class DatabaseListingBackend:
             for category in candidates
             if counts.get(category.path) or category.pk in selected_ids
         ]
-
-
-def facet_categories(*, selected_ids: tuple[int, ...]) -> list[Category]:
-    browsable = Category.objects.browsable().order_by("path")
-    if len(selected_ids) == 1:
-        selected = browsable.filter(pk=selected_ids[0]).first()
-        if selected is not None:
-            children = list(browsable.filter(path__startswith=selected.path, depth=selected.depth + 1))
-            if children:
-                return children
-            if selected.depth > 1:
-                parent_path = selected.path[: Category.steplen * (selected.depth - 1)]
-                return list(browsable.filter(path__startswith=parent_path, depth=selected.depth))
-    return list(browsable.filter(depth=1))
 
 
 def category_product_ids_by_name(term: str) -> QuerySet:
