@@ -10,7 +10,7 @@ TRANSIENT = (es_exceptions.ConnectionError, es_exceptions.ConnectionTimeout, es_
 
 
 @shared_task(
-    name="search.apply_outbox", queue="search", acks_late=True, reject_on_worker_lost=True,
+    name="search.apply_outbox", acks_late=True, reject_on_worker_lost=True,
     autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=60, max_retries=8, ignore_result=True,
 )
 def apply_search_outbox() -> int:
@@ -21,6 +21,6 @@ def apply_search_outbox() -> int:
     return applied
 
 
-@shared_task(name="search.purge_outbox", queue="search", ignore_result=True)
+@shared_task(name="search.purge_outbox", ignore_result=True)
 def purge_search_outbox() -> int:
     return indexer.purge_outbox()

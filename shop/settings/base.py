@@ -258,6 +258,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Every task names its queue here (explicit, one place); workers consume them all.
+CELERY_TASK_ROUTES = {
+    "search.*": {"queue": "search"},
+}
 CELERY_BEAT_SCHEDULE = {
     "search-apply-outbox": {"task": "search.apply_outbox", "schedule": SEARCH_SYNC_INTERVAL_SECONDS},
     "search-purge-outbox": {"task": "search.purge_outbox", "schedule": 3600.0},
