@@ -148,11 +148,21 @@ def search_listings(
     sort: str = SORT_RELEVANCE,
     page: int = 1,
     page_size: int | None = None,
+    circle=None,
+    delivers_to_me: bool = False,
+    product_classes: Sequence[str] = (),
+    min_price=None,
+    max_price=None,
+    open_now: bool = False,
+    in_stock: bool = False,
+    at=None,
 ) -> ListingSearchResult:
     """One page of listings matching a text query and filters, with facet counts.
 
     ``category_ids`` include their descendants; several categories (or formats) are OR'ed.
-    Raises ``PageOutOfRange`` (a Django ``InvalidPage``) for a page that does not exist.
+    With a ``circle`` (communities.circle.Circle) only merchants it reaches count and every
+    item carries ``distance_m`` and ``minutes``. Raises ``PageOutOfRange`` (a Django
+    ``InvalidPage``) for a page that does not exist.
     """
     listing_query = ListingQuery(
         query=query,
@@ -161,6 +171,14 @@ def search_listings(
         sort=sort,
         page=page,
         page_size=page_size or settings.OSCAR_PRODUCTS_PER_PAGE,
+        circle=circle,
+        delivers_to_me=delivers_to_me,
+        product_classes=tuple(product_classes or ()),
+        min_price=min_price,
+        max_price=max_price,
+        open_now=open_now,
+        in_stock=in_stock,
+        at=at,
     )
     backend = get_search_backend()
     try:

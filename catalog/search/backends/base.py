@@ -10,6 +10,10 @@ registered by name in ``catalog.selectors.SEARCH_BACKENDS`` and chosen by
   categories, or several formats, are OR'ed;
 - ``items`` are hydrated StockRecords: an engine returns ids and calls
   ``catalog.selectors.listings_by_ids(ids)`` so templates get the same objects;
+- with a ``circle``, only listings of merchants the circle reaches (``merchants_reached``:
+  the same merchant set as the service circle) and each item gets ``distance_m`` and
+  ``minutes``; ``delivers_to_me`` keeps merchants whose service area holds the origin;
+  ``open_now`` keeps merchants open at ``at``; prices are inclusive bounds;
 - call ``check_page`` once the count is known (page 1 always exists, maybe empty);
 - facets: ``FACET_FORMAT`` (key = format code, in the formats' sort order) and
   ``FACET_CATEGORY`` (key = category pk, the categories ``catalog.selectors.facet_categories`` returns); each
@@ -22,16 +26,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
 
 from django.core.paginator import InvalidPage
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from communities.circle import Circle
 
 SORT_RELEVANCE = "relevance"
 SORT_PRICE_ASC = "price-asc"
 SORT_PRICE_DESC = "price-desc"
 SORT_NEWEST = "newest"
 SORT_RATING = "rating"
+SORT_DISTANCE = "distance"
 
 # (value, label) in the order the storefront offers them.
 SORT_CHOICES = [
@@ -40,11 +50,22 @@ SORT_CHOICES = [
     (SORT_PRICE_DESC, _("价格从高到低")),
     (SORT_NEWEST, _("最新上架")),
     (SORT_RATING, _("商户评分最高")),
+    (SORT_DISTANCE, _("距离最近")),
 ]
 SORTS = frozenset(value for value, _label in SORT_CHOICES)
 
 FACET_FORMAT = "format"
 FACET_CATEGORY = "category"
+FACET_PRICE = "price"
+
+# Price facet buckets in CNY: [from, to), the last one open-ended.
+PRICE_RANGES: tuple[tuple[str, float | None, float | None], ...] = (
+    ("0-10", None, 10),
+    ("10-30", 10, 30),
+    ("30-100", 30, 100),
+    ("100-", 100, None),
+)
+PRODUCT_CLASSES = ("fresh", "packaged", "service")
 
 
 class PageOutOfRange(InvalidPage):
@@ -65,17 +86,34 @@ class ListingQuery:
     sort: str = SORT_RELEVANCE
     page: int = 1
     page_size: int = 24
+    circle: "Circle | None" = None  # origin, mode and minutes: only merchants it reaches
+    delivers_to_me: bool = False  # the merchant's service area holds the circle's origin
+    product_classes: tuple[str, ...] = ()  # ProductClass.kind values, OR'ed
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    open_now: bool = False
+    in_stock: bool = False
+    at: datetime | None = None  # the moment "open now" means; now when None
 
     def __post_init__(self):
         object.__setattr__(self, "query", " ".join((self.query or "").split()))
         object.__setattr__(self, "category_ids", tuple(sorted({int(pk) for pk in self.category_ids or ()})))
         object.__setattr__(self, "formats", tuple(sorted({str(code) for code in self.formats or ()})))
-        if self.sort not in SORTS:
+        object.__setattr__(self, "product_classes", tuple(sorted(set(self.product_classes or ()))))
+        if self.sort not in SORTS or (self.sort == SORT_DISTANCE and self.circle is None):
             object.__setattr__(self, "sort", SORT_RELEVANCE)
+        if self.delivers_to_me and self.circle is None:
+            raise ValueError("delivers_to_me needs an origin (a circle)")
         if self.page_size < 1:
             raise ValueError("page_size must be positive")
         if self.page < 1:
             raise PageOutOfRange(f"page {self.page} is not a page number")
+
+    @property
+    def moment(self) -> datetime:
+        from django.utils import timezone
+
+        return self.at or timezone.now()
 
     @property
     def terms(self) -> list[str]:
@@ -107,6 +145,7 @@ class ListingSearchResult:
     page_size: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     backend: str = ""
+    circle: "Circle | None" = None
 
     @property
     def num_pages(self) -> int:

@@ -16,6 +16,7 @@ from merchants.models import BusinessFormat, Partner
 from shop.core.geo import bounding_box, haversine_m, polygon_contains
 
 MAX_CIRCLE_MERCHANTS = 500
+ALL_MERCHANTS = 10_000  # no truncation: listing filters need every merchant the circle reaches
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,17 @@ class DatabaseCircleBackend:
 
     name = "database"
 
-    def merchants_in_circle(self, circle: Circle, *, limit: int = MAX_CIRCLE_MERCHANTS) -> CircleResult:
+    def merchants_in_circle(self, circle: Circle, *, limit: int = MAX_CIRCLE_MERCHANTS,
+                            delivers_to_me: bool = False) -> CircleResult:
+        """Merchants within the circle; with delivers_to_me (implied by the delivery mode) only
+        those whose service area holds the origin."""
+        delivers_to_me = delivers_to_me or circle.mode == DELIVERY
         min_lat, max_lat, min_lng, max_lng = bounding_box(circle.lat, circle.lng, circle.radius_m)
         candidates = Partner.objects.filter(
             is_active=True, lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng)
         )
         fields = ["id", "name", "format_id", "lat", "lng"]
-        if circle.mode == DELIVERY:
+        if delivers_to_me:
             candidates = candidates.filter(~Q(delivery_capability=Partner.Delivery.NONE))
             fields += ["delivery_capability", "service_area", "service_radius_m"]
         reached = []
@@ -97,7 +102,7 @@ class DatabaseCircleBackend:
             distance = haversine_m(circle.lat, circle.lng, merchant.lat, merchant.lng)
             if distance > circle.radius_m:
                 continue
-            if circle.mode == DELIVERY and not delivers_to(merchant, circle.lat, circle.lng):
+            if delivers_to_me and not delivers_to(merchant, circle.lat, circle.lng):
                 continue
             reached.append(
                 CircleMerchant(

@@ -14,13 +14,16 @@ from __future__ import annotations
 from functools import reduce
 from operator import add
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Substr
 
 from catalog.models import Product
 from catalog.search.backends.base import (
     FACET_CATEGORY,
     FACET_FORMAT,
+    FACET_PRICE,
+    PRICE_RANGES,
+    SORT_DISTANCE,
     SORT_NEWEST,
     SORT_PRICE_ASC,
     SORT_PRICE_DESC,
@@ -30,23 +33,30 @@ from catalog.search.backends.base import (
     ListingSearchResult,
     check_page,
 )
+from catalog.search.backends.circles import ALL_MERCHANTS, DatabaseCircleBackend
 from catalog.selectors import category_product_ids, facet_categories, format_name, listing_queryset
+from merchants.models import Partner
+from merchants.selectors import is_open_at
 
 
 class DatabaseListingBackend:
     name = "database"
 
     def search(self, query: ListingQuery) -> ListingSearchResult:
-        matching = self._matching(query)  # text query only
-        in_formats = self._in_formats(matching, query.formats)
+        reach = self._reach(query)  # merchant id -> CircleMerchant, or None without a circle
+        filtered = self._filtered(self._matching(query), query, reach)  # text + the plain filters
         product_ids = category_product_ids(category_ids=query.category_ids) if query.category_ids else None
-        in_categories = self._in_categories(matching, product_ids)
+        unpriced = self._in_categories(self._in_formats(filtered, query.formats), product_ids)
+        priced = self._priced(filtered, query)
+        in_formats = self._in_formats(priced, query.formats)
+        in_categories = self._in_categories(priced, product_ids)
         results = self._in_categories(in_formats, product_ids)
 
         count = results.count()
         check_page(page=query.page, count=count, page_size=query.page_size)
         start = (query.page - 1) * query.page_size
-        items = list(self._ordered(results, query)[start : start + query.page_size])
+        items = list(self._ordered(results, query, reach)[start : start + query.page_size])
+        attach_distances(items, reach)
 
         return ListingSearchResult(
             items=items,
@@ -58,11 +68,45 @@ class DatabaseListingBackend:
                 # ignores its own selection but honours every other filter.
                 FACET_FORMAT: self._format_facet(in_categories, query.formats),
                 FACET_CATEGORY: self._category_facet(in_formats, query.category_ids),
+                FACET_PRICE: self._price_facet(unpriced),
             },
             backend=self.name,
+            circle=query.circle,
         )
 
     # --- filters ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _reach(query: ListingQuery) -> dict | None:
+        if query.circle is None:
+            return None
+        result = DatabaseCircleBackend().merchants_in_circle(
+            query.circle, limit=ALL_MERCHANTS, delivers_to_me=query.delivers_to_me
+        )
+        return {merchant.id: merchant for merchant in result.merchants}
+
+    @staticmethod
+    def _filtered(listings: QuerySet, query: ListingQuery, reach: dict | None) -> QuerySet:
+        if reach is not None:
+            listings = listings.filter(partner_id__in=list(reach))
+        if query.product_classes:
+            listings = listings.filter(
+                Q(product__product_class__kind__in=query.product_classes)
+                | Q(product__parent__product_class__kind__in=query.product_classes)
+            )
+        if query.in_stock:
+            listings = listings.filter(in_stock=True)
+        if query.open_now:
+            listings = listings.filter(partner_id__in=open_merchant_ids(at=query.moment))
+        return listings
+
+    @staticmethod
+    def _priced(listings: QuerySet, query: ListingQuery) -> QuerySet:
+        if query.min_price is not None:
+            listings = listings.filter(price__gte=query.min_price)
+        if query.max_price is not None:
+            listings = listings.filter(price__lte=query.max_price)
+        return listings
 
     def _matching(self, query: ListingQuery) -> QuerySet:
         listings = listing_queryset()
@@ -92,7 +136,15 @@ class DatabaseListingBackend:
     # --- order --------------------------------------------------------------------------------
 
     @staticmethod
-    def _ordered(listings: QuerySet, query: ListingQuery) -> QuerySet:
+    def _ordered(listings: QuerySet, query: ListingQuery, reach: dict | None) -> QuerySet:
+        if reach:
+            # the distance of each listing's merchant, for sorting and as a tie-break
+            listings = listings.annotate(distance=Case(
+                *[When(partner_id=pk, then=Value(m.distance_m)) for pk, m in reach.items()],
+                default=Value(0.0), output_field=FloatField(),
+            ))
+        if query.sort == SORT_DISTANCE and reach:
+            return listings.order_by("distance", "pk")
         if query.sort == SORT_PRICE_ASC:
             return listings.order_by("price", "pk")
         if query.sort == SORT_PRICE_DESC:
@@ -104,10 +156,12 @@ class DatabaseListingBackend:
                 F("partner__rating").desc(), F("product__rating").desc(nulls_last=True), "pk"
             )
         # relevance: how well the title (then the merchant's name) matches, available first
+        # relevance: text match, then nearer, then better-rated merchants
+        nearer = ["distance"] if reach else []
         if query.terms:
             listings = listings.annotate(relevance=_relevance(query))
-            return listings.order_by("-relevance", "-in_stock", F("partner__rating").desc(), "pk")
-        return listings.order_by("-in_stock", F("partner__rating").desc(), "product__title", "pk")
+            return listings.order_by("-relevance", "-in_stock", *nearer, F("partner__rating").desc(), "pk")
+        return listings.order_by("-in_stock", *nearer, F("partner__rating").desc(), "product__title", "pk")
 
     # --- facets -------------------------------------------------------------------------------
 
@@ -130,6 +184,14 @@ class DatabaseListingBackend:
             )
             for row in rows
         ]
+
+    @staticmethod
+    def _price_facet(listings: QuerySet) -> list[FacetValue]:
+        counts = listings.order_by().aggregate(**{
+            key: Count("pk", filter=price_range_q(low, high)) for key, low, high in PRICE_RANGES
+        })
+        return [FacetValue(key=key, label=price_range_label(low, high), count=counts[key])
+                for key, low, high in PRICE_RANGES]
 
     @staticmethod
     def _category_facet(listings: QuerySet, selected_ids: tuple[int, ...]) -> list[FacetValue]:
@@ -161,6 +223,37 @@ class DatabaseListingBackend:
             for category in candidates
             if counts.get(category.path) or category.pk in selected_ids
         ]
+
+
+def price_range_q(low, high) -> Q:
+    condition = Q()
+    if low is not None:
+        condition &= Q(price__gte=low)
+    if high is not None:
+        condition &= Q(price__lt=high)
+    return condition
+
+
+def price_range_label(low, high) -> str:
+    if low is None:
+        return f"¥{high} 以下"
+    if high is None:
+        return f"¥{low} 以上"
+    return f"¥{low}–{high}"
+
+
+def open_merchant_ids(*, at) -> list[int]:
+    """Merchants open at a moment (weekly hours and date exceptions, as merchants.selectors)."""
+    merchants = Partner.objects.filter(is_active=True).prefetch_related("opening_periods", "opening_exceptions")
+    return [merchant.pk for merchant in merchants if is_open_at(merchant, at)]
+
+
+def attach_distances(items: list, reach: dict | None) -> None:
+    """Give each listing its merchant's distance and travel minutes (None without a circle)."""
+    for listing in items:
+        merchant = reach.get(listing.partner_id) if reach else None
+        listing.distance_m = round(merchant.distance_m, 1) if merchant else None
+        listing.minutes = round(merchant.minutes, 1) if merchant else None
 
 
 def category_product_ids_by_name(term: str) -> QuerySet:

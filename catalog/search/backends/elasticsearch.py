@@ -33,10 +33,10 @@ def origin_in_area_box(lat: float, lng: float) -> dict:
     ]}}
 
 
-def circle_filter(circle: Circle) -> list[dict]:
+def circle_filter(circle: Circle, delivers_to_me: bool) -> list[dict]:
     clauses = [{"geo_distance": {"distance": f"{circle.radius_m + EDGE_SLACK_M}m",
                                  "location": {"lat": circle.lat, "lon": circle.lng}}}]
-    if circle.mode == DELIVERY:
+    if delivers_to_me:
         clauses.append(origin_in_area_box(circle.lat, circle.lng))
     return clauses
 
@@ -53,12 +53,14 @@ def area_holds(source: dict, lat: float, lng: float) -> bool:
 class ElasticsearchCircleBackend:
     name = "elasticsearch"
 
-    def merchants_in_circle(self, circle: Circle, *, limit: int = MAX_CIRCLE_MERCHANTS) -> CircleResult:
+    def merchants_in_circle(self, circle: Circle, *, limit: int = MAX_CIRCLE_MERCHANTS,
+                            delivers_to_me: bool = False) -> CircleResult:
+        delivers_to_me = delivers_to_me or circle.mode == DELIVERY
         body = {
-            "size": limit + 50,  # a few beyond the limit: the exact radius may drop edge cases
+            "size": min(limit + 50, 10_000),  # a few beyond the limit: the exact tests may drop some
             "track_total_hits": True,
             "_source": ["merchant_id", "name", "format", "location", "service_area", "service_radius_m"],
-            "query": {"bool": {"filter": circle_filter(circle)}},
+            "query": {"bool": {"filter": circle_filter(circle, delivers_to_me)}},
             "sort": [{"_geo_distance": {"location": {"lat": circle.lat, "lon": circle.lng}, "order": "asc",
                                         "unit": "m", "distance_type": "arc"}}, {"merchant_id": "asc"}],
             "aggs": {"formats": {"terms": {"field": "format", "size": 100}}},
@@ -71,7 +73,7 @@ class ElasticsearchCircleBackend:
             distance = haversine_m(circle.lat, circle.lng, lat, lng)
             if distance > circle.radius_m:
                 continue
-            if circle.mode == DELIVERY and not area_holds(source, circle.lat, circle.lng):
+            if delivers_to_me and not area_holds(source, circle.lat, circle.lng):
                 continue
             reached.append(CircleMerchant(
                 id=source["merchant_id"], name=source["name"], format=source["format"], lat=lat, lng=lng,
