@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from shapely.geometry import MultiPoint, Point, mapping, shape
+from shapely.geometry.polygon import orient
 from shapely.ops import unary_union
 
 from shop.core.geo import EARTH_RADIUS_M, haversine_m
@@ -195,6 +196,7 @@ def _plan_communities(seed: int) -> list[CommunityPlan]:
                 north *= stretch
             lat, lng = offset(spec.lat, spec.lng, north, east)
             vertices.append([lng, lat])
+        vertices.reverse()  # counter-clockwise exterior ring, as RFC 7946 asks
         vertices.append(vertices[0])
         boundary = {"type": "Polygon", "coordinates": [vertices]}
         polygon = shape(boundary)
@@ -391,7 +393,7 @@ class _MerchantPlanner:
         if rng.random() < merchants.SERVICE_AREA_POLYGON_SHARE:
             nearest = sorted(self.communities, key=lambda c: haversine_m(lat, lng, c.centroid_lat, c.centroid_lng))
             served = [shape(c.boundary) for c in nearest[: rng.randint(2, 3)]]
-            hull = unary_union([*served, MultiPoint([(lng, lat)]).buffer(0.0005)]).convex_hull
+            hull = orient(unary_union([*served, MultiPoint([(lng, lat)]).buffer(0.0005)]).convex_hull, sign=1.0)
             coordinates = [[round(x, 6), round(y, 6)] for x, y in mapping(hull)["coordinates"][0]]
             area = {"type": "Polygon", "coordinates": [coordinates]}
         return delivery, radius, area

@@ -131,16 +131,22 @@ def grow_listings(*, seed: int, target: int, progress: Callable | None = None) -
 
 
 def _write_batch(seed: int, b: int, need: int, sellers, classes, categories) -> int:
+    """Write what is missing of the first `need` listings of batch b (and their products)."""
     products, listings = _batch(seed, b, sellers)
-    listings = listings[:need]
-    used = {listing.upc for listing in listings}
+    # a range on the unique UPC index (LIKE 'X0001%' cannot use it on SQLite)
+    upc_range = (_extra_upc(b, 0), _extra_upc(b, 9999))
     with transaction.atomic():
-        # a range on the unique UPC index (LIKE 'X0001%' cannot use it on SQLite)
-        upc_range = (_extra_upc(b, 0), _extra_upc(b, 9999))
-        have_products = dict(Product.objects.filter(upc__range=upc_range).values_list("upc", "pk"))
+        have_listings = set(
+            StockRecord.objects.filter(product__upc__range=upc_range).values_list("partner_id", "partner_sku")
+        )
+        # never past the batch's share of the target, even when the batch came out differently
+        # last time (the demo data changed in between)
+        missing = [x for x in listings[:need] if (x.partner_id, x.upc) not in have_listings]
+        missing = missing[: max(0, need - len(have_listings))]
+        ids = dict(Product.objects.filter(upc__range=upc_range).values_list("upc", "pk"))
         slugs: dict[str, str] = {}
         new_products = []
-        for upc in sorted(used - set(have_products)):
+        for upc in sorted({x.upc for x in missing} - set(ids)):
             spec = products[upc]
             slug = slugs.get(spec.title) or slugs.setdefault(spec.title, slugify(spec.title))
             new_products.append(Product(
@@ -151,25 +157,19 @@ def _write_batch(seed: int, b: int, need: int, sellers, classes, categories) -> 
                 service_duration_min=spec.service_duration_min,
             ))
         Product.objects.bulk_create(new_products, batch_size=1000)
-        ids = dict(Product.objects.filter(upc__range=upc_range).values_list("upc", "pk"))
+        if new_products:
+            ids = dict(Product.objects.filter(upc__range=upc_range).values_list("upc", "pk"))
         ProductCategory.objects.bulk_create(
             [ProductCategory(product_id=ids[p.upc], category_id=categories[products[p.upc].category].pk)
              for p in new_products],
             batch_size=1000, ignore_conflicts=True,
         )
-        have_listings = set(
-            StockRecord.objects.filter(product_id__in=[ids[upc] for upc in used]).values_list(
-                "partner_id", "partner_sku"
-            )
+        StockRecord.objects.bulk_create(
+            [StockRecord(partner_id=x.partner_id, product_id=ids[x.upc], partner_sku=x.upc, price_currency="CNY",
+                         price=x.price, num_in_stock=x.num_in_stock) for x in missing],
+            batch_size=1000,
         )
-        new_listings = [
-            StockRecord(partner_id=x.partner_id, product_id=ids[x.upc], partner_sku=x.upc, price_currency="CNY",
-                        price=x.price, num_in_stock=x.num_in_stock)
-            for x in listings
-            if (x.partner_id, x.upc) not in have_listings
-        ]
-        StockRecord.objects.bulk_create(new_listings, batch_size=1000)
-    return len(new_listings)
+    return len(missing)
 
 
 def tqdm_progress(*, enabled: bool = True):

@@ -91,7 +91,10 @@ class Command(BaseCommand):
 
         if scale is not None:
             scale_started = time.monotonic()
-            added = grow_listings(seed=seed, target=scale, progress=tqdm_progress(enabled=verbosity > 0))
+            try:
+                added = grow_listings(seed=seed, target=scale, progress=tqdm_progress(enabled=verbosity > 0))
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
             if verbosity:
                 self.stdout.write(
                     f"Scale: added {added:,} listings towards {scale:,} in {time.monotonic() - scale_started:.1f} s."
