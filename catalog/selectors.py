@@ -204,3 +204,30 @@ def get_search_backend(name: str | None = None) -> ListingSearchBackend:
         logger.warning("search backend %s is not installed, using the database backend", name)
         backend_class = import_string(SEARCH_BACKENDS[DEFAULT_BACKEND])
     return backend_class()
+
+
+# --- suggestions for the search box -------------------------------------------------------------
+
+SUGGESTIONS = 10
+
+
+def suggest(*, prefix: str) -> tuple[list[str], str]:
+    """Up to ten product titles for what the resident is typing, and the backend that answered.
+
+    Elasticsearch also understands pinyin (qc, qingcai); the database matches characters.
+    """
+    if getattr(settings, "SEARCH_BACKEND", DEFAULT_BACKEND) == "elasticsearch":
+        from catalog.search.backends.elasticsearch import suggest_titles
+
+        try:
+            return suggest_titles(prefix, size=SUGGESTIONS), "elasticsearch"
+        except SearchBackendUnavailable:
+            logger.warning("suggestions answered from the database", exc_info=True)
+    titles = (
+        listing_queryset()
+        .filter(product__title__icontains=prefix)
+        .annotate(starts=Case(When(product__title__istartswith=prefix, then=Value(0)), default=Value(1)))
+        .order_by("starts", "product__title")
+        .values_list("product__title", flat=True)
+    )
+    return list(dict.fromkeys(titles[: SUGGESTIONS * 5]))[:SUGGESTIONS], "database"

@@ -35,6 +35,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     @factory.post_generation
     def categories(self, create, extracted, **kwargs):

@@ -279,6 +279,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "shop.core.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "shop.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "URL_FORMAT_OVERRIDE": None,  # ?format= is the business-format filter of /api/v1/search/
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "一刻钟便民生活圈 API",

@@ -7,7 +7,25 @@ selector answers from the database backend instead.
 
 from __future__ import annotations
 
+from catalog.search.backends.base import (
+    FACET_CATEGORY,
+    FACET_FORMAT,
+    FACET_PRICE,
+    PRICE_RANGES,
+    SORT_DISTANCE,
+    SORT_NEWEST,
+    SORT_PRICE_ASC,
+    SORT_PRICE_DESC,
+    SORT_RATING,
+    SORT_RELEVANCE,
+    FacetValue,
+    ListingQuery,
+    ListingSearchResult,
+    PageOutOfRange,
+    check_page,
+)
 from catalog.search.backends.circles import (
+    ALL_MERCHANTS,
     MAX_CIRCLE_MERCHANTS,
     CircleMerchant,
     CircleResult,
@@ -15,7 +33,10 @@ from catalog.search.backends.circles import (
     reference_format_codes,
 )
 from catalog.search.elastic.client import guarded_search
-from catalog.search.elastic.documents import alias_name
+from catalog.search.backends.database import attach_distances, price_range_label
+from catalog.search.elastic.documents import MINUTES_PER_DAY, alias_name
+from catalog.selectors import facet_categories, format_name, listings_by_ids
+from merchants.models import BusinessFormat
 from communities.circle import DELIVERY, Circle
 from shop.core.geo import haversine_m, polygon_contains
 
@@ -92,3 +113,192 @@ class ElasticsearchCircleBackend:
                 backend=self.name, total=total, by_format=result.by_format,
             )
         return result
+
+
+# --- listing search ---------------------------------------------------------------------------
+
+
+def term_clause(term: str) -> dict:
+    """One search term: where the database backend matches it (as a phrase: for Chinese, the
+    characters in order), plus the pinyin tokens (qingcai, qc) only this engine has."""
+    phrase_fields = ("title", "parent_title", "merchant_name", "format_names", "category_names")
+    should = [{"match_phrase": {name: term}} for name in phrase_fields]
+    if term.isascii():
+        should.append({"term": {"pinyin": term.lower()}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def relevance_clauses(query: ListingQuery) -> list[dict]:
+    """The database backend's weights: whole query in the title 8, a term in the title 4, in the
+    merchant's name 2."""
+    clauses = [{"match_phrase": {"title": {"query": query.query, "boost": 8}}}]
+    for term in query.terms:
+        clauses.append({"match_phrase": {"title": {"query": term, "boost": 4}}})
+        clauses.append({"match_phrase": {"merchant_name": {"query": term, "boost": 2}}})
+        if term.isascii():
+            clauses.append({"term": {"pinyin": {"value": term.lower(), "boost": 4}}})
+    return clauses
+
+
+def open_now_clause(moment) -> dict:
+    from django.utils import timezone
+
+    local = timezone.localtime(moment)
+    minute = local.weekday() * MINUTES_PER_DAY + local.hour * 60 + local.minute
+    return {"bool": {"should": [
+        {"bool": {"filter": [{"term": {"open_minutes": minute}}],
+                  "must_not": [{"term": {"exception_dates": local.date().isoformat()}}]}},
+        {"term": {"special_open": local.isoformat()}},
+    ], "minimum_should_match": 1}}
+
+
+def price_clause(query: ListingQuery) -> list[dict]:
+    bounds = {}
+    if query.min_price is not None:
+        bounds["gte"] = float(query.min_price)
+    if query.max_price is not None:
+        bounds["lte"] = float(query.max_price)
+    return [{"range": {"price": bounds}}] if bounds else []
+
+
+class ElasticsearchListingBackend:
+    name = "elasticsearch"
+
+    def search(self, query: ListingQuery) -> ListingSearchResult:
+        reach = None
+        filters: list[dict] = []
+        if query.circle is not None:
+            circle_result = ElasticsearchCircleBackend().merchants_in_circle(
+                query.circle, limit=ALL_MERCHANTS, delivers_to_me=query.delivers_to_me
+            )
+            reach = {merchant.id: merchant for merchant in circle_result.merchants}
+            filters.append({"terms": {"merchant_id": sorted(reach)}})
+        if query.product_classes:
+            filters.append({"terms": {"product_class": list(query.product_classes)}})
+        if query.in_stock:
+            filters.append({"term": {"in_stock": True}})
+        if query.open_now:
+            filters.append(open_now_clause(query.moment))
+
+        # Facet filters go to post_filter, so each facet can ignore its own selection.
+        by_price = price_clause(query)
+        by_format = [{"terms": {"merchant_format": list(query.formats)}}] if query.formats else []
+        by_category = [{"terms": {"category_ids": list(query.category_ids)}}] if query.category_ids else []
+        candidates = facet_categories(selected_ids=query.category_ids)
+
+        text = {"bool": {
+            "must": [term_clause(term) for term in query.terms],
+            "should": relevance_clauses(query) if query.terms else [],
+            "filter": filters,
+        }}
+        start = (query.page - 1) * query.page_size
+        body = {
+            "from": start,
+            "size": query.page_size,
+            "track_total_hits": True,
+            "_source": False,
+            "query": self._ranked(text, query),
+            "post_filter": {"bool": {"filter": by_price + by_format + by_category}},
+            "sort": self._sort(query),
+            "aggs": {
+                "format": {"filter": {"bool": {"filter": by_price + by_category}},
+                           "aggs": {"values": {"terms": {"field": "merchant_format", "size": 100}}}},
+                "category": {"filter": {"bool": {"filter": by_price + by_format}},
+                             "aggs": {"values": {"filters": {"filters": {
+                                 str(category.pk): {"term": {"category_ids": category.pk}} for category in candidates
+                             } or {"none": {"match_none": {}}}}}}},
+                "price": {"filter": {"bool": {"filter": by_format + by_category}},
+                          "aggs": {"values": {"range": {"field": "price", "keyed": True, "ranges": [
+                              {"key": key, **({"from": low} if low is not None else {}),
+                               **({"to": high} if high is not None else {})}
+                              for key, low, high in PRICE_RANGES
+                          ]}}}},
+            },
+        }
+        if start + query.page_size > 10_000:
+            raise PageOutOfRange("pages beyond the first 10,000 results are not served")
+        response = guarded_search(alias_name("listings"), body)
+        count = response["hits"]["total"]["value"]
+        check_page(page=query.page, count=count, page_size=query.page_size)
+        items = listings_by_ids([int(hit["_id"]) for hit in response["hits"]["hits"]])
+        attach_distances(items, reach)
+        aggregations = response["aggregations"]
+        return ListingSearchResult(
+            items=items,
+            count=count,
+            page=query.page,
+            page_size=query.page_size,
+            facets={
+                FACET_FORMAT: self._format_facet(aggregations["format"]["values"]["buckets"], query.formats),
+                FACET_CATEGORY: [
+                    FacetValue(key=str(category.pk), label=category.name, selected=category.pk in query.category_ids,
+                               count=aggregations["category"]["values"]["buckets"][str(category.pk)]["doc_count"])
+                    for category in candidates
+                    if aggregations["category"]["values"]["buckets"][str(category.pk)]["doc_count"]
+                    or category.pk in query.category_ids
+                ],
+                FACET_PRICE: [
+                    FacetValue(key=key, label=price_range_label(low, high),
+                               count=aggregations["price"]["values"]["buckets"][key]["doc_count"])
+                    for key, low, high in PRICE_RANGES
+                ],
+            },
+            backend=self.name,
+            circle=query.circle,
+        )
+
+    @staticmethod
+    def _ranked(text: dict, query: ListingQuery) -> dict:
+        """Relevance combined with nearness (a decay over the circle's radius) and rating."""
+        if query.sort != SORT_RELEVANCE:
+            return {"constant_score": {"filter": text}} if not query.terms else text
+        functions = [{"field_value_factor": {"field": "rating", "modifier": "log1p", "missing": 0}}]
+        if query.circle is not None:
+            functions.append({"gauss": {"location": {
+                "origin": {"lat": query.circle.lat, "lon": query.circle.lng},
+                "scale": f"{max(query.circle.radius_m / 2, 50):.0f}m",
+            }}, "weight": 2})
+        return {"function_score": {"query": text, "functions": functions, "score_mode": "sum", "boost_mode": "sum"}}
+
+    @staticmethod
+    def _sort(query: ListingQuery) -> list:
+        tie = [{"listing_id": "asc"}]
+        if query.sort == SORT_DISTANCE and query.circle is not None:
+            return [{"_geo_distance": {"location": {"lat": query.circle.lat, "lon": query.circle.lng},
+                                       "order": "asc", "distance_type": "arc"}}, *tie]
+        if query.sort == SORT_PRICE_ASC:
+            return [{"price": "asc"}, *tie]
+        if query.sort == SORT_PRICE_DESC:
+            return [{"price": "desc"}, *tie]
+        if query.sort == SORT_NEWEST:
+            return [{"listing_id": "desc"}]
+        if query.sort == SORT_RATING:
+            return [{"rating": "desc"}, *tie]
+        return ["_score", {"in_stock": "desc"}, {"rating": "desc"}, *tie]
+
+    @staticmethod
+    def _format_facet(buckets: list[dict], selected: tuple[str, ...]) -> list[FacetValue]:
+        counts = {bucket["key"]: bucket["doc_count"] for bucket in buckets}
+        formats = BusinessFormat.objects.filter(code__in=list(counts)).order_by("sort_order", "code")
+        return [
+            FacetValue(key=f.code, label=format_name(name_zh=f.name_zh, name_en=f.name_en), count=counts[f.code],
+                       selected=f.code in selected)
+            for f in formats
+        ]
+
+
+def suggest_titles(prefix: str, *, size: int) -> list[str]:
+    """Distinct titles starting with (or containing a word starting with) the prefix, or whose
+    pinyin starts with it; the titles of the best-matching listings first."""
+    should = [{"match_phrase_prefix": {"title": {"query": prefix, "boost": 2}}}]
+    if prefix.isascii():
+        should.append({"prefix": {"pinyin": prefix.lower()}})
+    body = {
+        "size": size,
+        "_source": ["title"],
+        "query": {"bool": {"should": should, "minimum_should_match": 1}},
+        "collapse": {"field": "title.raw"},  # one hit per distinct title, best first
+        "sort": ["_score", {"title.raw": "asc"}],
+    }
+    response = guarded_search(alias_name("listings"), body)
+    return [hit["_source"]["title"] for hit in response["hits"]["hits"]]

@@ -66,8 +66,11 @@ class ListingDocument(Document):
     listing_id = Long()
     product_id = Long()
     title = Text(**cjk_text, fields={"raw": Keyword()})
+    parent_title = Text(**cjk_text)
     description = Text(**cjk_text)
     pinyin = Text(analyzer=PINYIN_ANALYZER)
+    category_names = Text(**cjk_text, multi=True)
+    format_names = Text(**cjk_text, multi=True)
     category_ids = Long(multi=True)
     category_path = Keyword(multi=True)
     product_class = Keyword()
@@ -222,20 +225,35 @@ def merchant_document(merchant) -> dict:
     return {**body, "digest": _digest(body)}
 
 
-def category_fields(categories) -> dict:
-    """Each category with its ancestors: filtering by a category finds its descendants' listings."""
-    ids, paths = set(), set()
+def category_ids_by_path() -> dict[str, tuple[int, str]]:
+    """Every category's treebeard path → (pk, name); ancestors' paths are prefixes of a path."""
+    from catalog.models import Category
+
+    return {path: (pk, name) for path, pk, name in Category.objects.values_list("path", "pk", "name")}
+
+
+def category_fields(categories, ids_by_path: dict[str, tuple[int, str]]) -> dict:
+    """Each category with its ancestors: filtering by a category finds its descendants' listings;
+    the names are the categories' own (a search term matches a category by its name)."""
+    from catalog.models import Category
+
+    ids, paths, names = set(), set(), set()
     for category in categories:
-        ids.update(int(pk) for pk in category.path_ids)
-        paths.add(category.full_name)
-    return {"category_ids": sorted(ids), "category_path": sorted(paths)}
+        lineage = [ids_by_path[category.path[:end]]
+                   for end in range(Category.steplen, len(category.path) + 1, Category.steplen)]
+        ids.update(pk for pk, _name in lineage)
+        paths.add(" > ".join(name for _pk, name in lineage))
+        names.add(category.name)
+    return {"category_ids": sorted(ids), "category_path": sorted(paths), "category_names": sorted(names)}
 
 
-def listing_document(listing, *, shared: dict | None = None, categories=None) -> dict:
+def listing_document(listing, *, shared: dict | None = None, categories=None,
+                     ids_by_path: dict[str, tuple[int, str]] | None = None) -> dict:
     """A listing (StockRecord with product and partner loaded) as its search document.
 
     `shared` is merchant_fields(listing.partner), passed in when indexing many listings of
-    one merchant; `categories` the product's categories (a variant uses its parent's).
+    one merchant; `categories` the product's categories (a variant uses its parent's);
+    `ids_by_path` is category_ids_by_path(), loaded once per batch.
     """
     product, merchant = listing.product, listing.partner
     parent = product.parent if product.parent_id else None
@@ -248,9 +266,10 @@ def listing_document(listing, *, shared: dict | None = None, categories=None) ->
         "listing_id": listing.pk,
         "product_id": product.pk,
         "title": product.get_title(),
+        "parent_title": parent.title if parent else "",
         "description": (product.description or (parent.description if parent else ""))[:2000],
         "pinyin": pinyin_tokens(product.get_title()),
-        **category_fields(categories),
+        **category_fields(categories, ids_by_path if ids_by_path is not None else category_ids_by_path()),
         "product_class": product_class.kind if product_class else None,
         "sale_unit": product.sale_unit,
         "price": float(listing.price) if listing.price is not None else None,
@@ -258,6 +277,7 @@ def listing_document(listing, *, shared: dict | None = None, categories=None) ->
         "merchant_id": merchant.pk,
         "merchant_name": merchant.name,
         "merchant_format": merchant.format_id,
+        "format_names": [merchant.format.name_zh, merchant.format.name_en] if merchant.format_id else [],
         **(shared if shared is not None else merchant_fields(merchant)),
         "updated": listing.date_updated.isoformat() if listing.date_updated else None,
     }

@@ -20,6 +20,7 @@ from catalog.search.elastic.client import indexing_client
 from catalog.search.elastic.documents import (
     DOCUMENTS,
     alias_name,
+    category_ids_by_path,
     listing_document,
     merchant_document,
     merchant_fields,
@@ -69,10 +70,12 @@ class MerchantFieldsCache(dict):
 
 
 def listing_documents(listings: Iterable[StockRecord], cache: MerchantFieldsCache) -> Iterator[tuple[int, dict]]:
+    ids_by_path = category_ids_by_path()
     for listing in listings:
         product = listing.product
         categories = (product.parent if product.parent_id else product).categories.all()
-        yield listing.pk, listing_document(listing, shared=cache.fields_for(listing.partner_id), categories=categories)
+        yield listing.pk, listing_document(listing, shared=cache.fields_for(listing.partner_id), categories=categories,
+                                          ids_by_path=ids_by_path)
 
 
 def iter_by_pk(queryset, batch: int = BATCH) -> Iterator:

@@ -1,0 +1,141 @@
+"""GET /api/v1/search/ (listing search) and GET /api/v1/search/suggest/ (the search box)."""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors
+from catalog.search.backends.base import PRODUCT_CLASSES, SORTS, PageOutOfRange
+from communities.api import CircleParamsSerializer, circle_from_request
+from merchants.models import BusinessFormat
+
+MAX_PAGE_SIZE = 100
+
+
+class CommaList(serializers.CharField):
+    """`a,b` or a repeated parameter, as a list of stripped, non-empty values."""
+
+    def to_internal_value(self, data):
+        return [part.strip() for part in str(data).split(",") if part.strip()]
+
+
+class SearchParamsSerializer(CircleParamsSerializer):
+    q = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
+    format = CommaList(required=False, default=list)
+    category = CommaList(required=False, default=list)
+    product_class = CommaList(required=False, default=list)
+    min_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=Decimal("0"))
+    max_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=Decimal("0"))
+    open_now = serializers.BooleanField(required=False, default=False)
+    in_stock = serializers.BooleanField(required=False, default=False)
+    delivers_to_me = serializers.BooleanField(required=False, default=False)
+    sort = serializers.CharField(required=False, default="relevance")
+    page = serializers.IntegerField(required=False, default=1, min_value=1)
+    page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=MAX_PAGE_SIZE)
+
+    def validate(self, data):
+        # The origin is optional here: without one there is no circle.
+        if any(name in data for name in ("lat", "lng", "address_id", "community_id")):
+            data = super().validate(data)
+        errors = {}
+        if data.get("sort") == "distance" and not self.has_origin(data):
+            errors["sort"] = [_("sorting by distance needs an origin (lat and lng, address_id or community_id)")]
+        if data.get("delivers_to_me") and not self.has_origin(data):
+            errors["delivers_to_me"] = [_("needs an origin (lat and lng, address_id or community_id)")]
+        if data.get("min_price") is not None and data.get("max_price") is not None and data["min_price"] > data["max_price"]:
+            errors["min_price"] = [_("must not be above max_price")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+    @staticmethod
+    def has_origin(data) -> bool:
+        return any(name in data for name in ("lat", "address_id", "community_id"))
+
+    def validate_sort(self, value):
+        if value not in SORTS:
+            raise serializers.ValidationError(_("unknown sort; expected one of %(sorts)s") % {"sorts": ", ".join(sorted(SORTS))})
+        return value
+
+    def validate_format(self, codes):
+        unknown = sorted(set(codes) - set(BusinessFormat.objects.filter(code__in=codes).values_list("code", flat=True)))
+        if unknown:
+            raise serializers.ValidationError(_("unknown format: %(codes)s") % {"codes": ", ".join(unknown)})
+        return codes
+
+    def validate_category(self, values):
+        try:
+            return [int(value) for value in values]
+        except ValueError:
+            raise serializers.ValidationError(_("category ids are integers")) from None
+
+    def validate_product_class(self, values):
+        unknown = sorted(set(values) - set(PRODUCT_CLASSES))
+        if unknown:
+            raise serializers.ValidationError(
+                _("unknown product class: %(values)s; expected %(known)s") % {"values": ", ".join(unknown), "known": ", ".join(PRODUCT_CLASSES)}
+            )
+        return values
+
+
+def listing_body(listing) -> dict:
+    merchant = listing.partner
+    return {
+        "id": listing.pk,
+        "product_id": listing.product_id,
+        "title": listing.product.get_title(),
+        "price": f"{listing.price:.2f}",
+        "currency": listing.price_currency or "CNY",
+        "merchant": {"id": merchant.pk, "name": merchant.name, "format": merchant.format_id},
+        "distance_m": getattr(listing, "distance_m", None),
+        "minutes": getattr(listing, "minutes", None),
+        "in_stock": listing.in_stock,
+    }
+
+
+class SearchView(APIView):
+    @extend_schema(parameters=[SearchParamsSerializer], responses={200: dict})
+    def get(self, request):
+        params = SearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        circle = circle_from_request(request, SearchParamsSerializer)[0] if params.has_origin(data) else None
+        try:
+            result = selectors.search_listings(
+                query=data["q"], formats=data["format"], category_ids=data["category"],
+                product_classes=data["product_class"], min_price=data.get("min_price"),
+                max_price=data.get("max_price"), open_now=data["open_now"], in_stock=data["in_stock"],
+                delivers_to_me=data["delivers_to_me"], circle=circle, sort=data["sort"],
+                page=data["page"], page_size=data["page_size"],
+            )
+        except PageOutOfRange:
+            raise NotFound(_("No such page.")) from None
+        body = {
+            "count": result.count,
+            "page": result.page,
+            "page_size": result.page_size,
+            "backend": result.backend,
+            "results": [listing_body(listing) for listing in result.items],
+            "facets": {
+                name: [{"key": value.key, "label": str(value.label), "count": value.count} for value in values]
+                for name, values in result.facets.items()
+            },
+        }
+        if circle is not None:
+            body["circle"] = circle.parameters()
+        return Response(body)
+
+
+class SuggestView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        q = (request.query_params.get("q") or "").strip()
+        if len(q) > 50:
+            raise serializers.ValidationError({"q": [_("at most 50 characters")]})
+        suggestions, backend = selectors.suggest(prefix=q) if q else ([], "none")
+        return Response({"q": q, "backend": backend, "suggestions": suggestions})
