@@ -37,6 +37,7 @@ from catalog.search.backends.circles import ALL_MERCHANTS, DatabaseCircleBackend
 from catalog.selectors import category_product_ids, facet_categories, format_name, listing_queryset
 from merchants.models import Partner
 from merchants.selectors import is_open_at
+from shop.core.geo import haversine_m
 
 
 class DatabaseListingBackend:
@@ -56,7 +57,7 @@ class DatabaseListingBackend:
         check_page(page=query.page, count=count, page_size=query.page_size)
         start = (query.page - 1) * query.page_size
         items = list(self._ordered(results, query, reach)[start : start + query.page_size])
-        attach_distances(items, reach)
+        attach_distances(items, query.circle)
 
         return ListingSearchResult(
             items=items,
@@ -248,12 +249,15 @@ def open_merchant_ids(*, at) -> list[int]:
     return [merchant.pk for merchant in merchants if is_open_at(merchant, at)]
 
 
-def attach_distances(items: list, reach: dict | None) -> None:
+def attach_distances(items: list, circle) -> None:
     """Give each listing its merchant's distance and travel minutes (None without a circle)."""
     for listing in items:
-        merchant = reach.get(listing.partner_id) if reach else None
-        listing.distance_m = round(merchant.distance_m, 1) if merchant else None
-        listing.minutes = round(merchant.minutes, 1) if merchant else None
+        merchant = listing.partner
+        if circle is None or merchant.lat is None:
+            listing.distance_m = listing.minutes = None
+            continue
+        distance = haversine_m(circle.lat, circle.lng, merchant.lat, merchant.lng)
+        listing.distance_m, listing.minutes = round(distance, 1), round(circle.minutes_for(distance), 1)
 
 
 def category_product_ids_by_name(term: str) -> QuerySet:

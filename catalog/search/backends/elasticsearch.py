@@ -165,14 +165,16 @@ class ElasticsearchListingBackend:
     name = "elasticsearch"
 
     def search(self, query: ListingQuery) -> ListingSearchResult:
-        reach = None
         filters: list[dict] = []
-        if query.circle is not None:
-            circle_result = ElasticsearchCircleBackend().merchants_in_circle(
-                query.circle, limit=ALL_MERCHANTS, delivers_to_me=query.delivers_to_me
-            )
-            reach = {merchant.id: merchant for merchant in circle_result.merchants}
-            filters.append({"terms": {"merchant_id": sorted(reach)}})
+        circle = query.circle
+        if circle is not None and (query.delivers_to_me or circle.mode == DELIVERY):
+            # service areas need the exact test: ask the merchants index, then filter by id
+            reached = ElasticsearchCircleBackend().merchants_in_circle(circle, limit=ALL_MERCHANTS, delivers_to_me=True)
+            filters.append({"terms": {"merchant_id": [merchant.id for merchant in reached.merchants]}})
+        elif circle is not None:
+            # a walk: the listing carries its merchant's location, one request does it all
+            filters.append({"geo_distance": {"distance": f"{circle.radius_m}m",
+                                             "location": {"lat": circle.lat, "lon": circle.lng}}})
         if query.product_classes:
             filters.append({"terms": {"product_class": list(query.product_classes)}})
         if query.in_stock:
@@ -221,7 +223,7 @@ class ElasticsearchListingBackend:
         count = response["hits"]["total"]["value"]
         check_page(page=query.page, count=count, page_size=query.page_size)
         items = listings_by_ids([int(hit["_id"]) for hit in response["hits"]["hits"]])
-        attach_distances(items, reach)
+        attach_distances(items, circle)
         aggregations = response["aggregations"]
         return ListingSearchResult(
             items=items,

@@ -1,0 +1,161 @@
+"""Search benchmark: /api/v1/search/ against the same query sent straight to Elasticsearch.
+
+Run against the full stack with data loaded (never as a test):
+
+    scripts/with-env.sh dev uv run python manage.py load_demo --scale 100000
+    scripts/with-env.sh dev uv run python bench/search_bench.py --rebuild --requests 500
+
+For random origins in the demo district it measures, in one process and one run:
+- the API: GET /api/v1/search/?q=<word>&lat=&lng=&minutes=15&mode=walk (text + 15-minute walk
+  circle + facets), through Django's full request stack (in-process client, no HTTP server);
+- raw: one Elasticsearch request with the same text, circle, facets and page, timed by the
+  client (what the engine alone costs, with its network round trip);
+- optionally the database backend on the same queries (--database), and a full index rebuild
+  (--rebuild, documents per second).
+It prints p50/p99 in milliseconds and the API/raw ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.base")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+from catalog.models import Category  # noqa: E402
+from catalog.search.backends.base import PRICE_RANGES  # noqa: E402
+from catalog.search.backends.elasticsearch import term_clause  # noqa: E402
+from catalog.search.elastic import indexer  # noqa: E402
+from catalog.search.elastic.client import query_client  # noqa: E402
+from catalog.search.elastic.documents import alias_name  # noqa: E402
+from communities.circle import make_circle  # noqa: E402
+from communities.models import Community  # noqa: E402
+from merchants.models import StockRecord  # noqa: E402
+
+WORDS = ["青菜", "牛奶", "鸡蛋", "苹果", "大米", "猪肉", "面包", "酸奶", "西红柿", "保洁", "药", "水果", "豆腐", "鱼"]
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def origins(rng: random.Random, count: int) -> list[tuple[float, float]]:
+    """Random points within ~1 km of the district's community centroids."""
+    centroids = list(Community.objects.values_list("centroid_lat", "centroid_lng"))
+    if not centroids:
+        sys.exit("no communities: run `python manage.py load_demo` first")
+    points = []
+    for _ in range(count):
+        lat, lng = rng.choice(centroids)
+        points.append((lat + rng.uniform(-0.009, 0.009), lng + rng.uniform(-0.01, 0.01)))
+    return points
+
+
+def raw_body(word: str, lat: float, lng: float) -> dict:
+    """What the API asks for, as one request: text, the walk circle, three facets, first page."""
+    radius = make_circle(lat=lat, lng=lng).radius_m
+    categories = list(Category.objects.filter(depth=1).values_list("pk", flat=True))
+    return {
+        "size": 20, "track_total_hits": True, "_source": False,
+        "query": {"bool": {"must": [term_clause(word)],
+                           "filter": [{"geo_distance": {"distance": f"{radius}m", "location": {"lat": lat, "lon": lng}}}]}},
+        "aggs": {
+            "format": {"terms": {"field": "merchant_format", "size": 100}},
+            "category": {"filters": {"filters": {str(pk): {"term": {"category_ids": pk}} for pk in categories}}},
+            "price": {"range": {"field": "price", "ranges": [
+                {k: v for k, v in (("from", low), ("to", high)) if v is not None} for _key, low, high in PRICE_RANGES]}},
+        },
+    }
+
+
+def time_api(client: Client, queries, backend: str) -> tuple[list[float], int]:
+    samples, answered_by_other = [], 0
+    with override_settings(SEARCH_BACKEND=backend):
+        for word, lat, lng in queries:
+            started = time.perf_counter()
+            response = client.get("/api/v1/search/", {"q": word, "lat": lat, "lng": lng, "minutes": 15, "mode": "walk"})
+            samples.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                sys.exit(f"API answered {response.status_code}: {response.content[:300]!r}")
+            answered_by_other += response.json()["backend"] != backend
+    return samples, answered_by_other
+
+
+def time_raw(queries) -> list[float]:
+    client = query_client().options(request_timeout=5)
+    samples = []
+    for word, lat, lng in queries:
+        body = raw_body(word, lat, lng)
+        started = time.perf_counter()
+        client.search(index=alias_name("listings"), body=body)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def report(label: str, samples: list[float]) -> tuple[float, float]:
+    p50, p99 = percentile(samples, 50), percentile(samples, 99)
+    print(f"{label:<28} n={len(samples):<5} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   mean {statistics.mean(samples):7.1f} ms")
+    return p50, p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rebuild", action="store_true", help="time a full rebuild of the listings index first")
+    parser.add_argument("--database", action="store_true", help="also time the database backend")
+    args = parser.parse_args()
+
+    listings = StockRecord.objects.count()
+    print(f"database: {connection.vendor}, listings: {listings:,}, Elasticsearch: {settings.ELASTICSEARCH_URL or '-'}")
+    if args.rebuild:
+        stats = indexer.rebuild("merchants")
+        stats = indexer.rebuild("listings")
+        print(f"rebuild listings: {stats.documents:,} documents in {stats.seconds:.1f} s = {stats.per_second:,.0f} docs/s")
+
+    rng = random.Random(args.seed)
+    points = origins(rng, args.warmup + args.requests)
+    queries = [(rng.choice(WORDS), lat, lng) for lat, lng in points]
+    warmup, measured = queries[: args.warmup], queries[args.warmup:]
+    client = Client()
+
+    if settings.ELASTICSEARCH_URL:
+        time_api(client, warmup, "elasticsearch")
+        time_raw(warmup)
+        # interleave in blocks so both see the same machine state
+        api, raw, fallbacks = [], [], 0
+        for start in range(0, len(measured), 50):
+            block = measured[start:start + 50]
+            samples, other = time_api(client, block, "elasticsearch")
+            api += samples
+            fallbacks += other
+            raw += time_raw(block)
+        _, api_p99 = report("API (elasticsearch)", api)
+        _, raw_p99 = report("raw Elasticsearch", raw)
+        print(f"API/raw ratio at p99: {api_p99 / raw_p99:.2f}   at p50: {percentile(api, 50) / percentile(raw, 50):.2f}"
+              f"   (answered by the database instead: {fallbacks})")
+    if args.database or not settings.ELASTICSEARCH_URL:
+        time_api(client, warmup[:5], "database")
+        samples, _ = time_api(client, measured[: min(len(measured), 200)], "database")
+        report("API (database backend)", samples)
+
+
+if __name__ == "__main__":
+    main()
