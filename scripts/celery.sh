@@ -22,7 +22,11 @@ WORKER_NAME="market-worker@%h"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-shop.settings.base}"
 
 redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$MARKET_REDIS_PORT" ping 2>/dev/null)" = "PONG" ]; }
-worker_answers() { uv_run celery -A shop inspect ping --timeout 2 2>/dev/null | grep -q "market-worker@"; }
+worker_answers() {
+    local answer  # not piped into grep -q: with pipefail, celery's SIGPIPE would fail the check
+    answer="$(uv_run celery -A shop inspect ping --timeout 2 2>/dev/null)" || return 1
+    [[ "$answer" == *"market-worker@"* ]]
+}
 
 start_worker() {
     mkdir -p "$MARKET_RUN" "$MARKET_LOG"

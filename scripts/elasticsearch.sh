@@ -90,7 +90,7 @@ YAML
 }
 
 health() { curl -fsS --max-time 3 "$ES_URL/_cluster/health?wait_for_status=yellow&timeout=2s" 2>/dev/null; }
-ready() { health | grep -Eq '"status":"(green|yellow)"'; }
+ready() { [[ "$(health)" =~ \"status\":\"(green|yellow)\" ]]; }
 
 start() {
     install

@@ -85,15 +85,14 @@ pid_alive() {
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
-# wait_until TIMEOUT DESCRIPTION CMD...: retry CMD every second until it succeeds.
+# wait_until TIMEOUT DESCRIPTION CMD...: retry CMD every second until it succeeds or TIMEOUT
+# seconds (wall clock) have passed.
 wait_until() {
-    local timeout="$1" what="$2" waited=0
+    local timeout="$1" what="$2" deadline
     shift 2
+    deadline=$((SECONDS + timeout))
     until "$@" >/dev/null 2>&1; do
-        waited=$((waited + 1))
-        if [ "$waited" -ge "$timeout" ]; then
-            return 1
-        fi
+        [ "$SECONDS" -lt "$deadline" ] || return 1
         sleep 1
     done
 }
