@@ -21,7 +21,7 @@ BEAT_LOGFILE="$MARKET_LOG/celery-beat.log"
 WORKER_NAME="market-worker@%h"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-shop.settings.base}"
 
-redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$MARKET_REDIS_PORT" ping 2>/dev/null)" = "PONG" ]; }
+redis_ready() { [ "$(timeout 5 redis-cli -h 127.0.0.1 -p "$MARKET_REDIS_PORT" ping 2>/dev/null)" = "PONG" ]; }
 worker_answers() {
     local answer  # not piped into grep -q: with pipefail, celery's SIGPIPE would fail the check
     answer="$(uv_run celery -A shop inspect ping --timeout 2 2>/dev/null)" || return 1

@@ -20,7 +20,8 @@ install() {
     service_dir "$REDIS_HOME"
 }
 
-cli() { redis-cli -h 127.0.0.1 -p "$MARKET_REDIS_PORT" "$@"; }
+# timeout: redis-cli waits forever on a port whose listener never answers
+cli() { timeout 5 redis-cli -h 127.0.0.1 -p "$MARKET_REDIS_PORT" "$@"; }
 ready() { [ "$(cli ping 2>/dev/null)" = "PONG" ]; }
 
 start() {
