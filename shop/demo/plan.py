@@ -531,6 +531,8 @@ def _plan_points(seed: int, communities: list[CommunityPlan], merchant_plans: li
 
 
 RESIDENT_COUNT = 100
+DEMO_RESIDENT_HOME = "gulou-shanxilu"
+DEMO_RESIDENT_PARENTS = "gulou-yihelu"  # a community with gaps, to show on the bureau dashboard
 COURIER_COUNT = 40
 
 
@@ -566,8 +568,8 @@ def _plan_people(seed: int, communities: list[CommunityPlan], points: list[Point
     for demo in people.DEMO_USERS:
         user = UserPlan(demo.mobile, demo.last_name, demo.first_name, demo.password, demo.role)
         if demo.role == "resident":
-            home = new_address(by_slug["gulou-shanxilu"])
-            parents = new_address(by_slug["gulou-yihelu"])
+            home = new_address(by_slug[DEMO_RESIDENT_HOME])
+            parents = new_address(by_slug[DEMO_RESIDENT_PARENTS])
             user.addresses = [(home.code, f"{demo.last_name}{demo.first_name}", True),
                               (parents.code, f"{demo.last_name}{demo.first_name}({people.RELATIVES[0]})", False)]
         users.append(user)
@@ -618,9 +620,11 @@ def make_plan(seed: int, formats: list[FormatInfo]) -> Plan:
     merchant_plans = _MerchantPlanner(seed, formats, communities).plan()
     points = _plan_points(seed, communities, merchant_plans)
     addresses, users, couriers = _plan_people(seed, communities, points)
-    staff_merchant = next(
-        (m for m in merchant_plans if m.format_code == "convenience_store" and m.delivers and m.listings),
-        merchant_plans[0],
+    # the demo merchant user works at the delivering convenience store nearest the demo resident
+    home = next(c for c in communities if c.spec.slug == DEMO_RESIDENT_HOME)
+    shops = [m for m in merchant_plans if m.format_code == "convenience_store" and m.delivers and m.listings]
+    staff_merchant = min(
+        shops or merchant_plans, key=lambda m: haversine_m(home.centroid_lat, home.centroid_lng, m.lat, m.lng)
     )
     listed = {listing.upc for m in merchant_plans for listing in m.listings}
     products = [p for p in catalogue.PRODUCTS if p.upc in listed]

@@ -101,9 +101,9 @@ class Command(BaseCommand):
                 )
 
         if verbosity:
-            self._summary(time.monotonic() - started)
+            self._summary(plan, time.monotonic() - started)
 
-    def _summary(self, seconds: float) -> None:
+    def _summary(self, plan, seconds: float) -> None:
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Rows per model"))
         for label, count in counts():
@@ -113,4 +113,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  {pad('role', 14)}{pad('mobile', 13)}{pad('password', 20)}note")
         for user in DEMO_USERS:
             self.stdout.write(f"  {pad(user.role_zh, 14)}{pad(user.mobile, 13)}{pad(user.password, 20)}{user.note}")
+        shop = next(m for m in plan.merchants if m.code == plan.staff_merchant_code)
+        self.stdout.write(f"  The merchant user works at {shop.name} ({shop.code}, {shop.address}).")
         self.stdout.write(self.style.SUCCESS(f"Done in {seconds:.1f} s."))
