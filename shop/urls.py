@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("shop.api_urls")),
     # Wagtail's community pages sit under a prefix, before Oscar's catch-all storefront.
     path("community/", include(wagtail_urls)),
+    path("circle/", include("communities.urls")),  # 我的位置 and the 15-minute circle page
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 
