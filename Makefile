@@ -17,6 +17,10 @@ SHELL := /bin/bash
 
 PORT ?= 8000
 PYTEST_ARGS ?=
+# A fresh test database every run: a transactional test flushes the reference rows the data
+# migrations load (business formats...), and --reuse-db (pyproject) would keep them flushed
+# for the next run. `make test PYTEST_DB=` reuses the database for a faster local loop.
+PYTEST_DB ?= --create-db
 export PORT
 # pip install --user puts uv here
 export PATH := $(HOME)/.local/bin:$(PATH)
@@ -68,4 +72,4 @@ status:
 
 # CI-style: the real services, tasks on a real worker (CELERY_TASK_ALWAYS_EAGER=false).
 test: install services
-	$(TEST) $(RUN) pytest $(PYTEST_ARGS)
+	$(TEST) $(RUN) pytest $(PYTEST_DB) $(PYTEST_ARGS)
