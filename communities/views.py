@@ -64,8 +64,13 @@ class LocationView(TemplateView):
             locations.COMMUNITY: CommunityLocationForm(),
             locations.POINT: PointLocationForm(),
         }
+        errors = []
         if bound_form is not None:
             forms[bound_form.kind] = bound_form
+            errors = [message for field_errors in bound_form.errors.values() for message in field_errors]
+            invalid = [name for name in bound_form.errors if name in bound_form.fields]
+            if invalid:  # the browser scrolls to the first field to fix
+                bound_form.fields[invalid[0]].widget.attrs["autofocus"] = True
         current = locations.get_location(self.request)
         addresses = [
             {"address": address, "name": locations.address_name(address),
@@ -84,6 +89,7 @@ class LocationView(TemplateView):
                 "community_form": forms[locations.COMMUNITY],
                 "point_form": forms[locations.POINT],
                 "error_kind": bound_form.kind if bound_form is not None else None,
+                "errors": errors,
                 "addresses": addresses,
                 "streets": streets,
                 "next": safe_next(self.request, ""),

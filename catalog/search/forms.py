@@ -12,6 +12,9 @@ from catalog.search.backends.base import SORT_CHOICES, SORT_RELEVANCE
 from merchants.models import BusinessFormat
 
 
+SCOPE_CIRCLE, SCOPE_ALL = "circle", "all"
+
+
 def _format_choices():
     return [(code, code) for code in BusinessFormat.objects.order_by("sort_order").values_list("code", flat=True)]
 
@@ -39,6 +42,10 @@ class SearchForm(forms.Form):
     format = forms.MultipleChoiceField(required=False, choices=_format_choices, label=_("业态"))
     category = forms.IntegerField(required=False, min_value=1, label=_("分类"))
     sort_by = forms.ChoiceField(required=False, choices=SORT_CHOICES, label=_("排序"))
+    # With a chosen location (communities.location), listings are limited to the resident's
+    # 15-minute walk unless they ask for every shop.
+    scope = forms.ChoiceField(required=False, choices=[(SCOPE_CIRCLE, _("只看生活圈内")), (SCOPE_ALL, _("全部店铺"))],
+                              label=_("范围"))
 
     # With an empty query the search page sends the resident to the full catalogue.
     requires_query = True
@@ -71,6 +78,11 @@ class SearchForm(forms.Form):
     @property
     def sort(self) -> str:
         return self._value("sort_by", SORT_RELEVANCE)
+
+    @property
+    def listing_scope(self) -> str:
+        """"circle" (the resident's 15-minute walk, when they chose a location) or "all"."""
+        return self._value("scope", SCOPE_CIRCLE)
 
     def search_params(self) -> dict:
         """Keyword arguments for ``catalog.selectors.search_listings``."""

@@ -20,8 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from oscar.core.loading import get_class, get_model
 
-from catalog.search.backends.base import FACET_CATEGORY, FACET_FORMAT, SORT_CHOICES, SORT_RELEVANCE
+from catalog.search.backends.base import FACET_CATEGORY, FACET_FORMAT, SORT_CHOICES, SORT_DISTANCE, SORT_RELEVANCE
+from catalog.search.forms import SCOPE_ALL, SCOPE_CIRCLE
 from catalog.selectors import search_listings
+from communities import location as locations
 
 BrowseCategoryForm = get_class("search.forms", "BrowseCategoryForm")
 CategoryForm = get_class("search.forms", "CategoryForm")
@@ -57,13 +59,17 @@ class ListingSearchView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.form = self.get_form()
+        self.location = locations.get_location(request)
+        self.circle = self.get_circle()
         if self.form.requires_query and not self.form.query:
             return HttpResponseRedirect(self._url(reverse("catalogue:index"), self._params(drop=("q", "page"))))
         page = self.get_page_number()
         try:
             if page is None:
                 raise InvalidPage(request.GET.get(self.page_kwarg))
-            self.result = search_listings(**self.form.search_params(), page=page, page_size=self.get_page_size())
+            self.result = search_listings(
+                **self.form.search_params(), circle=self.circle, page=page, page_size=self.get_page_size()
+            )
         except InvalidPage:
             messages.error(request, INVALID_PAGE_MESSAGE)
             return HttpResponseRedirect(self._url(request.path, self._params(drop=(self.page_kwarg,))))
@@ -86,6 +92,12 @@ class ListingSearchView(TemplateView):
 
     def get_page_size(self) -> int:
         return settings.OSCAR_PRODUCTS_PER_PAGE
+
+    def get_circle(self):
+        """The resident's 15-minute walk from their chosen location, unless they asked for every shop."""
+        if self.location is None or self.form.listing_scope == SCOPE_ALL:
+            return None
+        return self.location.circle()
 
     # --- URLs ---------------------------------------------------------------------------------
 
@@ -121,6 +133,11 @@ class ListingSearchView(TemplateView):
     def clear_filters_url(self) -> str:
         return self._url(self.request.path, self._params(drop=("format", "category")))
 
+    def scope_url(self, value: str) -> str:
+        # leaving the circle drops the distance sort, which needs it
+        drop = ("sort_by",) if value == SCOPE_ALL and self.form.sort == SORT_DISTANCE else ()
+        return self._url(self.request.path, self._params(drop=drop, scope=[] if value == SCOPE_CIRCLE else [value]))
+
     # --- context ------------------------------------------------------------------------------
 
     def get_summary(self):
@@ -137,6 +154,8 @@ class ListingSearchView(TemplateView):
         ]
         category_facet = self.category_facet_links(result.facets.get(FACET_CATEGORY, []))
         current_sort = self.form.sort
+        if current_sort == SORT_DISTANCE and self.circle is None:
+            current_sort = SORT_RELEVANCE  # the backend sorted by relevance
         context.update(
             {
                 self.context_object_name: result.items,
@@ -155,7 +174,14 @@ class ListingSearchView(TemplateView):
                 "sort_options": [
                     {"value": value, "label": label, "url": self.sort_url(value), "selected": value == current_sort}
                     for value, label in SORT_CHOICES
+                    if value != SORT_DISTANCE or self.circle is not None  # nearest first needs a location
                 ],
+                "circle_location": self.location,
+                "circle": self.circle,
+                "scope_options": [
+                    {"value": value, "url": self.scope_url(value), "selected": (self.circle is not None) == (value == SCOPE_CIRCLE)}
+                    for value in (SCOPE_CIRCLE, SCOPE_ALL)
+                ] if self.location is not None else [],
             }
         )
         return context
