@@ -88,6 +88,7 @@ class CircleMap:
     areas: list[MapArea]
     dots: list[MapDot]
     scale_m: int
+    scale_km: str  # "2" or "2.5" for a bar of a kilometre or more, else ""
     scale_length: str
     scale_x1: str
     scale_x2: str
@@ -186,6 +187,7 @@ def build_map(*, lat: float, lng: float, radius_m: float, communities, dots, hom
         areas=areas,
         dots=map_dots,
         scale_m=scale_m,
+        scale_km=f"{scale_m / 1000:g}" if scale_m >= 1000 else "",
         scale_length=_n(scale_length),
         scale_x1=_n(40),
         scale_x2=_n(40 + scale_length),

@@ -281,6 +281,7 @@ def test_nothing_in_reach_is_an_empty_state(client, home):
     text = _text(response)
     assert "步行5分钟约288米的范围内还没有商户" in text
     assert "看看30分钟内的店" in text and "看看能送到家的店" in text
+    assert "圈内缺少的日常必需店" not in text  # every format is missing: the empty state says it all
     assert 'class="merchant-dot' not in _svg(response)
 
 
