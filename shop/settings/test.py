@@ -14,3 +14,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests choose their search engine explicitly: the contract tests run each case on both
+# (tests/search_fixtures.py); every other test reads the database backend, even when the
+# environment points at a running Elasticsearch.
+SEARCH_BACKEND = "database"

@@ -31,17 +31,18 @@ def is_unavailable(exc: Exception) -> bool:
     return False
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=8)
+def _client(url: str, timeout: float, retries: int) -> Elasticsearch:
+    # Keyed by the settings it is made from, so a changed setting never meets a stale client.
+    return Elasticsearch(url, request_timeout=timeout, max_retries=retries, retry_on_timeout=retries > 0)
+
+
 def indexing_client() -> Elasticsearch:
-    return Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=60, max_retries=2, retry_on_timeout=True)
+    return _client(settings.ELASTICSEARCH_URL, 60.0, 2)
 
 
-@lru_cache(maxsize=None)
 def query_client() -> Elasticsearch:
-    return Elasticsearch(
-        settings.ELASTICSEARCH_URL, request_timeout=settings.SEARCH_TIMEOUT_SECONDS, max_retries=0,
-        retry_on_timeout=False,
-    )
+    return _client(settings.ELASTICSEARCH_URL, float(settings.SEARCH_TIMEOUT_SECONDS), 0)
 
 
 class CircuitBreaker:
