@@ -54,6 +54,7 @@ services:
 up: install services
 	$(DEV) $(RUN) python manage.py migrate --noinput
 	$(DEV) $(RUN) python manage.py load_demo
+	$(DEV) $(RUN) python manage.py search_index --rebuild  # bulk loads bypass the outbox
 	$(DEV) $(RUN) python manage.py collectstatic --noinput -v 0
 	$(DEV) scripts/celery.sh start worker
 	$(DEV) scripts/celery.sh start beat
