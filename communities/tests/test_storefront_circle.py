@@ -474,3 +474,14 @@ def test_the_catalogue_badges_render_in_english(client, listings, home):
     assert "about 4 min on foot · 200 m away" in text
     assert "Only shops within a 15-minute walk (about 864 m)" in text
     assert "Nearest first" in text and "Every shop" in text
+
+
+@pytest.mark.parametrize("path", [LOCATION_URL, CIRCLE_URL, CIRCLE_URL + "?mode=delivery&minutes=30"])
+def test_the_circle_pages_load_nothing_from_another_host(client, listings, home, path):
+    from catalog.tests.test_no_external_assets import EXTERNAL_ATTRIBUTE, EXTERNAL_CSS_URL, SCRIPT
+
+    client.post(LOCATION_URL, {"kind": "community", "community": home.pk})
+    html = client.get(path).content.decode()
+    assert EXTERNAL_ATTRIBUTE.findall(html) == [] and EXTERNAL_CSS_URL.findall(html) == []
+    assert all(src.startswith("/static/") for src in SCRIPT.findall(html))
+    assert "/static/css/circle.css" in html
