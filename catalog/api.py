@@ -83,28 +83,13 @@ class SearchParamsSerializer(CircleParamsSerializer):
         return values
 
 
-def listing_body(listing) -> dict:
-    merchant = listing.partner
-    return {
-        "id": listing.pk,
-        "product_id": listing.product_id,
-        "title": listing.product.get_title(),
-        "price": f"{listing.price:.2f}",
-        "currency": listing.price_currency or "CNY",
-        "merchant": {"id": merchant.pk, "name": merchant.name, "format": merchant.format_id},
-        "distance_m": getattr(listing, "distance_m", None),
-        "minutes": getattr(listing, "minutes", None),
-        "in_stock": listing.in_stock,
-    }
-
-
 class SearchView(APIView):
     @extend_schema(parameters=[SearchParamsSerializer], responses={200: dict})
     def get(self, request):
         params = SearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        circle = circle_from_request(request, SearchParamsSerializer)[0] if params.has_origin(data) else None
+        circle = circle_from_request(request, data=data)[0] if params.has_origin(data) else None
         try:
             result = selectors.search_listings(
                 query=data["q"], formats=data["format"], category_ids=data["category"],
@@ -120,7 +105,7 @@ class SearchView(APIView):
             "page": result.page,
             "page_size": result.page_size,
             "backend": result.backend,
-            "results": [listing_body(listing) for listing in result.items],
+            "results": result.rows,
             "facets": {
                 name: [{"key": value.key, "label": str(value.label), "count": value.count} for value in values]
                 for name, values in result.facets.items()

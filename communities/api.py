@@ -46,11 +46,13 @@ class CircleParamsSerializer(OriginSerializer):
         return value
 
 
-def circle_from_request(request, serializer_class=CircleParamsSerializer):
-    """Validate query parameters and resolve the origin; 400 names the field, 404 a foreign address."""
-    params = serializer_class(data=request.query_params)
-    params.is_valid(raise_exception=True)
-    data = params.validated_data
+def circle_from_request(request, serializer_class=CircleParamsSerializer, data: dict | None = None):
+    """Validate query parameters (unless given validated `data`) and resolve the origin;
+    400 names the field, 404 a foreign address."""
+    if data is None:
+        params = serializer_class(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
     try:
         lat, lng = selectors.resolve_origin(
             user=request.user, lat=data.get("lat"), lng=data.get("lng"),

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             if options["rebuild"]:
                 self.rebuild(kinds, progress=not options["no_progress"])
             elif options["check"]:
-                self.check(kinds)
+                self.check_index(kinds)
             else:
                 self.stdout.write(f"applied {indexer.apply_outbox()} outbox rows")
         except indexer.IndexingFailed as exc:
@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 f"({stats.per_second:,.0f}/s); alias {stats.index.rsplit('-', 1)[0]} swapped"
             )
 
-    def check(self, kinds):
+    def check_index(self, kinds):
         clean = True
         for kind in kinds:
             report = indexer.check(kind)

@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from django.core.paginator import InvalidPage
@@ -130,6 +131,47 @@ class FacetValue:
     selected: bool = False
 
 
+class LazyListings(Sequence):
+    """A page of listings hydrated from the database only when first read.
+
+    An engine's hits already carry what the API answers with (``ListingSearchResult.rows``),
+    so an API request never loads models; a storefront page iterating the items does.
+    """
+
+    def __init__(self, load: Callable[[], list]):
+        self._load, self._items = load, None
+
+    def _loaded(self) -> list:
+        if self._items is None:
+            self._items = self._load()
+        return self._items
+
+    def __getitem__(self, index):
+        return self._loaded()[index]
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __bool__(self) -> bool:
+        return bool(self._loaded())
+
+
+def listing_row(listing) -> dict:
+    """The API's view of a hydrated listing (engines build the same dict from their hits)."""
+    merchant = listing.partner
+    return {
+        "id": listing.pk,
+        "product_id": listing.product_id,
+        "title": listing.product.get_title(),
+        "price": f"{listing.price:.2f}",
+        "currency": listing.price_currency or "CNY",
+        "merchant": {"id": merchant.pk, "name": merchant.name, "format": merchant.format_id},
+        "distance_m": getattr(listing, "distance_m", None),
+        "minutes": getattr(listing, "minutes", None),
+        "in_stock": listing.in_stock,
+    }
+
+
 @dataclass(frozen=True)
 class ListingSearchResult:
     """One page of listings, the total count and the facets.
@@ -146,6 +188,11 @@ class ListingSearchResult:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     backend: str = ""
     circle: "Circle | None" = None
+    hit_rows: list[dict] | None = None  # the API rows, when the engine's hits carry them
+
+    @property
+    def rows(self) -> list[dict]:
+        return self.hit_rows if self.hit_rows is not None else [listing_row(item) for item in self.items]
 
     @property
     def num_pages(self) -> int:

@@ -19,6 +19,7 @@ from catalog.search.backends.base import (
     SORT_RATING,
     SORT_RELEVANCE,
     FacetValue,
+    LazyListings,
     ListingQuery,
     ListingSearchResult,
     PageOutOfRange,
@@ -34,7 +35,7 @@ from catalog.search.backends.circles import (
 )
 from catalog.search.elastic.client import guarded_search
 from catalog.search.backends.database import attach_distances, price_range_label
-from catalog.search.elastic.documents import MINUTES_PER_DAY, alias_name
+from catalog.search.elastic.documents import MINUTES_PER_DAY, alias_name, decimal_price
 from catalog.selectors import facet_categories, format_name, listings_by_ids
 from merchants.models import BusinessFormat
 from communities.circle import DELIVERY, Circle
@@ -161,10 +162,41 @@ def price_clause(query: ListingQuery) -> list[dict]:
     return [{"range": {"price": bounds}}] if bounds else []
 
 
+HIT_FIELDS = ["listing_id", "product_id", "title", "price", "in_stock", "merchant_id", "merchant_name",
+              "merchant_format", "location"]
+
+
+def hit_row(source: dict, circle) -> dict:
+    """The API row of a hit, as catalog.search.backends.base.listing_row makes it from a model."""
+    distance = minutes = None
+    if circle is not None and source.get("location"):
+        exact = haversine_m(circle.lat, circle.lng, source["location"]["lat"], source["location"]["lon"])
+        distance, minutes = round(exact, 1), round(circle.minutes_for(exact), 1)
+    return {
+        "id": source["listing_id"],
+        "product_id": source["product_id"],
+        "title": source["title"],
+        "price": f"{decimal_price(source['price']):.2f}",
+        "currency": "CNY",
+        "merchant": {"id": source["merchant_id"], "name": source["merchant_name"], "format": source["merchant_format"]},
+        "distance_m": distance,
+        "minutes": minutes,
+        "in_stock": source["in_stock"],
+    }
+
+
 class ElasticsearchListingBackend:
     name = "elasticsearch"
 
     def search(self, query: ListingQuery) -> ListingSearchResult:
+        body, candidates = self.request_body(query)
+        circle = query.circle
+        response = guarded_search(alias_name("listings"), body)
+        return self._result(query, response, candidates)
+
+    def request_body(self, query: ListingQuery) -> tuple[dict, list]:
+        """The one request this query makes of the listings index (and the category facet's
+        candidates). Delivery circles first ask the merchants index who delivers."""
         filters: list[dict] = []
         circle = query.circle
         if circle is not None and (query.delivers_to_me or circle.mode == DELIVERY):
@@ -198,7 +230,7 @@ class ElasticsearchListingBackend:
             "from": start,
             "size": query.page_size,
             "track_total_hits": True,
-            "_source": False,
+            "_source": HIT_FIELDS,
             "query": self._ranked(text, query),
             "post_filter": {"bool": {"filter": by_price + by_format + by_category}},
             "sort": self._sort(query),
@@ -219,14 +251,22 @@ class ElasticsearchListingBackend:
         }
         if start + query.page_size > 10_000:
             raise PageOutOfRange("pages beyond the first 10,000 results are not served")
-        response = guarded_search(alias_name("listings"), body)
+        return body, candidates
+
+    def _result(self, query: ListingQuery, response: dict, candidates: list) -> ListingSearchResult:
+        circle = query.circle
         count = response["hits"]["total"]["value"]
         check_page(page=query.page, count=count, page_size=query.page_size)
-        items = listings_by_ids([int(hit["_id"]) for hit in response["hits"]["hits"]])
-        attach_distances(items, circle)
+        hits = response["hits"]["hits"]
+
+        def hydrate():
+            items = listings_by_ids([int(hit["_id"]) for hit in hits])
+            attach_distances(items, circle)
+            return items
         aggregations = response["aggregations"]
         return ListingSearchResult(
-            items=items,
+            items=LazyListings(hydrate),
+            hit_rows=[hit_row(hit["_source"], circle) for hit in hits],
             count=count,
             page=query.page,
             page_size=query.page_size,

@@ -225,61 +225,73 @@ def merchant_document(merchant) -> dict:
     return {**body, "digest": _digest(body)}
 
 
-def category_ids_by_path() -> dict[str, tuple[int, str]]:
-    """Every category's treebeard path → (pk, name); ancestors' paths are prefixes of a path."""
+def category_lookup() -> dict[int, tuple[str, str]]:
+    """Every category's pk → (treebeard path, name); ancestors' paths are prefixes of a path."""
     from catalog.models import Category
 
-    return {path: (pk, name) for path, pk, name in Category.objects.values_list("path", "pk", "name")}
+    return {pk: (path, name) for pk, path, name in Category.objects.values_list("pk", "path", "name")}
 
 
-def category_fields(categories, ids_by_path: dict[str, tuple[int, str]]) -> dict:
+def category_fields(category_ids, lookup: dict[int, tuple[str, str]]) -> dict:
     """Each category with its ancestors: filtering by a category finds its descendants' listings;
     the names are the categories' own (a search term matches a category by its name)."""
     from catalog.models import Category
 
+    by_path = {path: (pk, name) for pk, (path, name) in lookup.items()}
     ids, paths, names = set(), set(), set()
-    for category in categories:
-        lineage = [ids_by_path[category.path[:end]]
-                   for end in range(Category.steplen, len(category.path) + 1, Category.steplen)]
+    for category_id in category_ids:
+        path, name = lookup[category_id]
+        lineage = [by_path[path[:end]] for end in range(Category.steplen, len(path) + 1, Category.steplen)]
         ids.update(pk for pk, _name in lineage)
-        paths.add(" > ".join(name for _pk, name in lineage))
-        names.add(category.name)
+        paths.add(" > ".join(lineage_name for _pk, lineage_name in lineage))
+        names.add(name)
     return {"category_ids": sorted(ids), "category_path": sorted(paths), "category_names": sorted(names)}
 
 
-def listing_document(listing, *, shared: dict | None = None, categories=None,
-                     ids_by_path: dict[str, tuple[int, str]] | None = None) -> dict:
-    """A listing (StockRecord with product and partner loaded) as its search document.
+# The columns a listing document is made from, read with .values() so that a rebuild of a
+# million listings builds no model instances.
+LISTING_COLUMNS = (
+    "pk", "product_id", "price", "num_in_stock", "num_allocated", "partner_id", "date_updated",
+    "product__title", "product__description", "product__sale_unit", "product__parent_id",
+    "product__parent__title", "product__parent__description",
+    "product__product_class__kind", "product__product_class__track_stock",
+    "product__parent__product_class__kind", "product__parent__product_class__track_stock",
+    "partner__name", "partner__format_id", "partner__format__name_zh", "partner__format__name_en",
+)
 
-    `shared` is merchant_fields(listing.partner), passed in when indexing many listings of
-    one merchant; `categories` the product's categories (a variant uses its parent's);
-    `ids_by_path` is category_ids_by_path(), loaded once per batch.
+
+def listing_document(row: dict, *, shared: dict, category_ids, lookup: dict[int, tuple[str, str]]) -> dict:
+    """A listing (a row of LISTING_COLUMNS) as its search document.
+
+    `shared` is merchant_fields() of its merchant; `category_ids` are the product's categories
+    (a variant's are its parent's); `lookup` is category_lookup().
     """
-    product, merchant = listing.product, listing.partner
-    parent = product.parent if product.parent_id else None
-    product_class = product.get_product_class()
-    if categories is None:
-        categories = (parent or product).categories.all()
-    tracks_stock = product_class.track_stock if product_class else True
-    available = (listing.num_in_stock or 0) - (listing.num_allocated or 0)
+    title = row["product__title"] or row["product__parent__title"] or ""
+    has_parent = row["product__parent_id"] is not None
+    kind = row["product__product_class__kind"] or (row["product__parent__product_class__kind"] if has_parent else None)
+    tracks = row["product__product_class__track_stock"]
+    if tracks is None:
+        tracks = row["product__parent__product_class__track_stock"]
+    available = (row["num_in_stock"] or 0) - (row["num_allocated"] or 0)
     body = {
-        "listing_id": listing.pk,
-        "product_id": product.pk,
-        "title": product.get_title(),
-        "parent_title": parent.title if parent else "",
-        "description": (product.description or (parent.description if parent else ""))[:2000],
-        "pinyin": pinyin_tokens(product.get_title()),
-        **category_fields(categories, ids_by_path if ids_by_path is not None else category_ids_by_path()),
-        "product_class": product_class.kind if product_class else None,
-        "sale_unit": product.sale_unit,
-        "price": float(listing.price) if listing.price is not None else None,
-        "in_stock": (not tracks_stock) or available > 0,
-        "merchant_id": merchant.pk,
-        "merchant_name": merchant.name,
-        "merchant_format": merchant.format_id,
-        "format_names": [merchant.format.name_zh, merchant.format.name_en] if merchant.format_id else [],
-        **(shared if shared is not None else merchant_fields(merchant)),
-        "updated": listing.date_updated.isoformat() if listing.date_updated else None,
+        "listing_id": row["pk"],
+        "product_id": row["product_id"],
+        "title": title,
+        "parent_title": row["product__parent__title"] or "",
+        "description": (row["product__description"] or row["product__parent__description"] or "")[:2000],
+        "pinyin": pinyin_tokens(title),
+        **category_fields(category_ids, lookup),
+        "product_class": kind,
+        "sale_unit": row["product__sale_unit"],
+        "price": float(row["price"]) if row["price"] is not None else None,
+        "in_stock": tracks is False or available > 0,
+        "merchant_id": row["partner_id"],
+        "merchant_name": row["partner__name"],
+        "merchant_format": row["partner__format_id"],
+        "format_names": [row["partner__format__name_zh"], row["partner__format__name_en"]]
+        if row["partner__format_id"] else [],
+        **shared,
+        "updated": row["date_updated"].isoformat() if row["date_updated"] else None,
     }
     return {**body, "digest": _digest(body)}
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -15,12 +17,13 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from elasticsearch import helpers
 
-from catalog.models import Category, SearchOutbox
+from catalog.models import Product, SearchOutbox
 from catalog.search.elastic.client import indexing_client
 from catalog.search.elastic.documents import (
     DOCUMENTS,
+    LISTING_COLUMNS,
     alias_name,
-    category_ids_by_path,
+    category_lookup,
     listing_document,
     merchant_document,
     merchant_fields,
@@ -51,12 +54,7 @@ def indexable_listings():
     """The same set the database backend searches: public products of active merchants, priced."""
     from catalog.selectors import listing_queryset
 
-    return listing_queryset().select_related(
-        "product__product_class", "product__parent__product_class", "partner__format"
-    ).prefetch_related(
-        Prefetch("product__categories", queryset=Category.objects.order_by("path")),
-        Prefetch("product__parent__categories", queryset=Category.objects.order_by("path")),
-    )
+    return listing_queryset().select_related(None).prefetch_related(None)
 
 
 class MerchantFieldsCache(dict):
@@ -69,32 +67,40 @@ class MerchantFieldsCache(dict):
         return self.get(merchant_id, {})
 
 
-def listing_documents(listings: Iterable[StockRecord], cache: MerchantFieldsCache) -> Iterator[tuple[int, dict]]:
-    ids_by_path = category_ids_by_path()
-    for listing in listings:
-        product = listing.product
-        categories = (product.parent if product.parent_id else product).categories.all()
-        yield listing.pk, listing_document(listing, shared=cache.fields_for(listing.partner_id), categories=categories,
-                                          ids_by_path=ids_by_path)
+def listing_documents(listings, cache: MerchantFieldsCache) -> Iterator[tuple[int, dict]]:
+    """Documents for a queryset of listings, a batch of rows (and their categories) at a time."""
+    lookup = category_lookup()
+    for rows in iter_by_pk(listings.values(*LISTING_COLUMNS)):
+        product_ids = {row["product__parent_id"] or row["product_id"] for row in rows}
+        categories: dict[int, list[int]] = {}
+        for product_id, category_id in Product.categories.through.objects.filter(
+            product_id__in=product_ids
+        ).values_list("product_id", "category_id"):
+            categories.setdefault(product_id, []).append(category_id)
+        for row in rows:
+            owner = row["product__parent_id"] or row["product_id"]
+            yield row["pk"], listing_document(row, shared=cache.fields_for(row["partner_id"]),
+                                              category_ids=categories.get(owner, ()), lookup=lookup)
 
 
-def iter_by_pk(queryset, batch: int = BATCH) -> Iterator:
-    """Stream a large queryset in primary-key order, one batch (and its prefetches) at a time."""
+def iter_by_pk(queryset, batch: int = BATCH) -> Iterator[list]:
+    """A large queryset in primary-key order, one batch at a time (rows or instances)."""
     last = 0
     while True:
         rows = list(queryset.filter(pk__gt=last).order_by("pk")[:batch])
         if not rows:
             return
-        yield from rows
-        last = rows[-1].pk
+        yield rows
+        last = rows[-1]["pk"] if isinstance(rows[-1], dict) else rows[-1].pk
 
 
 def all_documents(kind: str) -> Iterator[tuple[int, dict]]:
     if kind == "merchants":
-        for merchant in iter_by_pk(indexable_merchants()):
-            yield merchant.pk, merchant_document(merchant)
+        for merchants in iter_by_pk(indexable_merchants()):
+            for merchant in merchants:
+                yield merchant.pk, merchant_document(merchant)
     else:
-        yield from listing_documents(iter_by_pk(indexable_listings()), MerchantFieldsCache())
+        yield from listing_documents(indexable_listings(), MerchantFieldsCache())
 
 
 def count_documents(kind: str) -> int:
@@ -124,33 +130,59 @@ def create_index(kind: str, name: str, *, loading: bool = False) -> None:
 
 
 def rebuild(kind: str, *, progress: Callable[[int], None] | None = None, chunk_size: int = 1000) -> RebuildStats:
-    """Build a new index from the database, then swap the alias to it in one atomic step."""
-    client = indexing_client()
+    """Build a new index from the database, then swap the alias to it in one atomic step.
+
+    Documents are made in this thread (it owns the database connection) while up to two
+    bulk requests are in flight on others, so reading and indexing overlap.
+    """
+    client = indexing_client().options(request_timeout=120)
     alias = alias_name(kind)
     new_index = f"{alias}-{timezone.now():%Y%m%d%H%M%S%f}"
     started, clock = timezone.now(), _clock()
     create_index(kind, new_index, loading=True)
-    actions = (
-        {"_index": new_index, "_id": pk, "_source": body} for pk, body in all_documents(kind)
-    )
     written = 0
-    # streaming_bulk reads the actions in this thread: the database connection is not shared
-    for ok, item in helpers.streaming_bulk(client.options(request_timeout=120), actions, chunk_size=chunk_size,
-                                           raise_on_error=False, max_retries=3):
-        if not ok:
-            client.indices.delete(index=new_index, ignore_unavailable=True)
-            raise IndexingFailed(f"{kind}: {item}")
-        written += 1
-        if progress and written % chunk_size == 0:
-            progress(chunk_size)
-    if progress:
-        progress(written % chunk_size)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            in_flight: list[Future] = []
+            for chunk in chunked(all_documents(kind), chunk_size):
+                operations = []
+                for pk, body in chunk:
+                    operations += [{"index": {"_index": new_index, "_id": pk}}, body]
+                in_flight.append(pool.submit(send_bulk, client, operations))
+                while len(in_flight) >= 2:
+                    written += _finished(in_flight.pop(0), kind, progress)
+            for future in in_flight:
+                written += _finished(future, kind, progress)
+    except Exception:
+        client.indices.delete(index=new_index, ignore_unavailable=True)
+        raise
     client.indices.put_settings(index=new_index, settings={"refresh_interval": "1s"})
     client.indices.refresh(index=new_index)
     swap_alias(alias, new_index)
     # Changes applied to the old index while this one was loading are applied again.
     SearchOutbox.objects.filter(processed_at__gte=started).update(processed_at=None)
     return RebuildStats(kind=kind, index=new_index, documents=written, seconds=_clock() - clock)
+
+
+def chunked(pairs: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(pairs)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def send_bulk(client, operations: list) -> int:
+    response = client.bulk(operations=operations)
+    if response["errors"]:
+        failed = [item for item in response["items"] if item["index"].get("error")]
+        raise IndexingFailed(f"{len(failed)} documents refused, first: {failed[0]}")
+    return len(response["items"])
+
+
+def _finished(future: Future, kind: str, progress) -> int:
+    count = future.result()
+    if progress:
+        progress(count)
+    return count
 
 
 def swap_alias(alias: str, new_index: str) -> None:
