@@ -24,6 +24,11 @@ def _send_sync_task() -> None:
 
     if not settings.ELASTICSEARCH_URL:
         return  # the database backend needs no index
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No worker: running the sync inline would make every save wait on Elasticsearch (and a
+        # bulk load re-index a merchant's listings per save). The rows wait for
+        # `search_index --sync`, or a rebuild.
+        return
     from catalog.tasks import apply_search_outbox
 
     try:
