@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 from functools import lru_cache
@@ -225,23 +226,31 @@ def merchant_document(merchant) -> dict:
     return {**body, "digest": _digest(body)}
 
 
-def category_lookup() -> dict[int, tuple[str, str]]:
-    """Every category's pk → (treebeard path, name); ancestors' paths are prefixes of a path."""
+@dataclass(frozen=True)
+class CategoryLookup:
+    """Every category by pk and by treebeard path (an ancestor's path is a prefix of a path)."""
+
+    by_pk: dict[int, tuple[str, str]]  # pk -> (path, name)
+    by_path: dict[str, tuple[int, str]]  # path -> (pk, name)
+
+
+def category_lookup() -> CategoryLookup:
     from catalog.models import Category
 
-    return {pk: (path, name) for pk, path, name in Category.objects.values_list("pk", "path", "name")}
+    rows = list(Category.objects.values_list("pk", "path", "name"))
+    return CategoryLookup(by_pk={pk: (path, name) for pk, path, name in rows},
+                          by_path={path: (pk, name) for pk, path, name in rows})
 
 
-def category_fields(category_ids, lookup: dict[int, tuple[str, str]]) -> dict:
+def category_fields(category_ids, lookup: CategoryLookup) -> dict:
     """Each category with its ancestors: filtering by a category finds its descendants' listings;
     the names are the categories' own (a search term matches a category by its name)."""
     from catalog.models import Category
 
-    by_path = {path: (pk, name) for pk, (path, name) in lookup.items()}
     ids, paths, names = set(), set(), set()
     for category_id in category_ids:
-        path, name = lookup[category_id]
-        lineage = [by_path[path[:end]] for end in range(Category.steplen, len(path) + 1, Category.steplen)]
+        path, name = lookup.by_pk[category_id]
+        lineage = [lookup.by_path[path[:end]] for end in range(Category.steplen, len(path) + 1, Category.steplen)]
         ids.update(pk for pk, _name in lineage)
         paths.add(" > ".join(lineage_name for _pk, lineage_name in lineage))
         names.add(name)
@@ -260,7 +269,7 @@ LISTING_COLUMNS = (
 )
 
 
-def listing_document(row: dict, *, shared: dict, category_ids, lookup: dict[int, tuple[str, str]]) -> dict:
+def listing_document(row: dict, *, shared: dict, category_ids, lookup: CategoryLookup) -> dict:
     """A listing (a row of LISTING_COLUMNS) as its search document.
 
     `shared` is merchant_fields() of its merchant; `category_ids` are the product's categories
