@@ -20,7 +20,8 @@ def is_open_at(merchant: Partner, moment) -> bool:
 
     local = timezone.localtime(moment)
     day, clock = local.date(), local.time().replace(tzinfo=None)
-    exception = merchant.opening_exceptions.filter(date=day).first()
+    # .all() and not .filter(): uses prefetched exceptions when the caller loaded many merchants
+    exception = next((e for e in merchant.opening_exceptions.all() if e.date == day), None)
     if exception is not None:
         return not exception.is_closed and _within(exception.opens, exception.closes, clock)
     periods = list(merchant.opening_periods.all())

@@ -51,3 +51,15 @@ def test_an_exception_with_special_hours_replaces_the_weekly_hours():
     assert not is_open_at(shop, at(0, 9))
     assert is_open_at(shop, at(0, 13))
     assert not is_open_at(shop, at(0, 15))
+
+
+def test_open_merchants_of_a_district_cost_a_fixed_number_of_queries(django_assert_max_num_queries):
+    from catalog.search.backends.database import open_merchant_ids
+
+    for _ in range(12):
+        shop = MerchantFactory()
+        OpeningPeriodFactory(partner=shop, weekday=0, opens=time(8), closes=time(20))
+        OpeningException.objects.create(partner=shop, date=date(2026, 11, 24), is_closed=True)
+    with django_assert_max_num_queries(3):  # merchants, their periods, their exceptions
+        open_ids = open_merchant_ids(at=at(0, 12))
+    assert len(open_ids) == 12
