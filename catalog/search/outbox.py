@@ -66,10 +66,11 @@ def _categories_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 
 def connect() -> None:
-    for signal in (post_save, post_delete):
-        signal.connect(_listing_changed, sender=StockRecord, dispatch_uid=f"outbox-listing-{id(signal)}")
-        signal.connect(_product_changed, sender=Product, dispatch_uid=f"outbox-product-{id(signal)}")
-        signal.connect(_merchant_changed, sender=Partner, dispatch_uid=f"outbox-merchant-{id(signal)}")
-        signal.connect(_hours_changed, sender=OpeningPeriod, dispatch_uid=f"outbox-period-{id(signal)}")
-        signal.connect(_hours_changed, sender=OpeningException, dispatch_uid=f"outbox-exception-{id(signal)}")
+    receivers = [
+        (_listing_changed, StockRecord), (_product_changed, Product), (_merchant_changed, Partner),
+        (_hours_changed, OpeningPeriod), (_hours_changed, OpeningException),
+    ]
+    for event, signal in (("saved", post_save), ("deleted", post_delete)):
+        for receiver, model in receivers:
+            signal.connect(receiver, sender=model, dispatch_uid=f"outbox-{model.__name__}-{event}")
     m2m_changed.connect(_categories_changed, sender=Product.categories.through, dispatch_uid="outbox-categories")
