@@ -129,7 +129,7 @@ def create_index(kind: str, name: str, *, loading: bool = False) -> None:
     index.create(using=indexing_client())
 
 
-def rebuild(kind: str, *, progress: Callable[[int], None] | None = None, chunk_size: int = 1000) -> RebuildStats:
+def rebuild(kind: str, *, progress: Callable[[int], None] | None = None, chunk_size: int = 2000) -> RebuildStats:
     """Build a new index from the database, then swap the alias to it in one atomic step.
 
     Documents are made in this thread (it owns the database connection) while up to two
