@@ -47,10 +47,17 @@ def reference_format_codes() -> list[str]:
     return list(BusinessFormat.objects.order_by("sort_order", "code").values_list("code", flat=True))
 
 
-def build_result(circle: Circle, reached: list[CircleMerchant], backend: str, limit: int) -> CircleResult:
-    """Sort by distance (then id, for a stable order), truncate, and compare formats with the guide."""
+def build_result(circle: Circle, reached: list[CircleMerchant], backend: str, limit: int, *,
+                 total: int | None = None, covered: set[str] | None = None) -> CircleResult:
+    """Sort by distance (then id, for a stable order), truncate, and compare formats with the guide.
+
+    An engine that fetched only the nearest of more merchants passes the full `total` and the
+    formats it `covered` (from an aggregation over the whole circle).
+    """
     reached = sorted(reached, key=lambda m: (m.distance_m, m.id))
-    covered = {m.format for m in reached if m.format}
+    total = len(reached) if total is None else total
+    if covered is None:
+        covered = {m.format for m in reached if m.format}
     reference = reference_format_codes()
     shown = reached[:limit]
     by_format: dict[str, list[CircleMerchant]] = {}
@@ -59,11 +66,11 @@ def build_result(circle: Circle, reached: list[CircleMerchant], backend: str, li
     return CircleResult(
         circle=circle,
         merchants=shown,
-        truncated=len(reached) > limit,
+        truncated=total > limit,
         formats_covered=[code for code in reference if code in covered],
         formats_missing=[code for code in reference if code not in covered],
         backend=backend,
-        total=len(reached),
+        total=total,
         by_format=by_format,
     )
 

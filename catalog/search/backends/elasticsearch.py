@@ -31,7 +31,6 @@ from catalog.search.backends.circles import (
     CircleMerchant,
     CircleResult,
     build_result,
-    reference_format_codes,
 )
 from catalog.search.elastic.client import guarded_search
 from catalog.search.backends.database import attach_distances, price_range_label
@@ -101,19 +100,12 @@ class ElasticsearchCircleBackend:
                 id=source["merchant_id"], name=source["name"], format=source["format"], lat=lat, lng=lng,
                 distance_m=distance, minutes=circle.minutes_for(distance),
             ))
-        result = build_result(circle, reached, self.name, limit)
         total = response["hits"]["total"]["value"]
         if total > len(response["hits"]["hits"]):
-            # More merchants than fetched: formats and the total come from the aggregation.
+            # More merchants than fetched: the total and the formats come from the whole circle.
             covered = {bucket["key"] for bucket in response["aggregations"]["formats"]["buckets"]}
-            reference = reference_format_codes()
-            return CircleResult(
-                circle=circle, merchants=result.merchants, truncated=True,
-                formats_covered=[c for c in reference if c in covered],
-                formats_missing=[c for c in reference if c not in covered],
-                backend=self.name, total=total, by_format=result.by_format,
-            )
-        return result
+            return build_result(circle, reached, self.name, limit, total=total, covered=covered)
+        return build_result(circle, reached, self.name, limit)
 
 
 # --- listing search ---------------------------------------------------------------------------
