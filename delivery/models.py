@@ -1,11 +1,19 @@
-"""Fulfilment points (stores, front warehouses 前置仓, pickup stations, lockers) and couriers.
+"""Fulfilment: points (stores, front warehouses 前置仓, pickup stations, lockers), couriers,
+bookable slots, and the fulfilment group, the part of an order that one merchant fulfils.
 
-Dispatch (choosing a point and a courier for an order) comes with the dispatch issue.
+An Oscar order has one FulfilmentGroup per merchant. The group carries its own status and
+event history, the delivery method, the pickup code, the promise and actual times; its
+FulfilmentLines point at the Oscar order lines it covers, with the weighed-goods settlement.
 """
 
+import secrets
+
 from django.conf import settings
+from decimal import Decimal
+
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import latitude_validators, longitude_validators
@@ -87,3 +95,161 @@ class Courier(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Slot(models.Model):
+    """A bookable time with a capacity: a home-service appointment or a 30-minute delivery window."""
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", _("上门服务时段")
+        DELIVERY = "delivery", _("配送时段")
+
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    merchant = models.ForeignKey("partner.Partner", on_delete=models.CASCADE, related_name="slots", verbose_name=_("商户"))
+    product = models.ForeignKey(
+        "catalogue.Product", on_delete=models.CASCADE, null=True, blank=True, related_name="slots",
+        verbose_name=_("服务项目"), help_text=_("留空表示该商户所有服务项目通用"),
+    )
+    starts_at = models.DateTimeField(_("开始时间"), db_index=True)
+    duration_min = models.PositiveSmallIntegerField(_("时长 (分钟)"), default=30, validators=[MinValueValidator(1)])
+    capacity = models.PositiveSmallIntegerField(_("容量"), default=1, validators=[MinValueValidator(1)])
+    booked = models.PositiveSmallIntegerField(_("已预约"), default=0)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("预约时段")
+        verbose_name_plural = _("预约时段")
+        indexes = [models.Index(fields=["merchant", "kind", "starts_at"], name="slot_merchant_kind_start_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(booked__lte=models.F("capacity")), name="slot_not_overbooked"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {timezone.localtime(self.starts_at):%m-%d %H:%M} ({self.booked}/{self.capacity})"
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timezone.timedelta(minutes=self.duration_min)
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+
+def new_pickup_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+class FulfilmentGroup(models.Model):
+    """One merchant's part of an order: the unit that merchants accept and dispatch routes."""
+
+    class Method(models.TextChoices):
+        DELIVERY = "delivery", _("配送上门")
+        PICKUP = "pickup", _("到店/站点自提")
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", _("待支付")
+        CREATED = "created", _("待商户接单")
+        ACCEPTED = "accepted", _("商户已接单")
+        POINT_ASSIGNED = "point_assigned", _("已分配履约点")
+        COURIER_ASSIGNED = "courier_assigned", _("骑手已接单")
+        PICKED_UP = "picked_up", _("配送中")
+        DELIVERED = "delivered", _("已送达")
+        READY_FOR_PICKUP = "ready_for_pickup", _("待取货")
+        COLLECTED = "collected", _("已取货")
+        REJECTED = "rejected", _("商户已拒单")
+        FAILED = "failed", _("配送失败")
+        CANCELLED = "cancelled", _("已取消")
+
+    order = models.ForeignKey("order.Order", on_delete=models.CASCADE, related_name="fulfilment_groups")
+    merchant = models.ForeignKey("partner.Partner", on_delete=models.PROTECT, related_name="fulfilment_groups", verbose_name=_("商户"))
+    method = models.CharField(_("方式"), max_length=10, choices=Method.choices)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, db_index=True)
+    window = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery_groups",
+        verbose_name=_("配送时段"), help_text=_("空表示尽快送达"),
+    )
+    pickup_point = models.ForeignKey(
+        FulfilmentPoint, on_delete=models.PROTECT, null=True, blank=True, related_name="pickup_groups",
+        verbose_name=_("自提点"), help_text=_("空表示到商户门店自提"),
+    )
+    point = models.ForeignKey(
+        FulfilmentPoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="fulfilment_groups",
+        verbose_name=_("履约点"), help_text=_("由调度任务选定的备货地点"),
+    )
+    courier = models.ForeignKey(
+        Courier, on_delete=models.SET_NULL, null=True, blank=True, related_name="groups", verbose_name=_("骑手")
+    )
+    pickup_code = models.CharField(_("取货码"), max_length=6, blank=True)
+    goods_total = models.DecimalField(_("商品金额 (预估)"), max_digits=10, decimal_places=2)
+    delivery_fee = models.DecimalField(_("配送费"), max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    weight_adjustment = models.DecimalField(
+        _("称重差价"), max_digits=10, decimal_places=2, default=Decimal("0.00"),
+        help_text=_("负数为退款, 正数为补收"),
+    )
+    promised_at = models.DateTimeField(_("承诺送达/可取时间"), null=True, blank=True)
+    ready_at = models.DateTimeField(_("备货完成时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("实际送达/取货时间"), null=True, blank=True)
+    status_reason = models.CharField(_("原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("履约单")
+        verbose_name_plural = _("履约单")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "merchant"], name="fulfilmentgroup_one_per_merchant"),
+            models.CheckConstraint(
+                condition=~models.Q(method="pickup") | ~models.Q(pickup_code=""), name="fulfilmentgroup_pickup_has_code"
+            ),
+        ]
+        indexes = [models.Index(fields=["merchant", "status"], name="group_merchant_status_idx")]
+
+    def __str__(self):
+        return f"{self.order.number}-{self.pk} {self.merchant}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.goods_total + self.delivery_fee + self.weight_adjustment
+
+
+class FulfilmentLine(models.Model):
+    """An order line in its group, with the booked slot or the weighed-goods settlement."""
+
+    group = models.ForeignKey(FulfilmentGroup, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.OneToOneField("order.Line", on_delete=models.CASCADE, related_name="fulfilment")
+    listing = models.ForeignKey(
+        "partner.StockRecord", on_delete=models.SET_NULL, null=True, related_name="fulfilment_lines"
+    )
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
+    quantity = models.PositiveIntegerField(_("数量"))
+    unit_price = models.DecimalField(_("单价"), max_digits=10, decimal_places=2)
+    estimated_amount = models.DecimalField(_("预估金额"), max_digits=10, decimal_places=2)
+    estimated_weight_g = models.PositiveIntegerField(_("预估重量 (克)"), null=True, blank=True)
+    actual_weight_g = models.PositiveIntegerField(_("实际重量 (克)"), null=True, blank=True)
+    final_amount = models.DecimalField(_("结算金额"), max_digits=10, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["group", "pk"]
+        verbose_name = _("履约明细")
+        verbose_name_plural = _("履约明细")
+
+    @property
+    def is_weighed(self) -> bool:
+        return self.estimated_weight_g is not None
+
+
+class FulfilmentEvent(models.Model):
+    """A timestamped status change of a group, with who or what made it and why."""
+
+    group = models.ForeignKey(FulfilmentGroup, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("状态"), max_length=20)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor = models.CharField(_("操作方"), max_length=64, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("履约事件")
+        verbose_name_plural = _("履约事件")

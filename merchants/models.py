@@ -71,6 +71,17 @@ class Partner(AbstractPartner):
         validators=[MinValueValidator(0), MaxValueValidator(5)],
     )
     is_active = models.BooleanField(_("营业中"), default=True)
+    min_order = models.DecimalField(
+        _("起送金额"), max_digits=8, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(0)],
+        help_text=_("配送订单的最低商品金额; 到店自提不受限制"),
+    )
+    delivery_fee = models.DecimalField(
+        _("配送费"), max_digits=6, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(0)]
+    )
+    weight_overage_cap_percent = models.PositiveSmallIntegerField(
+        _("称重补差上限 (%)"), default=10, validators=[MaxValueValidator(50)],
+        help_text=_("称重商品实际重量超出时, 最多按预估金额的这一比例补收差价"),
+    )
 
     class Meta(AbstractPartner.Meta):
         verbose_name = _("商户")

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 
 from communities.tests.factories import BASE_LAT, BASE_LNG, CommunityFactory, UserFactory
-from delivery.models import Courier, FulfilmentPoint
+from delivery.models import Courier, FulfilmentPoint, Slot
 
 
 class FulfilmentPointFactory(factory.django.DjangoModelFactory):
@@ -24,3 +27,17 @@ class CourierFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Courier
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    """A home-service slot tomorrow at 10:00 for one booking; pass merchant= (and product=)."""
+
+    kind = "service"
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.localtime() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    )
+    duration_min = 120
+    capacity = 1
+
+    class Meta:
+        model = Slot

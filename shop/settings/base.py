@@ -39,14 +39,14 @@ INSTALLED_APPS = [
     # Oscar, with our forks swapped in (the label of each fork stays Oscar's):
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
-    "oscar.apps.checkout.apps.CheckoutConfig",
+    "shop.checkout.apps.CheckoutConfig",  # fork: one-page multi-merchant checkout, sandbox payment
     "oscar.apps.address.apps.AddressConfig",
     "oscar.apps.shipping.apps.ShippingConfig",
     "catalog.apps.CatalogueConfig",  # fork: fresh/packaged/service product fields
     "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
     "oscar.apps.communication.apps.CommunicationConfig",
     "merchants.apps.PartnerConfig",  # fork: merchant profile, formats, hours, service area
-    "oscar.apps.basket.apps.BasketConfig",
+    "shop.basket.apps.BasketConfig",  # fork: lines that book a service slot
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
     "oscar.apps.order.apps.OrderConfig",
@@ -205,6 +205,24 @@ OSCAR_SEND_REGISTRATION_EMAIL = False
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("last_name", "line1", "line4")
 OSCAR_PRODUCTS_PER_PAGE = 24
 OSCAR_HOMEPAGE = "/catalogue/"
+# An order waits for payment (sandbox) or is placed (cash on delivery); each merchant's part
+# of it moves on its own (delivery.FulfilmentGroup.status).
+OSCAR_INITIAL_ORDER_STATUS = "awaiting_payment"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "awaiting_payment": ("placed", "cancelled"),
+    "placed": ("completed", "cancelled"),
+    "completed": (),
+    "cancelled": (),
+}
+
+# --- ordering and payment -----------------------------------------------------------------
+
+# Minutes a sandbox payment may stay pending; its stock and slots are held meanwhile.
+PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=15)
+# The HMAC-SHA256 key the sandbox gateway signs its notifications with (docs/api.md).
+SANDBOX_PAYMENT_SECRET = env("SANDBOX_PAYMENT_SECRET", default="sandbox-demo-secret")
+# Minutes from order to an ASAP delivery promise: preparation plus the ride.
+DELIVERY_ASAP_MINUTES = env.int("DELIVERY_ASAP_MINUTES", default=45)
 
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"  # no realtime indexing
@@ -265,6 +283,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "search-apply-outbox": {"task": "search.apply_outbox", "schedule": SEARCH_SYNC_INTERVAL_SECONDS},
     "search-purge-outbox": {"task": "search.purge_outbox", "schedule": 3600.0},
+    "orders-expire-payments": {"task": "orders.expire_payments", "schedule": 60.0},
 }
 
 # --- API ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ def test_production_settings_pass_the_deploy_check():
         "DJANGO_SETTINGS_MODULE": "shop.settings.production",
         "DJANGO_SECRET_KEY": "x" * 60 + "-not-a-real-secret-but-long-and-random-enough-$%^",
         "DJANGO_ALLOWED_HOSTS": "market.example.cn",
+        "SANDBOX_PAYMENT_SECRET": "s" * 48,
         "DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite:////tmp/deploy-check.sqlite3"),
     }
     # when Django's deployment checklist runs, then it reports no error (warnings are printed)
