@@ -149,8 +149,7 @@ class FulfilmentGroup(models.Model):
 
     class Status(models.TextChoices):
         AWAITING_PAYMENT = "awaiting_payment", _("待支付")
-        CREATED = "created", _("待商户接单")
-        ACCEPTED = "accepted", _("商户已接单")
+        CREATED = "created", _("已下单")
         POINT_ASSIGNED = "point_assigned", _("已分配履约点")
         COURIER_ASSIGNED = "courier_assigned", _("骑手已接单")
         PICKED_UP = "picked_up", _("配送中")
@@ -187,6 +186,7 @@ class FulfilmentGroup(models.Model):
         _("称重差价"), max_digits=10, decimal_places=2, default=Decimal("0.00"),
         help_text=_("负数为退款, 正数为补收"),
     )
+    accepted_at = models.DateTimeField(_("商户接单时间"), null=True, blank=True)
     promised_at = models.DateTimeField(_("承诺送达/可取时间"), null=True, blank=True)
     ready_at = models.DateTimeField(_("备货完成时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("实际送达/取货时间"), null=True, blank=True)

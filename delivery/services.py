@@ -1,5 +1,8 @@
 """Writes about fulfilment groups: the one place a group's status changes.
 
+A merchant accepting a group or having it ready are facts with timestamps (`accepted_at`,
+`ready_at`) and events, not statuses: the status follows the goods (dispatch issue).
+
 Every change goes through `transition`: it locks the group, checks the move is allowed from
 the status the group has *now* (not the one the caller saw), records a timestamped event and
 answers 409 for a move that is not allowed. Merchant actions, checkout, payment and dispatch
@@ -20,11 +23,12 @@ S = FulfilmentGroup.Status
 # status -> the statuses a group may move to from it
 TRANSITIONS: dict[str, set[str]] = {
     S.AWAITING_PAYMENT: {S.CREATED, S.CANCELLED},
-    S.CREATED: {S.ACCEPTED, S.REJECTED, S.POINT_ASSIGNED, S.CANCELLED},
-    S.ACCEPTED: {S.POINT_ASSIGNED, S.READY_FOR_PICKUP, S.CANCELLED},
-    S.POINT_ASSIGNED: {S.ACCEPTED, S.COURIER_ASSIGNED, S.READY_FOR_PICKUP, S.REJECTED, S.FAILED, S.CANCELLED},
-    S.COURIER_ASSIGNED: {S.POINT_ASSIGNED, S.PICKED_UP, S.FAILED, S.CANCELLED, S.REJECTED},
-    S.PICKED_UP: {S.DELIVERED, S.FAILED},
+    S.CREATED: {S.POINT_ASSIGNED, S.READY_FOR_PICKUP, S.REJECTED, S.CANCELLED},
+    S.POINT_ASSIGNED: {S.COURIER_ASSIGNED, S.READY_FOR_PICKUP, S.REJECTED, S.FAILED, S.CANCELLED},
+    # back to point_assigned: the courier gave the job up, or dispatch re-offers it
+    S.COURIER_ASSIGNED: {S.POINT_ASSIGNED, S.PICKED_UP, S.REJECTED, S.FAILED, S.CANCELLED},
+    # ready_for_pickup after picked_up: carried to a community pickup station
+    S.PICKED_UP: {S.DELIVERED, S.READY_FOR_PICKUP, S.FAILED},
     S.READY_FOR_PICKUP: {S.COLLECTED, S.FAILED},
     S.DELIVERED: set(),
     S.COLLECTED: set(),
@@ -33,7 +37,7 @@ TRANSITIONS: dict[str, set[str]] = {
     S.CANCELLED: set(),
 }
 # Statuses from which the resident may still cancel: nothing has left the shop yet.
-CANCELLABLE = {S.AWAITING_PAYMENT, S.CREATED, S.ACCEPTED, S.POINT_ASSIGNED, S.COURIER_ASSIGNED}
+CANCELLABLE = {S.AWAITING_PAYMENT, S.CREATED, S.POINT_ASSIGNED, S.COURIER_ASSIGNED}
 FINAL = {status for status, onward in TRANSITIONS.items() if not onward}
 # Final statuses in which the goods never reached the resident: stock and slots go back.
 RETURNS_STOCK = {S.REJECTED, S.CANCELLED}
