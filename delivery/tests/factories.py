@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -41,3 +42,82 @@ class SlotFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Slot
+
+
+def shipping_address(*, recipient: str = "王先生", phone: str = "+8613800000001", line1: str = "青岛路小区 3栋1单元 302室"):
+    """An Oscar shipping address in China (the country row is created on first use)."""
+    from oscar.apps.address.models import Country
+    from oscar.apps.order.models import ShippingAddress
+
+    china, _ = Country.objects.get_or_create(
+        iso_3166_1_a2="CN", defaults={"iso_3166_1_a3": "CHN", "iso_3166_1_numeric": "156", "printable_name": "中国",
+                                      "name": "中华人民共和国", "is_shipping_country": True},
+    )
+    return ShippingAddress.objects.create(
+        last_name=recipient, line1=line1, line4="南京市鼓楼区", country=china, phone_number=phone
+    )
+
+
+_order_numbers = iter(range(900_000, 10**9))
+
+
+def order_with_groups(
+    *,
+    user=None,
+    lines=None,
+    method: str = "delivery",
+    status: str = "created",
+    order_status: str = "placed",
+    address=None,
+):
+    """An Oscar order with one FulfilmentGroup (and its FulfilmentLines) per merchant.
+
+    `lines` is a list of `(listing, quantity)` or `(listing, quantity, slot)`; the groups follow
+    the listings' merchants, in the order they first appear. Default: two merchants with one
+    packaged line each. `method` and `status` are a value for every group or a dict by merchant.
+    Goods sold by weight get an estimated weight (quantity × pack size). Returns the order; its
+    groups are `order.fulfilment_groups`.
+    """
+    from oscar.apps.order.models import Line, Order
+
+    from delivery.models import FulfilmentGroup, FulfilmentLine, new_pickup_code
+    from merchants.tests.factories import ListingFactory
+
+    user = user or UserFactory()
+    if lines is None:
+        lines = [(ListingFactory(), 1), (ListingFactory(), 2)]
+    lines = [tuple(line) + (None,) * (3 - len(line)) for line in lines]
+    by_merchant: dict = {}
+    for listing, quantity, slot in lines:
+        by_merchant.setdefault(listing.partner, []).append((listing, quantity, slot))
+    goods = {m: sum((listing.price * qty for listing, qty, _ in rows), Decimal("0.00")) for m, rows in by_merchant.items()}
+    total = sum(goods.values(), Decimal("0.00"))
+    order = Order.objects.create(
+        number=str(next(_order_numbers)), user=user, currency="CNY", total_incl_tax=total, total_excl_tax=total,
+        shipping_incl_tax=Decimal("0.00"), shipping_excl_tax=Decimal("0.00"), status=order_status,
+        shipping_address=address if address is not None else shipping_address(phone="+86" + str(user.mobile)),
+    )
+    for merchant, rows in by_merchant.items():
+        group_method = method[merchant] if isinstance(method, dict) else method
+        group = FulfilmentGroup.objects.create(
+            order=order, merchant=merchant, method=group_method,
+            status=status[merchant] if isinstance(status, dict) else status,
+            pickup_code=new_pickup_code() if group_method == FulfilmentGroup.Method.PICKUP else "",
+            goods_total=goods[merchant],
+        )
+        for listing, quantity, slot in rows:
+            product = listing.product
+            amount = listing.price * quantity
+            order_line = Line.objects.create(
+                order=order, partner=merchant, partner_name=merchant.name, partner_sku=listing.partner_sku,
+                stockrecord=listing, product=product, title=product.get_title(), upc=product.upc, quantity=quantity,
+                line_price_incl_tax=amount, line_price_excl_tax=amount, line_price_before_discounts_incl_tax=amount,
+                line_price_before_discounts_excl_tax=amount, unit_price_incl_tax=listing.price,
+                unit_price_excl_tax=listing.price, num_allocated=quantity,
+            )
+            FulfilmentLine.objects.create(
+                group=group, order_line=order_line, listing=listing, slot=slot, quantity=quantity,
+                unit_price=listing.price, estimated_amount=amount,
+                estimated_weight_g=quantity * product.pack_size_g if product.is_sold_by_weight else None,
+            )
+    return order
