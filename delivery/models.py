@@ -168,6 +168,10 @@ class FulfilmentGroup(models.Model):
         Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery_groups",
         verbose_name=_("配送时段"), help_text=_("空表示尽快送达"),
     )
+    dropoff = models.ForeignKey(
+        "communities.StandardAddress", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("送达地址"), help_text=_("下单时选择的标准地址: 配送和上门服务的终点"),
+    )
     pickup_point = models.ForeignKey(
         FulfilmentPoint, on_delete=models.PROTECT, null=True, blank=True, related_name="pickup_groups",
         verbose_name=_("自提点"), help_text=_("空表示到商户门店自提"),

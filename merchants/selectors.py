@@ -2,6 +2,8 @@
 
 from django.db.models import QuerySet
 
+from shop.core.geo import haversine_m, polygon_contains
+
 from .models import Partner
 
 
@@ -39,3 +41,15 @@ def _within(opens, closes, clock) -> bool:
     if closes <= opens:  # past midnight
         return clock >= opens or clock < closes
     return opens <= clock < closes
+
+
+def in_service_area(merchant: Partner, lat: float, lng: float) -> bool:
+    """Whether a point lies in the merchant's service area: its polygon, or the radius around the shop.
+
+    A merchant with neither serves no one at home (customers come to the shop).
+    """
+    if merchant.service_area:
+        return polygon_contains(merchant.service_area, lat, lng)
+    if merchant.service_radius_m and merchant.lat is not None:
+        return haversine_m(merchant.lat, merchant.lng, lat, lng) <= merchant.service_radius_m
+    return False

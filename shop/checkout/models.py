@@ -26,6 +26,7 @@ class Payment(models.Model):
         PAID = "paid", _("已支付")
         EXPIRED = "expired", _("已过期")
         CANCELLED = "cancelled", _("已取消")
+        REFUNDED = "refunded", _("已退款")
 
     order = models.OneToOneField("order.Order", on_delete=models.CASCADE, related_name="payment")
     provider = models.CharField(_("支付方式"), max_length=10, choices=Provider.choices)
@@ -36,6 +37,7 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True, db_index=True)
     paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
+    refunded_amount = models.DecimalField(_("已退款金额"), max_digits=10, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("支付")

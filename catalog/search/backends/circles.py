@@ -13,7 +13,8 @@ from django.db.models import Q
 
 from communities.circle import DELIVERY, Circle
 from merchants.models import BusinessFormat, Partner
-from shop.core.geo import bounding_box, haversine_m, polygon_contains
+from merchants.selectors import in_service_area
+from shop.core.geo import bounding_box, haversine_m
 
 MAX_CIRCLE_MERCHANTS = 500
 ALL_MERCHANTS = 10_000  # no truncation: listing filters need every merchant the circle reaches
@@ -77,13 +78,7 @@ def build_result(circle: Circle, reached: list[CircleMerchant], backend: str, li
 
 def delivers_to(merchant, lat: float, lng: float) -> bool:
     """Whether the origin lies in the merchant's service area (polygon, or radius around the shop)."""
-    if merchant.delivery_capability == Partner.Delivery.NONE:
-        return False
-    if merchant.service_area:
-        return polygon_contains(merchant.service_area, lat, lng)
-    if merchant.service_radius_m:
-        return haversine_m(merchant.lat, merchant.lng, lat, lng) <= merchant.service_radius_m
-    return False
+    return merchant.delivery_capability != Partner.Delivery.NONE and in_service_area(merchant, lat, lng)
 
 
 class DatabaseCircleBackend:
