@@ -279,11 +279,13 @@ CELERY_TIMEZONE = TIME_ZONE
 # Every task names its queue here (explicit, one place); workers consume them all.
 CELERY_TASK_ROUTES = {
     "search.*": {"queue": "search"},
+    "dispatch.*": {"queue": "dispatch"},
 }
 CELERY_BEAT_SCHEDULE = {
     "search-apply-outbox": {"task": "search.apply_outbox", "schedule": SEARCH_SYNC_INTERVAL_SECONDS},
     "search-purge-outbox": {"task": "search.purge_outbox", "schedule": 3600.0},
     "orders-expire-payments": {"task": "orders.expire_payments", "schedule": 60.0},
+    "dispatch-send-outbox": {"task": "dispatch.send_outbox", "schedule": 5.0},
 }
 
 # --- API ----------------------------------------------------------------------------------

@@ -1,0 +1,87 @@
+"""Dispatch requests survive a broker outage: the request is a row written in the order's
+transaction, and the task is only a wake-up call.
+
+    request_dispatch(group_ids=[...])   # inside the transaction that makes the groups "created"
+
+writes one DispatchJob per group (the outbox row; a group already requested keeps its row) and,
+once the transaction commits, sends `dispatch.route_group` for each. If the broker is down the
+send fails quietly and the rows stay pending (`routed_at` empty); beat's `dispatch.send_outbox`
+re-sends pending rows, so every committed order is dispatched when the broker returns. A rolled
+back order leaves no row and sends nothing. The routing task is idempotent, so a row sent twice
+is harmless.
+
+In the embedded demo (Celery eager, no broker) the task runs in-process right after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import DispatchJob
+
+log = logging.getLogger(__name__)
+
+# A pending row sent this long ago without being routed is sent again (its message may have been
+# lost with a killed worker, or be waiting behind a backlog: the re-send is harmless, only wasted).
+RESEND_AFTER = timedelta(seconds=60)
+# Fresh rows are left to their own on_commit send for this long before beat sends them too.
+GRACE = timedelta(seconds=5)
+BATCH = 500
+
+
+def request_dispatch(*, group_ids: list[int]) -> None:
+    """Ask for the dispatch of these groups once the current transaction commits."""
+    group_ids = sorted(set(group_ids))
+    if not group_ids:
+        return
+    now = timezone.now()
+    DispatchJob.objects.bulk_create(
+        [DispatchJob(group_id=group_id, requested_at=now) for group_id in group_ids], ignore_conflicts=True
+    )
+    transaction.on_commit(partial(send, group_ids))
+
+
+def send(group_ids: list[int]) -> int:
+    """Send the routing task for each group; answer how many were sent. Never raises: what could
+    not be sent stays pending for beat."""
+    from .tasks import route_group
+
+    sent = []
+    for group_id in group_ids:
+        try:
+            # retry=False: with the broker down, fail at once rather than hold up the resident's
+            # request; the row is still pending and beat sends it later.
+            route_group.apply_async((group_id,), retry=False)
+        except Exception:
+            log.warning("could not send dispatch of group %s; beat will re-send it", group_id, exc_info=True)
+            break  # the broker is away: the rest would fail the same way
+        sent.append(group_id)
+    if sent:
+        DispatchJob.objects.filter(group_id__in=sent, routed_at__isnull=True).update(sent_at=timezone.now())
+    return len(sent)
+
+
+def pending_group_ids(*, now=None, limit: int = BATCH) -> list[int]:
+    """Groups whose dispatch was requested but not routed, and not sent recently."""
+    now = now or timezone.now()
+    rows = DispatchJob.objects.filter(routed_at__isnull=True, requested_at__lte=now - GRACE).filter(
+        Q(sent_at__isnull=True) | Q(sent_at__lte=now - RESEND_AFTER)
+    )
+    return list(rows.order_by("requested_at", "pk").values_list("group_id", flat=True)[:limit])
+
+
+def resend_pending() -> int:
+    """Beat: send every pending row that is due (see RESEND_AFTER); answer how many were sent."""
+    total = 0
+    while group_ids := pending_group_ids():
+        count = send(group_ids)
+        total += count
+        if count < len(group_ids):
+            break  # broker away
+    return total

@@ -1,0 +1,35 @@
+"""Dispatch tasks (queue "dispatch", routed in CELERY_TASK_ROUTES; beat entries in
+CELERY_BEAT_SCHEDULE).
+
+Reliability: every task is idempotent (it locks the group and re-checks its status, and the
+database allows one open offer per group), so running twice is harmless. acks_late +
+reject_on_worker_lost put a task killed mid-run back on the queue instead of losing it; the
+broker's visibility timeout (settings) is longer than any task, so a running task is never
+handed to a second worker; the outbox and the beat sweeps recover anything still lost (a
+whole worker killed leaves its messages unacknowledged until that timeout).
+"""
+
+from celery import shared_task
+from django.db import OperationalError
+
+RELIABLE = dict(
+    acks_late=True, reject_on_worker_lost=True, ignore_result=True,
+    # a deadlock or a lock timeout is worth another try; anything else is a bug to see
+    autoretry_for=(OperationalError,), retry_backoff=1, retry_backoff_max=30, max_retries=5,
+)
+
+
+@shared_task(name="dispatch.route_group", **RELIABLE)
+def route_group(group_id: int) -> str:
+    """Choose the group's point, then offer the job to the nearest courier or provider."""
+    from . import dispatch
+
+    return dispatch.route_and_offer(group_id=group_id)
+
+
+@shared_task(name="dispatch.send_outbox", **RELIABLE)
+def send_outbox() -> int:
+    """Beat: re-send the routing task for requests not yet routed (e.g. placed while the broker was down)."""
+    from . import outbox
+
+    return outbox.resend_pending()
