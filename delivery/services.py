@@ -11,12 +11,16 @@ all call it.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from shop.core.errors import ConflictError
+from merchants.models import Partner
+from shop.core.errors import ConflictError, DomainError
 
-from .models import FulfilmentEvent, FulfilmentGroup
+from .models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, Slot
 
 S = FulfilmentGroup.Status
 
@@ -75,3 +79,211 @@ def transition(*, group_id: int, to: str, actor: str = "", note: str = "", **cha
 def record_event(*, group: FulfilmentGroup, status: str, actor: str = "", note: str = "") -> FulfilmentEvent:
     """An event that is not a status change (e.g. "ready" for a delivery group, an ETA update)."""
     return FulfilmentEvent.objects.create(group=group, status=status, actor=actor[:64], note=note[:200])
+
+
+# --- slots ------------------------------------------------------------------------------------
+
+
+class SlotFull(ConflictError):
+    """Some slots have fewer places left than asked for; names each of them."""
+
+    code = "slot_full"
+
+    def __init__(self, shortages: list[dict]):
+        super().__init__(
+            "预约时段已满: " + ", ".join(f"#{s['slot_id']} 需要 {s['requested']}, 剩余 {s['available']}" for s in shortages),
+            lines=shortages,
+        )
+
+
+def _locked_slots(quantities: dict[int, int]) -> list[Slot]:
+    return list(Slot.objects.select_for_update().filter(pk__in=list(quantities)).order_by("pk"))
+
+
+@transaction.atomic
+def book_slots(*, quantities: dict[int, int], listing_of: dict[int, int] | None = None) -> None:
+    """Take places in several slots at once, all or nothing (locks in pk order, re-checks, F()).
+
+    `listing_of` maps a slot to the listing it is booked for, so a shortage names the line.
+    Raises SlotFull (409) naming every slot short of places; a slot that has already started
+    counts as having none left.
+    """
+    now = timezone.now()
+    slots = _locked_slots(quantities)
+    shortages = []
+    for slot in slots:
+        left = 0 if slot.starts_at <= now else slot.capacity - slot.booked
+        if left < quantities[slot.pk]:
+            shortage = {"slot_id": slot.pk, "requested": quantities[slot.pk], "available": max(left, 0)}
+            if listing_of and slot.pk in listing_of:
+                shortage["listing_id"] = listing_of[slot.pk]
+            shortages.append(shortage)
+    if shortages:
+        raise SlotFull(shortages)
+    for slot in slots:
+        Slot.objects.filter(pk=slot.pk).update(booked=F("booked") + quantities[slot.pk])
+
+
+@transaction.atomic
+def release_slots(*, quantities: dict[int, int]) -> None:
+    """Give booked places back (a cancelled, rejected or expired order); never below zero."""
+    for slot in _locked_slots(quantities):
+        Slot.objects.filter(pk=slot.pk).update(booked=F("booked") - min(quantities[slot.pk], slot.booked))
+
+
+# --- the merchant's actions on its own group (issue 4) ---------------------------------------
+#
+# Each answers "not found" (404) to anyone who is not staff of the group's merchant, so other
+# users cannot even learn that a group exists. Acceptance, weighing and readiness are facts
+# with timestamps and events; only a pickup at the shop changes status (ready_for_pickup).
+
+# Where the goods are still in the shop: the merchant may accept, weigh and prepare them.
+# (A pickup group at the shop stays there in ready_for_pickup; see _in_shop.)
+IN_SHOP = {S.CREATED, S.POINT_ASSIGNED, S.COURIER_ASSIGNED}
+CENT = Decimal("0.01")
+MAX_WEIGHT_G = 100_000  # one line of fresh goods over 100 kg is a typing error
+
+
+class GroupNotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+def _actor(user) -> str:
+    return f"merchant:{user.pk}"
+
+
+def _is_merchant_staff(user, merchant_id: int) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Partner.users.through.objects.filter(partner_id=merchant_id, user_id=user.pk).exists()
+
+
+def _group_pk(group_id) -> int:
+    try:
+        return int(group_id)
+    except (TypeError, ValueError):
+        raise GroupNotFound("履约单不存在") from None
+
+
+def _locked_group(group_id, user) -> FulfilmentGroup:
+    """The group, locked, if `user` is staff of its merchant; otherwise GroupNotFound."""
+    group = FulfilmentGroup.objects.select_for_update().filter(pk=_group_pk(group_id)).first()
+    if group is None or not _is_merchant_staff(user, group.merchant_id):
+        raise GroupNotFound("履约单不存在")
+    return group
+
+
+def _in_shop(group: FulfilmentGroup) -> bool:
+    at_shop_for_pickup = group.status == S.READY_FOR_PICKUP and group.pickup_point_id is None
+    return group.status in IN_SHOP or at_shop_for_pickup
+
+
+def _refuse_unless_in_shop(group: FulfilmentGroup, action: str) -> None:
+    if not _in_shop(group):
+        raise ConflictError(
+            f"履约单 {group.pk} 当前状态为「{group.get_status_display()}」, 不能{action}", status=group.status
+        )
+
+
+@transaction.atomic
+def accept_group(*, group_id: int, user) -> FulfilmentGroup:
+    """The merchant takes the order on: sets accepted_at (once; accepting again changes nothing)."""
+    group = _locked_group(group_id, user)
+    if group.accepted_at:
+        return group
+    if group.status not in IN_SHOP:
+        raise ConflictError(
+            f"履约单 {group.pk} 当前状态为「{group.get_status_display()}」, 不能接单", status=group.status
+        )
+    group.accepted_at = timezone.now()
+    group.save(update_fields=["accepted_at", "updated_at"])
+    record_event(group=group, status="accepted", actor=_actor(user))
+    return group
+
+
+@transaction.atomic
+def reject_group(*, group_id: int, user, reason: str) -> FulfilmentGroup:
+    """The merchant refuses the order: the group becomes rejected and gives its stock and slots back."""
+    from shop.checkout.services import release_group  # checkout imports this module
+
+    # No lock here: release_group locks the payment before the group (checkout's lock order).
+    merchant_id = FulfilmentGroup.objects.filter(pk=_group_pk(group_id)).values_list("merchant_id", flat=True).first()
+    if merchant_id is None or not _is_merchant_staff(user, merchant_id):
+        raise GroupNotFound("履约单不存在")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写拒单原因", fields={"reason": ["请填写拒单原因"]})
+    return release_group(group_id=int(group_id), to=S.REJECTED, actor=_actor(user), note=reason[:200])
+
+
+def settled_amount(line: FulfilmentLine, grams: int, cap_percent: int) -> Decimal:
+    """What a weighed line costs at `grams`: the pack price per gram times the grams, but never
+    more than the estimate plus `cap_percent` of it (lighter goods cost less, without limit)."""
+    pack_g = Decimal(line.estimated_weight_g) / line.quantity
+    weighed = (line.unit_price * grams / pack_g).quantize(CENT, ROUND_HALF_UP)
+    cap = (line.estimated_amount * cap_percent / 100).quantize(CENT, ROUND_HALF_UP)
+    return min(weighed, line.estimated_amount + cap)
+
+
+@transaction.atomic
+def record_weights(*, group_id: int, user, weights: dict[int, int]) -> FulfilmentGroup:
+    """Record the real weight of weighed lines (fulfilment line id → grams) and settle the price.
+
+    Each weighed line's final_amount becomes its price at the real weight (extra capped at the
+    merchant's weight_overage_cap_percent of the line's estimate); group.weight_adjustment is
+    the sum of the differences (negative: a refund). Recording a line again replaces its weight.
+    """
+    group = _locked_group(group_id, user)
+    _refuse_unless_in_shop(group, "再称重")
+    lines = {line.pk: line for line in group.lines.select_for_update().order_by("pk")}
+    errors: dict[str, list[str]] = {}
+    if not weights:
+        errors["weights"] = ["请至少填写一件商品的实际重量"]
+    for line_id, grams in (weights or {}).items():
+        line = lines.get(int(line_id)) if str(line_id).isdigit() else None
+        if line is None:
+            errors[str(line_id)] = ["不是本履约单的商品"]
+        elif not line.is_weighed:
+            errors[str(line_id)] = ["该商品不按重量销售"]
+        elif isinstance(grams, bool) or not isinstance(grams, int) or not 0 < grams <= MAX_WEIGHT_G:
+            errors[str(line_id)] = [f"重量须为 1 至 {MAX_WEIGHT_G} 之间的整数 (克)"]
+    if errors:
+        raise DomainError("称重数据有误", fields=errors)
+    cap_percent = Partner.objects.values_list("weight_overage_cap_percent", flat=True).get(pk=group.merchant_id)
+    for line_id, grams in weights.items():
+        line = lines[int(line_id)]
+        line.actual_weight_g = grams
+        line.final_amount = settled_amount(line, grams, cap_percent)
+        line.save(update_fields=["actual_weight_g", "final_amount"])
+    group.weight_adjustment = sum(
+        (line.final_amount - line.estimated_amount for line in lines.values() if line.final_amount is not None),
+        Decimal("0.00"),
+    )
+    group.save(update_fields=["weight_adjustment", "updated_at"])
+    note = "; ".join(f"#{pk} {lines[int(pk)].actual_weight_g}g" for pk in weights)
+    record_event(group=group, status="weighed", actor=_actor(user), note=note)
+    return group
+
+
+@transaction.atomic
+def mark_ready(*, group_id: int, user) -> FulfilmentGroup:
+    """The goods are packed: sets ready_at with a "ready" event; a pickup at the shop becomes
+    ready_for_pickup. Needs the group accepted and every weighed line weighed (409 otherwise)."""
+    group = _locked_group(group_id, user)
+    if group.ready_at:
+        return group
+    _refuse_unless_in_shop(group, "备货完成")
+    if not group.accepted_at:
+        raise ConflictError("请先接单再标记备货完成", status=group.status)
+    unweighed = [line.pk for line in group.lines.all() if line.is_weighed and line.actual_weight_g is None]
+    if unweighed:
+        raise ConflictError("还有称重商品未称重", lines=unweighed)
+    now = timezone.now()
+    if group.method == FulfilmentGroup.Method.PICKUP and group.pickup_point_id is None:
+        group = transition(group_id=group.pk, to=S.READY_FOR_PICKUP, actor=_actor(user), ready_at=now)
+    else:
+        group.ready_at = now
+        group.save(update_fields=["ready_at", "updated_at"])
+    record_event(group=group, status="ready", actor=_actor(user))
+    return group

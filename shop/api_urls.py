@@ -6,6 +6,8 @@ from rest_framework.authtoken.views import obtain_auth_token
 from catalog import api as catalog_api
 from communities import api as community_api
 from merchants import api as merchant_api
+from shop.basket import api as basket_api
+from shop.checkout import api as checkout_api
 
 app_name = "api"
 
@@ -15,4 +17,12 @@ urlpatterns = [
     path("circle/", community_api.CircleView.as_view(), name="circle"),
     path("search/", catalog_api.SearchView.as_view(), name="search"),
     path("search/suggest/", catalog_api.SuggestView.as_view(), name="search-suggest"),
+    path("basket/", basket_api.BasketView.as_view(), name="basket"),
+    path("basket/lines/", basket_api.BasketLinesView.as_view(), name="basket-lines"),
+    path("basket/lines/<int:line_id>/", basket_api.BasketLineView.as_view(), name="basket-line"),
+    path("checkout/", checkout_api.CheckoutView.as_view(), name="checkout"),
+    path("orders/", checkout_api.OrderListView.as_view(), name="order-list"),
+    path("orders/<str:number>/", checkout_api.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<str:number>/cancel/", checkout_api.OrderCancelView.as_view(), name="order-cancel"),
+    path("payments/sandbox/notify/", checkout_api.SandboxNotifyView.as_view(), name="sandbox-notify"),
 ]

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError as DjangoVa
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
 
 class DomainError(Exception):
@@ -13,11 +13,20 @@ class DomainError(Exception):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     code = "unprocessable"
 
-    def __init__(self, detail: str, *, fields: dict | None = None, **extra):
+    def __init__(self, detail: str, *, fields: dict | None = None, code: str | None = None, **extra):
         super().__init__(detail)
+        if code:
+            self.code = code
         self.detail = detail
         self.fields = fields or {}
         self.extra = extra
+
+
+class NotFoundError(DomainError):
+    """The thing asked for does not exist, or is not the caller's (we never say which)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
 
 
 class ConflictError(DomainError):
@@ -37,6 +46,7 @@ def _flatten(detail) -> dict:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
+        set_rollback()  # the request's transaction (ATOMIC_REQUESTS) must not commit half a change
         return Response(error_body(exc.code, exc.detail, exc.fields, **exc.extra), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)

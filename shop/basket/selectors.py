@@ -1,0 +1,148 @@
+"""Reads about baskets: the resident's open basket, grouped by merchant, with what blocks each line.
+
+Prices shown are the listings' current prices (a basket line keeps the price it was added at
+only for the record). A line that can no longer be bought carries a `problem` the page and
+the API show next to it; checkout refuses a basket while any line has one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.models import StandardAddress
+from merchants.selectors import in_service_area, is_open_at
+from merchants.services import available
+
+from .models import Basket, Line
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class BasketLine:
+    line: Line
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+    weight_g: int | None = None  # estimated weight for goods sold by weight
+    problem: str = ""  # code: sold_out, short, merchant_closed, merchant_inactive, slot_full, slot_past, out_of_area, unavailable
+    problem_message: str = ""
+
+    @property
+    def listing(self):
+        return self.line.stockrecord
+
+    @property
+    def product(self):
+        return self.line.product
+
+    @property
+    def slot(self):
+        return self.line.slot
+
+
+@dataclass
+class BasketGroup:
+    merchant: object
+    lines: list[BasketLine] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+    @property
+    def min_order(self) -> Decimal:
+        return self.merchant.min_order
+
+    @property
+    def delivery_fee(self) -> Decimal:
+        return self.merchant.delivery_fee
+
+    @property
+    def below_minimum(self) -> Decimal:
+        """How much is missing to reach the merchant's minimum for delivery (0 when reached)."""
+        return max(self.min_order - self.subtotal, ZERO)
+
+    @property
+    def has_services(self) -> bool:
+        return any(line.product.is_service for line in self.lines)
+
+    @property
+    def has_goods(self) -> bool:
+        return any(not line.product.is_service for line in self.lines)
+
+    @property
+    def problems(self) -> list[BasketLine]:
+        return [line for line in self.lines if line.problem]
+
+
+def open_basket(*, user) -> Basket:
+    """The user's open basket (created when missing), as Oscar's middleware would find it."""
+    basket, _created = Basket.open.get_or_create(owner=user)
+    return basket
+
+
+def basket_lines(basket: Basket):
+    return (
+        basket.lines.select_related(
+            "stockrecord__partner", "product__product_class", "product__parent__product_class", "slot"
+        )
+        .prefetch_related("stockrecord__partner__opening_periods", "stockrecord__partner__opening_exceptions")
+        .order_by("stockrecord__partner_id", "pk")
+    )
+
+
+def line_problem(line: Line, *, address: StandardAddress | None, now) -> tuple[str, str]:
+    """What stops this line from being bought now, as (code, message); ("", "") when nothing."""
+    listing, product = line.stockrecord, line.product
+    if listing.price is None or not product.is_public:
+        return "unavailable", _("该商品已下架")
+    merchant = listing.partner
+    if not merchant.is_active:
+        return "merchant_inactive", _("商户已暂停营业")
+    if product.is_service:
+        slot = line.slot
+        if slot is None:
+            return "slot_missing", _("请选择上门服务时间")
+        if slot.starts_at <= now:
+            return "slot_past", _("所选时段已过, 请重新选择")
+        if slot.remaining < line.quantity:
+            return "slot_full", _("所选时段已约满, 请重新选择")
+        if address is not None and not in_service_area(merchant, address.lat, address.lng):
+            return "out_of_area", _("您的地址不在该商户的上门服务范围内")
+        return "", ""
+    if not is_open_at(merchant, now):
+        return "merchant_closed", _("商户休息中, 营业后再来下单")
+    product_class = product.get_product_class()
+    if product_class is None or product_class.track_stock:
+        left = available(listing)
+        if left <= 0:
+            return "sold_out", _("已售罄")
+        if left < line.quantity:
+            return "short", _("库存仅剩 %(left)s 份") % {"left": left}
+    return "", ""
+
+
+def basket_groups(basket: Basket, *, address: StandardAddress | None = None, now=None) -> list[BasketGroup]:
+    """The basket's lines grouped by merchant (in merchant order), each line priced and checked."""
+    now = now or timezone.now()
+    groups: dict[int, BasketGroup] = {}
+    for line in basket_lines(basket):
+        listing, product = line.stockrecord, line.product
+        unit_price = listing.price if listing.price is not None else (line.price_incl_tax or ZERO)
+        code, message = line_problem(line, address=address, now=now)
+        item = BasketLine(
+            line=line,
+            quantity=line.quantity,
+            unit_price=unit_price,
+            amount=(unit_price * line.quantity).quantize(Decimal("0.01")),
+            weight_g=line.quantity * product.pack_size_g if product.is_sold_by_weight and product.pack_size_g else None,
+            problem=code,
+            problem_message=message,
+        )
+        groups.setdefault(listing.partner_id, BasketGroup(merchant=listing.partner)).lines.append(item)
+    return list(groups.values())

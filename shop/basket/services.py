@@ -1,0 +1,129 @@
+"""Writes about baskets: add a listing (with its slot for a home service), change, remove.
+
+Lines are keyed by listing, not by product: the resident picked this merchant's offer, and
+Oscar's add_product would pick the first stock record instead. Nothing is reserved here;
+checkout locks and re-checks everything. Adding still refuses what is plainly impossible
+(more than is in stock, a full or past slot) so the resident learns it at once.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.db import transaction
+from django.utils import timezone
+
+from delivery.models import Slot
+from delivery.services import SlotFull
+from merchants.models import StockRecord
+from merchants.services import InsufficientStock, Shortage, available
+from shop.core.errors import ConflictError, DomainError, NotFoundError
+
+from .models import Basket, Line
+
+MAX_QUANTITY = 99
+
+
+def _listing(listing_id) -> StockRecord:
+    listing = (
+        StockRecord.objects.select_related("partner", "product__product_class", "product__parent__product_class")
+        .filter(pk=listing_id)
+        .first()
+    )
+    if listing is None or listing.price is None or not listing.product.is_public:
+        raise DomainError("no such listing", fields={"listing_id": ["没有这个商品"]})
+    if not listing.partner.is_active:
+        raise ConflictError("商户已暂停营业", code="merchant_unavailable", fields={"listing_id": ["商户已暂停营业"]})
+    return listing
+
+
+def quantity_for(*, listing: StockRecord, quantity=None, weight_g=None) -> int:
+    """The line quantity in the listing's sale unit; a weight becomes whole packs, rounded up."""
+    product = listing.product
+    if weight_g is not None:
+        if not product.is_sold_by_weight:
+            raise DomainError("weight for a piece product", fields={"weight_g": ["该商品按件销售, 请填写数量"]})
+        if not isinstance(weight_g, int) or weight_g <= 0:
+            raise DomainError("bad weight", fields={"weight_g": ["重量须为正整数 (克)"]})
+        quantity = math.ceil(weight_g / product.pack_size_g)
+    if quantity is None:
+        quantity = 1
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
+        raise DomainError("bad quantity", fields={"quantity": [f"数量须为 1 到 {MAX_QUANTITY} 的整数"]})
+    return quantity
+
+
+def _slot_for(*, listing: StockRecord, slot_id) -> Slot | None:
+    product = listing.product
+    if not product.is_service:
+        if slot_id is not None:
+            raise DomainError("slot for goods", fields={"slot_id": ["只有上门服务需要选择时段"]})
+        return None
+    if slot_id is None:
+        raise DomainError("slot required", fields={"slot_id": ["请选择上门服务时间"]})
+    slot = Slot.objects.filter(pk=slot_id, kind=Slot.Kind.SERVICE, merchant_id=listing.partner_id).first()
+    if slot is None or (slot.product_id not in (None, product.pk)):
+        raise DomainError("no such slot", fields={"slot_id": ["该商户没有这个服务时段"]})
+    if slot.starts_at <= timezone.now():
+        raise ConflictError("所选时段已过", code="slot_past", fields={"slot_id": ["所选时段已过, 请重新选择"]})
+    return slot
+
+
+def _check_room(*, listing: StockRecord, slot: Slot | None, quantity: int) -> None:
+    if slot is not None:
+        if slot.remaining < quantity:
+            raise SlotFull([{"slot_id": slot.pk, "listing_id": listing.pk, "requested": quantity, "available": slot.remaining}])
+        return
+    product_class = listing.product.get_product_class()
+    if (product_class is None or product_class.track_stock) and available(listing) < quantity:
+        raise InsufficientStock([Shortage(listing_id=listing.pk, requested=quantity, available=max(available(listing), 0))])
+
+
+@transaction.atomic
+def add_line(*, basket: Basket, listing_id, quantity=None, weight_g=None, slot_id=None) -> Line:
+    """Put a listing in the basket (adding to the line already there for the same listing and slot)."""
+    listing = _listing(listing_id)
+    quantity = quantity_for(listing=listing, quantity=quantity, weight_g=weight_g)
+    slot = _slot_for(listing=listing, slot_id=slot_id)
+    if not basket.pk:
+        basket.save()
+    reference = f"{listing.product_id}_{listing.pk}" + (f"_slot{slot.pk}" if slot else "")
+    line = basket.lines.select_for_update().filter(line_reference=reference).first()
+    total = quantity + (line.quantity if line else 0)
+    if total > MAX_QUANTITY:
+        raise DomainError("bad quantity", fields={"quantity": [f"同一商品最多 {MAX_QUANTITY} 份"]})
+    _check_room(listing=listing, slot=slot, quantity=total)
+    if line:
+        line.quantity = total
+        line.save(update_fields=["quantity", "date_updated"])
+        return line
+    return basket.lines.create(
+        line_reference=reference, product=listing.product, stockrecord=listing, slot=slot, quantity=quantity,
+        price_currency=listing.price_currency, price_excl_tax=listing.price, price_incl_tax=listing.price,
+    )
+
+
+def _own_line(basket: Basket, line_id) -> Line:
+    line = basket.lines.select_for_update().select_related("stockrecord__partner", "product", "slot").filter(pk=line_id).first() if basket.pk else None
+    if line is None:
+        raise NotFoundError("购物车里没有这一项")
+    return line
+
+
+@transaction.atomic
+def set_quantity(*, basket: Basket, line_id, quantity) -> Line | None:
+    """Change a line's quantity; 0 removes it (returns None)."""
+    line = _own_line(basket, line_id)
+    if quantity == 0:
+        line.delete()
+        return None
+    quantity = quantity_for(listing=line.stockrecord, quantity=quantity)
+    _check_room(listing=line.stockrecord, slot=line.slot, quantity=quantity)
+    line.quantity = quantity
+    line.save(update_fields=["quantity", "date_updated"])
+    return line
+
+
+@transaction.atomic
+def remove_line(*, basket: Basket, line_id) -> None:
+    _own_line(basket, line_id).delete()

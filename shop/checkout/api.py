@@ -1,0 +1,171 @@
+"""Checkout, the resident's orders, and the sandbox gateway's notify callback, over the API."""
+
+from django.http import HttpResponse
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from delivery.models import FulfilmentGroup
+from shop.basket.selectors import open_basket
+from shop.core.errors import NotFoundError
+from shop.core.pagination import PageNumberPagination
+
+from . import payment as gateway
+from . import selectors, services
+from .models import Payment
+
+
+class GroupChoiceSerializer(serializers.Serializer):
+    merchant_id = serializers.IntegerField(min_value=1)
+    method = serializers.ChoiceField(choices=FulfilmentGroup.Method.choices)
+    slot_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    pickup_point_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class CheckoutSerializer(serializers.Serializer):
+    address_id = serializers.IntegerField(min_value=1)
+    groups = GroupChoiceSerializer(many=True, allow_empty=False)
+    payment = serializers.ChoiceField(choices=Payment.Provider.choices)
+
+
+def group_data(group: FulfilmentGroup) -> dict:
+    data = {
+        "id": group.pk,
+        "merchant_id": group.merchant_id,
+        "merchant_name": group.merchant.name,
+        "method": group.method,
+        "status": group.status,
+        "status_display": group.get_status_display(),
+        "goods_total": str(group.goods_total),
+        "delivery_fee": str(group.delivery_fee),
+        "weight_adjustment": str(group.weight_adjustment),
+        "total": str(group.total),
+        "window": {"starts_at": group.window.starts_at, "ends_at": group.window.ends_at} if group.window else None,
+        "pickup_point": ({"id": group.pickup_point.pk, "name": group.pickup_point.name,
+                          "address": group.pickup_point.address} if group.pickup_point else None),
+        "promised_at": group.promised_at,
+        "completed_at": group.completed_at,
+        "reason": group.status_reason or None,
+        "lines": [
+            {
+                "title": line.order_line.title,
+                "listing_id": line.listing_id,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "estimated_amount": str(line.estimated_amount),
+                "estimated_weight_g": line.estimated_weight_g,
+                "actual_weight_g": line.actual_weight_g,
+                "final_amount": str(line.final_amount) if line.final_amount is not None else None,
+                "slot": {"id": line.slot.pk, "starts_at": line.slot.starts_at, "ends_at": line.slot.ends_at} if line.slot else None,
+            }
+            for line in group.lines.all()
+        ],
+        "events": [{"status": event.status, "at": event.at, "note": event.note} for event in group.events.all()],
+    }
+    if group.method == FulfilmentGroup.Method.PICKUP:
+        data["pickup_code"] = group.pickup_code
+    return data
+
+
+def order_data(order, request=None) -> dict:
+    payment = getattr(order, "payment", None)
+    data = {
+        "number": order.number,
+        "status": order.status,
+        "total": str(order.total_incl_tax),
+        "placed_at": order.date_placed,
+        "groups": [group_data(group) for group in order.fulfilment_groups.all()],
+        "payment": None,
+    }
+    if payment is not None:
+        data["payment"] = {
+            "provider": payment.provider,
+            "status": payment.status,
+            "amount": str(payment.amount),
+            "refunded_amount": str(payment.refunded_amount),
+            "trade_no": payment.trade_no,
+            "expires_at": payment.expires_at,
+        }
+        if payment.status == Payment.Status.PENDING and payment.provider == Payment.Provider.SANDBOX:
+            url = reverse("checkout:sandbox-pay", args=[payment.trade_no])
+            data["payment"]["pay_url"] = request.build_absolute_uri(url) if request else url
+    return data
+
+
+def _own_order(request, number):
+    order = selectors.order_of(user=request.user, number=number)
+    if order is None:
+        raise NotFoundError("没有这个订单")
+    return order
+
+
+class CheckoutView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=CheckoutSerializer, responses={201: dict})
+    def post(self, request):
+        data = CheckoutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = services.place_order(
+            user=request.user,
+            basket=open_basket(user=request.user),
+            address_id=data.validated_data["address_id"],
+            groups=[services.GroupChoice(**choice) for choice in data.validated_data["groups"]],
+            payment=data.validated_data["payment"],
+        )
+        return Response(order_data(_own_order(request, order.number), request), status=status.HTTP_201_CREATED)
+
+
+class OrderListView(generics.GenericAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = PageNumberPagination
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        page = self.paginate_queryset(selectors.orders_of(user=request.user))
+        return self.get_paginated_response([order_data(order, request) for order in page])
+
+
+class OrderDetailView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, number: str):
+        return Response(order_data(_own_order(request, number), request))
+
+
+class CancelReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class OrderCancelView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=CancelReasonSerializer, responses={200: dict})
+    def post(self, request, number: str):
+        data = CancelReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.cancel_order(order_number=number, user=request.user, reason=data.validated_data.get("reason", ""))
+        return Response(order_data(_own_order(request, number), request))
+
+
+class SandboxNotifyView(APIView):
+    """The gateway's server-to-server callback: form fields signed with HMAC-SHA256 (docs/api.md).
+
+    Answers the plain text `success` (applied, or already applied) or `fail` with status 400.
+    """
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [FormParser, JSONParser]
+
+    @extend_schema(request=None, responses={200: str, 400: str})
+    def post(self, request):
+        outcome = gateway.handle_notification(request.data.dict() if hasattr(request.data, "dict") else dict(request.data))
+        # A well-signed notice for an order we can no longer take is acknowledged too (a refund
+        # case for the audit row), or the gateway would retry it forever.
+        ok = outcome in {gateway.Outcome.ACCEPTED, gateway.Outcome.DUPLICATE, gateway.Outcome.NOT_PAYABLE}
+        return HttpResponse("success" if ok else "fail", content_type="text/plain", status=200 if ok else 400)
