@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from merchants.models import Partner
 from shop.core.errors import ConflictError, DomainError
@@ -138,7 +139,7 @@ def release_slots(*, quantities: dict[int, int]) -> None:
 # with timestamps and events; only a pickup at the shop changes status (ready_for_pickup).
 
 # Where the goods are still in the shop: the merchant may accept, weigh and prepare them.
-# (A pickup group at the shop stays there in ready_for_pickup; see _in_shop.)
+# (A pickup group waiting at the shop in ready_for_pickup is still there too; see in_shop.)
 IN_SHOP = {S.CREATED, S.POINT_ASSIGNED, S.COURIER_ASSIGNED}
 CENT = Decimal("0.01")
 MAX_WEIGHT_G = 100_000  # one line of fresh goods over 100 kg is a typing error
@@ -148,54 +149,57 @@ class GroupNotFound(DomainError):
     status_code = 404
     code = "not_found"
 
+    def __init__(self):
+        super().__init__(_("没有这个履约单"))
+
 
 def _actor(user) -> str:
     return f"merchant:{user.pk}"
-
-
-def _is_merchant_staff(user, merchant_id: int) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return Partner.users.through.objects.filter(partner_id=merchant_id, user_id=user.pk).exists()
 
 
 def _group_pk(group_id) -> int:
     try:
         return int(group_id)
     except (TypeError, ValueError):
-        raise GroupNotFound("履约单不存在") from None
+        raise GroupNotFound() from None
+
+
+def is_merchant_staff(user, merchant_id: int) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Partner.users.through.objects.filter(partner_id=merchant_id, user_id=user.pk).exists()
 
 
 def _locked_group(group_id, user) -> FulfilmentGroup:
     """The group, locked, if `user` is staff of its merchant; otherwise GroupNotFound."""
-    group = FulfilmentGroup.objects.select_for_update().filter(pk=_group_pk(group_id)).first()
-    if group is None or not _is_merchant_staff(user, group.merchant_id):
-        raise GroupNotFound("履约单不存在")
+    group = FulfilmentGroup.objects.select_for_update().filter(pk=_group_pk(group_id)).order_by("pk").first()
+    if group is None or not is_merchant_staff(user, group.merchant_id):
+        raise GroupNotFound()
     return group
 
 
-def _in_shop(group: FulfilmentGroup) -> bool:
-    at_shop_for_pickup = group.status == S.READY_FOR_PICKUP and group.pickup_point_id is None
-    return group.status in IN_SHOP or at_shop_for_pickup
+def in_shop(group: FulfilmentGroup) -> bool:
+    """The goods have not left the merchant's shop (so it may still weigh and prepare them)."""
+    waiting_at_shop = group.status == S.READY_FOR_PICKUP and group.pickup_point_id is None
+    return group.status in IN_SHOP or waiting_at_shop
 
 
-def _refuse_unless_in_shop(group: FulfilmentGroup, action: str) -> None:
-    if not _in_shop(group):
-        raise ConflictError(
-            f"履约单 {group.pk} 当前状态为「{group.get_status_display()}」, 不能{action}", status=group.status
-        )
+def _not_now(group: FulfilmentGroup, action: str) -> ConflictError:
+    return ConflictError(
+        _("履约单 %(id)s 当前状态为「%(status)s」, 不能%(action)s")
+        % {"id": group.pk, "status": group.get_status_display(), "action": action},
+        status=group.status,
+    )
 
 
 @transaction.atomic
 def accept_group(*, group_id: int, user) -> FulfilmentGroup:
-    """The merchant takes the order on: sets accepted_at (once; accepting again changes nothing)."""
+    """The merchant takes the order on: sets accepted_at once (accepting again changes nothing)."""
     group = _locked_group(group_id, user)
     if group.accepted_at:
         return group
     if group.status not in IN_SHOP:
-        raise ConflictError(
-            f"履约单 {group.pk} 当前状态为「{group.get_status_display()}」, 不能接单", status=group.status
-        )
+        raise _not_now(group, _("接单"))
     group.accepted_at = timezone.now()
     group.save(update_fields=["accepted_at", "updated_at"])
     record_event(group=group, status="accepted", actor=_actor(user))
@@ -208,13 +212,14 @@ def reject_group(*, group_id: int, user, reason: str) -> FulfilmentGroup:
     from shop.checkout.services import release_group  # checkout imports this module
 
     # No lock here: release_group locks the payment before the group (checkout's lock order).
-    merchant_id = FulfilmentGroup.objects.filter(pk=_group_pk(group_id)).values_list("merchant_id", flat=True).first()
-    if merchant_id is None or not _is_merchant_staff(user, merchant_id):
-        raise GroupNotFound("履约单不存在")
+    pk = _group_pk(group_id)
+    merchant_id = FulfilmentGroup.objects.filter(pk=pk).values_list("merchant_id", flat=True).first()
+    if merchant_id is None or not is_merchant_staff(user, merchant_id):
+        raise GroupNotFound()
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("请填写拒单原因", fields={"reason": ["请填写拒单原因"]})
-    return release_group(group_id=int(group_id), to=S.REJECTED, actor=_actor(user), note=reason[:200])
+        raise DomainError(_("请填写拒单原因"), fields={"reason": [_("请填写拒单原因")]})
+    return release_group(group_id=pk, to=S.REJECTED, actor=_actor(user), note=reason[:200])
 
 
 def settled_amount(line: FulfilmentLine, grams: int, cap_percent: int) -> Decimal:
@@ -226,30 +231,37 @@ def settled_amount(line: FulfilmentLine, grams: int, cap_percent: int) -> Decima
     return min(weighed, line.estimated_amount + cap)
 
 
-@transaction.atomic
-def record_weights(*, group_id: int, user, weights: dict[int, int]) -> FulfilmentGroup:
-    """Record the real weight of weighed lines (fulfilment line id → grams) and settle the price.
-
-    Each weighed line's final_amount becomes its price at the real weight (extra capped at the
-    merchant's weight_overage_cap_percent of the line's estimate); group.weight_adjustment is
-    the sum of the differences (negative: a refund). Recording a line again replaces its weight.
-    """
-    group = _locked_group(group_id, user)
-    _refuse_unless_in_shop(group, "再称重")
-    lines = {line.pk: line for line in group.lines.select_for_update().order_by("pk")}
-    errors: dict[str, list[str]] = {}
+def _weight_errors(lines: dict[int, FulfilmentLine], weights) -> dict[str, list[str]]:
     if not weights:
-        errors["weights"] = ["请至少填写一件商品的实际重量"]
-    for line_id, grams in (weights or {}).items():
+        return {"weights": [_("请至少填写一件商品的实际重量")]}
+    errors = {}
+    for line_id, grams in weights.items():
         line = lines.get(int(line_id)) if str(line_id).isdigit() else None
         if line is None:
-            errors[str(line_id)] = ["不是本履约单的商品"]
+            errors[str(line_id)] = [_("不是本履约单的商品")]
         elif not line.is_weighed:
-            errors[str(line_id)] = ["该商品不按重量销售"]
+            errors[str(line_id)] = [_("该商品不按重量销售")]
         elif isinstance(grams, bool) or not isinstance(grams, int) or not 0 < grams <= MAX_WEIGHT_G:
-            errors[str(line_id)] = [f"重量须为 1 至 {MAX_WEIGHT_G} 之间的整数 (克)"]
+            errors[str(line_id)] = [_("重量须为 1 至 %(max)s 之间的整数 (克)") % {"max": MAX_WEIGHT_G}]
+    return errors
+
+
+@transaction.atomic
+def record_weights(*, group_id: int, user, weights: dict[int, int]) -> FulfilmentGroup:
+    """Record the real weight of weighed lines (fulfilment line id → grams) and settle their price.
+
+    Each weighed line's final_amount becomes its price at the real weight, the extra capped at
+    the merchant's weight_overage_cap_percent of the line's estimate; group.weight_adjustment
+    is the sum of the differences (negative: a refund). Recording a line again replaces it.
+    Refused with 422 for unknown or unweighed lines and bad grams, 409 once the goods left the shop.
+    """
+    group = _locked_group(group_id, user)
+    if not in_shop(group):
+        raise _not_now(group, _("称重"))
+    lines = {line.pk: line for line in group.lines.select_for_update().order_by("pk")}
+    errors = _weight_errors(lines, weights)
     if errors:
-        raise DomainError("称重数据有误", fields=errors)
+        raise DomainError(_("称重数据有误"), fields=errors)
     cap_percent = Partner.objects.values_list("weight_overage_cap_percent", flat=True).get(pk=group.merchant_id)
     for line_id, grams in weights.items():
         line = lines[int(line_id)]
@@ -261,24 +273,25 @@ def record_weights(*, group_id: int, user, weights: dict[int, int]) -> Fulfilmen
         Decimal("0.00"),
     )
     group.save(update_fields=["weight_adjustment", "updated_at"])
-    note = "; ".join(f"#{pk} {lines[int(pk)].actual_weight_g}g" for pk in weights)
+    note = "; ".join(f"#{int(pk)} {grams}g" for pk, grams in weights.items())
     record_event(group=group, status="weighed", actor=_actor(user), note=note)
     return group
 
 
 @transaction.atomic
 def mark_ready(*, group_id: int, user) -> FulfilmentGroup:
-    """The goods are packed: sets ready_at with a "ready" event; a pickup at the shop becomes
-    ready_for_pickup. Needs the group accepted and every weighed line weighed (409 otherwise)."""
+    """The goods are packed: sets ready_at with a "ready" event, once; a pickup at the shop
+    becomes ready_for_pickup. Needs the group accepted and every weighed line weighed (409)."""
     group = _locked_group(group_id, user)
     if group.ready_at:
         return group
-    _refuse_unless_in_shop(group, "备货完成")
+    if group.status not in IN_SHOP:
+        raise _not_now(group, _("备货完成"))
     if not group.accepted_at:
-        raise ConflictError("请先接单再标记备货完成", status=group.status)
-    unweighed = [line.pk for line in group.lines.all() if line.is_weighed and line.actual_weight_g is None]
+        raise ConflictError(_("请先接单再标记备货完成"), status=group.status)
+    unweighed = [line.pk for line in group.lines.order_by("pk") if line.is_weighed and line.actual_weight_g is None]
     if unweighed:
-        raise ConflictError("还有称重商品未称重", lines=unweighed)
+        raise ConflictError(_("还有称重商品未称重"), lines=unweighed)
     now = timezone.now()
     if group.method == FulfilmentGroup.Method.PICKUP and group.pickup_point_id is None:
         group = transition(group_id=group.pk, to=S.READY_FOR_PICKUP, actor=_actor(user), ready_at=now)
