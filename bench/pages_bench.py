@@ -1,0 +1,445 @@
+"""Storefront page throughput under gunicorn: our product list and detail against Oscar's stock pages.
+
+Run by hand against the full stack with the demo loaded (never as a test):
+
+    make services
+    scripts/with-env.sh dev uv run python manage.py migrate
+    scripts/with-env.sh dev uv run python manage.py load_demo
+    scripts/with-env.sh dev uv run python manage.py search_index --rebuild
+    scripts/with-env.sh dev uv run python manage.py collectstatic --noinput -v 0
+    scripts/with-env.sh dev uv run python bench/pages_bench.py            # the comparison
+    scripts/with-env.sh dev uv run python bench/pages_bench.py --profile  # + where detail time goes
+    scripts/with-env.sh dev uv run python bench/pages_bench.py --sweep    # choose workers/threads
+
+It starts its own gunicorn (settings ``bench.settings_pages``: the project's settings plus
+Oscar's stock pages under /stock/, see bench/urls_pages.py and bench/stock_views.py) on a free
+port of 127.0.0.1, warms every worker up, then drives ``--clients`` concurrent keep-alive
+HTTP clients (threads, http.client, closed loop: each sends its next request when the last
+answer is read) for ``--seconds`` per block against, interleaved in the same run:
+
+- ``list``: our /catalogue/ (random page 1-5; listings from the configured search engine);
+- ``stock-list``: Oscar's stock browse.html over the same number of products per page (Oscar's
+  own list view lists nothing here; bench/stock_views.py says why);
+- ``detail``: our product page for random demo products;
+- ``stock-detail``: Oscar's ProductDetailView with Oscar's stock templates, same products;
+- ``floor``: an empty view behind the project's middleware (what the machine, gunicorn and
+  this client can do at best).
+
+Pages run in rounds, the order rotated each round, so ours and stock see the same machine
+(other people run tests here). It prints per page requests/s, p50/p95/p99 latency in ms
+(client side: request sent to body read, queueing in gunicorn included), errors (non-200 or
+broken connections), the ratios ours/stock, and the load average from before and after.
+Every client is an anonymous visitor without cookies (no basket, no history cookie).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import http.client
+import io
+import os
+import pstats
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+SETTINGS = "bench.settings_pages"
+os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS  # the /stock/ pages exist only there
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from catalog.models import Product  # noqa: E402
+
+PAGES = ("list", "stock-list", "detail", "stock-detail", "floor")
+COMPARISONS = (("list", "stock-list"), ("detail", "stock-detail"))
+LIST_PAGES = 5
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+# --- the pages ----------------------------------------------------------------------------------
+
+
+def page_urls(rng: random.Random, products: int) -> dict[str, list[str]]:
+    """The URLs each page draws from: the same products and list pages for ours and stock."""
+    detail = [quote(product.get_absolute_url()) for product in Product.objects.browsable().order_by("pk")]
+    if not detail:
+        sys.exit("no products: run `python manage.py load_demo` first (see the module docstring)")
+    detail = rng.sample(detail, min(products, len(detail)))
+    pages = [""] + [f"?page={number}" for number in range(2, LIST_PAGES + 1)]
+    return {
+        "list": [f"/catalogue/{page}" for page in pages],
+        "stock-list": [f"/stock/catalogue/{page}" for page in pages],
+        "detail": detail,
+        "stock-detail": ["/stock" + url for url in detail],
+        "floor": ["/stock/floor/"],
+    }
+
+
+def quote(url: str) -> str:
+    return urllib.parse.quote(urllib.parse.unquote(url), safe="/?=&_-")
+
+
+# --- gunicorn -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    workers: int
+    threads: int
+    port: int = 0
+    process: subprocess.Popen | None = None
+    extra_env: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        kind = f"gthread {self.workers}x{self.threads}" if self.threads > 1 else f"sync {self.workers}"
+        return f"{kind} workers"
+
+    def start(self) -> None:
+        self.port = free_port()
+        command = [
+            sys.executable, "-m", "gunicorn", "shop.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(self.workers),
+            "--worker-class", "gthread" if self.threads > 1 else "sync",
+            "--threads", str(self.threads),
+            "--timeout", "60",
+            "--backlog", "512",
+            "--log-level", "warning",
+            "--chdir", str(BASE_DIR),
+        ]
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, **self.extra_env}
+        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"gunicorn exited with {self.process.returncode}")
+            try:
+                status, _ = fetch(self.port, "/stock/floor/")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        sys.exit("gunicorn did not answer within 60 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def fetch(port: int, url: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", url)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+# --- the load -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    page: str
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
+
+
+def drive(port: int, page: str, urls: list[str], clients: int, seconds: float, seed: int) -> Block:
+    """``clients`` threads, each with its own keep-alive connection, for ``seconds``."""
+    block = Block(page)
+    lock = threading.Lock()
+    start_line = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def client(number: int) -> None:
+        rng = random.Random(seed * 1000 + number)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        latencies, errors, samples = [], 0, []
+        start_line.wait()
+        while time.perf_counter() < stop_at[0]:
+            url = rng.choice(urls)
+            started = time.perf_counter()
+            try:
+                try:
+                    conn.request("GET", url)
+                    response = conn.getresponse()
+                except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                    conn.close()  # the server closed an idle keep-alive connection: once more
+                    started = time.perf_counter()
+                    conn.request("GET", url)
+                    response = conn.getresponse()
+                body = response.read()
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status == 200 and body:
+                    latencies.append(elapsed)
+                else:
+                    errors += 1
+                    if len(samples) < 3:
+                        samples.append(f"{response.status} {url}")
+                if response.will_close:
+                    conn.close()
+            except (OSError, http.client.HTTPException) as error:
+                errors += 1
+                conn.close()
+                if len(samples) < 3:
+                    samples.append(f"{type(error).__name__} {url}")
+        conn.close()
+        with lock:
+            block.latencies_ms.extend(latencies)
+            block.errors += errors
+            block.error_samples.extend(samples)
+
+    threads = [threading.Thread(target=client, args=(number,), daemon=True) for number in range(clients)]
+    for thread in threads:
+        thread.start()
+    started = time.perf_counter()
+    stop_at[0] = started + seconds
+    start_line.wait()
+    for thread in threads:
+        thread.join()
+    block.seconds = time.perf_counter() - started
+    return block
+
+
+def warm_up(port: int, urls: dict[str, list[str]], pages, clients: int, seconds: float) -> None:
+    for page in pages:
+        drive(port, page, urls[page], clients, seconds, seed=0)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def merge(blocks: list[Block]) -> Block:
+    merged = Block(blocks[0].page)
+    for block in blocks:
+        merged.seconds += block.seconds
+        merged.latencies_ms += block.latencies_ms
+        merged.errors += block.errors
+        merged.error_samples += block.error_samples
+    return merged
+
+
+def report(results: dict[str, list[Block]]) -> None:
+    print()
+    print(f"{'page':<14}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}   req/s per round")
+    for page, blocks in results.items():
+        merged = merge(blocks)
+        samples = merged.latencies_ms or [float("nan")]
+        rounds = " ".join(f"{block.per_second:.0f}" for block in blocks)
+        print(f"{page:<14}{len(merged.latencies_ms):>9}{merged.per_second:>9.1f}{percentile(samples, 50):>9.1f}"
+              f"{percentile(samples, 95):>9.1f}{percentile(samples, 99):>9.1f}{merged.errors:>8}   {rounds}")
+        for sample in merged.error_samples[:3]:
+            print(f"    error: {sample}")
+    print()
+    for ours, stock in COMPARISONS:
+        if ours not in results or stock not in results:
+            continue
+        a, b = merge(results[ours]), merge(results[stock])
+        per_round = [x.per_second / y.per_second for x, y in zip(results[ours], results[stock]) if y.per_second]
+        spread = f" (per round {min(per_round):.2f}-{max(per_round):.2f})" if per_round else ""
+        print(f"{ours}/{stock}: req/s {a.per_second / b.per_second:.2f}{spread}, "
+              f"p50 {percentile(a.latencies_ms, 50) / percentile(b.latencies_ms, 50):.2f}, "
+              f"p95 {percentile(a.latencies_ms, 95) / percentile(b.latencies_ms, 95):.2f}"
+              "   (req/s above 1 and latency below 1: ours is faster)")
+
+
+# --- profile of our product page (in process, no gunicorn) ----------------------------------------
+
+
+def profile_detail(urls: dict[str, list[str]], requests: int) -> None:
+    """Queries per request and where the time of a product page goes (Django test client)."""
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    print(f"\nprofile (in process, Django test client, {requests} requests per page, CONN_MAX_AGE="
+          f"{settings.DATABASES['default'].get('CONN_MAX_AGE')})")
+    for page in ("detail", "stock-detail", "list", "stock-list"):
+        page_urls_ = urls[page]
+        for url in page_urls_[:5]:
+            client.get(url)  # templates compiled, connection warm
+        counts, sql_ms, total_ms = [], [], []
+        for number in range(requests):
+            url = page_urls_[number % len(page_urls_)]
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                total_ms.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+            statements = [q for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
+            counts.append(len(statements))
+            sql_ms.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
+        print(f"  {page:<13} queries/request min {min(counts)} max {max(counts)} mean {statistics.mean(counts):.1f}"
+              f"   ms/request {statistics.mean(total_ms):.1f} (SQL round trips {statistics.mean(sql_ms):.1f})")
+
+    print("\n  one product page, statement by statement:")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(urls["detail"][0])
+    for query in queries.captured_queries:
+        print(f"    {float(query['time']) * 1000:5.1f} ms  {query['sql'][:150]}")
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for number in range(requests):
+        client.get(urls["detail"][number % len(urls["detail"])])
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = max(stat[3] for stat in stats.stats.values())
+    phases = {
+        "whole request (handler)": "django/core/handlers/base.py:get_response",
+        "view before rendering": "django/views/generic/base.py:view",
+        "template rendering": "django/template/response.py:rendered_content",
+        "  of which product_offers": "catalog/selectors.py:product_offers",
+        "  of which purchase_info_for_product": "oscar/templatetags/purchase_info_tags.py:purchase_info_for_product",
+        "SQL compile (Django ORM)": "django/db/models/sql/compiler.py:as_sql",
+        "SQL execute (driver, round trips)": "django/db/backends/utils.py:execute",
+        "database connect": "django/db/backends/base/base.py:connect",
+    }
+    print(f"\n  where the time goes (cProfile, cumulative, share of {total:.2f} s for {requests} pages;"
+          " the profiler inflates Python-heavy parts):")
+    for label, where in phases.items():
+        path, function = where.rsplit(":", 1)
+        cumulative = sum(stat[3] for (filename, _line, name), stat in stats.stats.items()
+                         if filename.endswith(path) and name == function)
+        print(f"    {label:<38} {cumulative / total * 100:5.1f} %")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+    print("\n  top functions by own time:")
+    for line in out.getvalue().splitlines():
+        if line.strip() and ("/" in line or "ncalls" in line):
+            print("   ", line.replace(str(BASE_DIR / ".venv/lib/python3.11/site-packages") + "/", "")[:160])
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def parse_config(text: str) -> tuple[int, int]:
+    """'4' = 4 sync workers; '2x4' = 2 gthread workers with 4 threads each."""
+    workers, _, threads = text.partition("x")
+    return int(workers), int(threads or 1)
+
+
+def sweep(args, urls) -> None:
+    print(f"sweep: {args.clients} clients, {args.seconds:.0f} s per page and configuration; load {load()}")
+    print(f"{'configuration':<24}{'page':<10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+    for text in args.sweep_configs.split(","):
+        server = Server(*parse_config(text))
+        server.start()
+        try:
+            warm_up(server.port, urls, ("detail", "list"), args.clients, args.warmup)
+            for page in ("detail", "list"):
+                block = drive(server.port, page, urls[page], args.clients, args.seconds, seed=1)
+                samples = block.latencies_ms or [float("nan")]
+                print(f"{server.label:<24}{page:<10}{block.per_second:>8.1f}{percentile(samples, 50):>9.1f}"
+                      f"{percentile(samples, 95):>9.1f}{block.errors:>8}", flush=True)
+        finally:
+            server.stop()
+    print(f"load after: {load()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", default="4",
+                        help="gunicorn: N sync workers or WxT gthread workers (default 4: chosen with --sweep)")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of one block (default 8)")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds over every page (default 4)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per page (default 3)")
+    parser.add_argument("--products", type=int, default=100, help="random demo products (default 100)")
+    parser.add_argument("--pages", default=",".join(PAGES), help=f"comma-separated subset of {','.join(PAGES)}")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--conn-max-age", type=int, default=None,
+                        help="DATABASE_CONN_MAX_AGE for gunicorn (default: the environment's, else 0)")
+    parser.add_argument("--profile", action="store_true", help="also profile the product page in process")
+    parser.add_argument("--profile-only", action="store_true", help="only the in-process profile")
+    parser.add_argument("--profile-requests", type=int, default=100)
+    parser.add_argument("--sweep", action="store_true", help="time worker/thread configurations instead")
+    parser.add_argument("--sweep-configs", default="2,3,4,6,2x4,3x4,4x4")
+    args = parser.parse_args()
+
+    rng = random.Random(args.seed)
+    urls = page_urls(rng, args.products)
+    print(f"database: {connection.vendor} ({settings.DATABASES['default'].get('HOST') or '-'}), "
+          f"search backend: {settings.SEARCH_BACKEND}, products: {Product.objects.count():,}, "
+          f"cpus: {os.cpu_count()}, DEBUG: {settings.DEBUG}")
+    if args.profile or args.profile_only:
+        profile_detail(urls, args.profile_requests)
+        if args.profile_only:
+            return
+    if args.sweep:
+        sweep(args, urls)
+        return
+
+    pages = [page for page in args.pages.split(",") if page]
+    extra_env = {} if args.conn_max_age is None else {"DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}
+    server = Server(*parse_config(args.workers), extra_env=extra_env)
+    server.start()
+    try:
+        print(f"gunicorn: {server.label} on 127.0.0.1:{server.port} (pid {server.process.pid}), "
+              f"DATABASE_CONN_MAX_AGE={extra_env.get('DATABASE_CONN_MAX_AGE', os.environ.get('DATABASE_CONN_MAX_AGE', '0'))}; "
+              f"{args.clients} clients, {args.rounds} rounds x {args.seconds:.0f} s per page")
+        print(f"load before warm-up: {load()}")
+        warm_up(server.port, urls, pages, args.clients, args.warmup)
+        results: dict[str, list[Block]] = {page: [] for page in pages}
+        for number in range(args.rounds):
+            order = pages[number % len(pages):] + pages[: number % len(pages)]
+            for page in order:
+                results[page].append(drive(server.port, page, urls[page], args.clients, args.seconds,
+                                           seed=args.seed + number))
+            print(f"round {number + 1}/{args.rounds} done, load {load()}", flush=True)
+    finally:
+        server.stop()
+    report(results)
+    print(f"load after: {load()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""URL map of bench/pages_bench.py: the project's own, plus Oscar's stock pages under /stock/.
+
+- ``/stock/catalogue/<slug>_<pk>/``: Oscar's ProductDetailView (the very class the project's
+  /catalogue/<slug>_<pk>/ uses: the catalogue fork keeps Oscar's view) rendered with Oscar's
+  stock templates (template engine ``oscar_stock``, bench/settings_pages.py). Path
+  enforcement is off because the product's own URL is the project's page.
+- ``/stock/catalogue/``: ``bench.stock_views.StockCatalogueView`` (why not Oscar's own list
+  view: that module's docstring).
+- ``/stock/floor/``: an empty view behind the project's middleware, the floor of the machine.
+"""
+
+from django.urls import path, re_path
+from oscar.apps.catalogue.views import ProductDetailView
+
+from bench.stock_views import StockCatalogueView, floor
+from shop.urls import handler404, handler500, urlpatterns as shop_urlpatterns  # noqa: F401
+
+urlpatterns = [
+    re_path(
+        r"^stock/catalogue/(?P<product_slug>[\w-]*)_(?P<pk>\d+)/$",
+        ProductDetailView.as_view(template_engine="oscar_stock", enforce_paths=False),
+        name="stock-detail",
+    ),
+    path("stock/catalogue/", StockCatalogueView.as_view(), name="stock-index"),
+    path("stock/floor/", floor, name="stock-floor"),
+    *shop_urlpatterns,
+]
