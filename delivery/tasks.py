@@ -33,3 +33,19 @@ def send_outbox() -> int:
     from . import outbox
 
     return outbox.resend_pending()
+
+
+@shared_task(name="dispatch.expire_offers", **RELIABLE)
+def expire_offers() -> int:
+    """Beat: offers not accepted in time go to the next courier."""
+    from . import dispatch
+
+    return dispatch.expire_offers()
+
+
+@shared_task(name="dispatch.redispatch_stuck", **RELIABLE)
+def redispatch_stuck() -> dict:
+    """Beat: groups stuck in a status past its limit are routed, offered or taken back again."""
+    from . import dispatch
+
+    return dict(dispatch.redispatch_stuck())

@@ -121,3 +121,43 @@ def order_with_groups(
                 estimated_weight_g=quantity * product.pack_size_g if product.is_sold_by_weight else None,
             )
     return order
+
+
+# --- dispatch (issue 5) ------------------------------------------------------------------------
+
+
+class ServiceProviderFactory(factory.django.DjangoModelFactory):
+    """A merchant's home-service provider; pass merchant=."""
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"师傅{n}")
+
+    class Meta:
+        model = "delivery.ServiceProvider"
+
+
+def store_point(merchant, **fields) -> FulfilmentPoint:
+    """The merchant's own store as a fulfilment point at the merchant's location, open all day
+    (opens == closes) so tests do not depend on the hour they run at."""
+    fields = {"kind": FulfilmentPoint.Kind.STORE, "merchant": merchant, "community": merchant.community,
+              "lat": merchant.lat, "lng": merchant.lng, "opens": "00:00", "closes": "00:00", **fields}
+    return FulfilmentPointFactory(**fields)
+
+
+def dispatchable_order(*, merchant=None, dropoff=None, method: str = "delivery", quantity: int = 1, **kwargs):
+    """An order of one merchant (with a store point when it has none) whose single group is
+    "created" and drops off at a standard address (default: 600 m north of the store).
+    Returns the group."""
+    from communities.tests.factories import StandardAddressFactory
+    from merchants.tests.factories import ListingFactory, MerchantFactory
+
+    merchant = merchant or MerchantFactory()
+    if not merchant.fulfilment_points.exists():
+        store_point(merchant)
+    if dropoff is None:
+        dropoff = StandardAddressFactory(lat=merchant.lat + 0.0054, lng=merchant.lng)
+    order = order_with_groups(lines=[(ListingFactory(partner=merchant), quantity)], method=method, **kwargs)
+    group = order.fulfilment_groups.get()
+    group.dropoff = dropoff
+    group.save(update_fields=["dropoff"])
+    return group

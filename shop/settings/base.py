@@ -286,6 +286,8 @@ CELERY_BEAT_SCHEDULE = {
     "search-purge-outbox": {"task": "search.purge_outbox", "schedule": 3600.0},
     "orders-expire-payments": {"task": "orders.expire_payments", "schedule": 60.0},
     "dispatch-send-outbox": {"task": "dispatch.send_outbox", "schedule": 5.0},
+    "dispatch-expire-offers": {"task": "dispatch.expire_offers", "schedule": 2.0},
+    "dispatch-redispatch-stuck": {"task": "dispatch.redispatch_stuck", "schedule": 30.0},
 }
 
 # --- API ----------------------------------------------------------------------------------

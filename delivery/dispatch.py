@@ -1,0 +1,556 @@
+"""Dispatch: choose a group's fulfilment point, offer the job to the nearest courier (or, for a
+home-service booking, to one of the merchant's providers), and the couriers' answers.
+
+Flow of a group (every status change through delivery.services.transition, with an event):
+
+    created ──route──▶ point_assigned ──offer…accept──▶ courier_assigned ─pickup▶ picked_up ─deliver▶ delivered
+                                      ◀─decline/stuck─┘                                    └▶ ready_for_pickup ─collect▶ collected
+    pickup at the store: point_assigned, then ready_for_pickup when the merchant has it ready
+    failed (courier_fail, with the reason) and cancelled/rejected (checkout.release_group) end it
+
+Routing picks, among the merchant's active points (its store and its front warehouses; stock
+is the merchant's, allocated at checkout), one that is open when the goods leave, has capacity
+left this hour (`capacity_per_hour`, counted from the decisions of the last hour) and is
+nearest in travel time to the drop-off; the DispatchDecision keeps every candidate and why it
+lost. The job is then offered to the available courier with spare capacity (held groups +
+open offers < capacity) nearest in travel time to the point, for OFFER_SECONDS; an offer not
+accepted in time is expired by beat and the job offered to the next courier.
+
+Idempotent by construction: every function locks the group, re-checks its status, and the
+database allows one open offer per group, so a task that runs twice changes nothing the second
+time.
+
+Contract for the HTTP layer (delivery/api.py). Each locks the group; raises JobNotFound (404)
+when the job is not offered to / held by that courier, BadTransition (409) when the group's
+status does not allow the step (e.g. the order was cancelled), DomainError (422) for bad input:
+
+    courier_accept(*, courier, group_id) -> FulfilmentGroup      accepting twice answers the same
+    courier_decline(*, courier, group_id) -> FulfilmentGroup     an offer, or a job already accepted
+    courier_pickup(*, courier, group_id) -> FulfilmentGroup
+    courier_deliver(*, courier, group_id, pickup_code=None)      a station-pickup group becomes
+                                                                 ready_for_pickup (and collected when
+                                                                 the resident's code is given)
+    courier_fail(*, courier, group_id, reason) -> FulfilmentGroup
+    collect(*, group_id, pickup_code, actor) -> FulfilmentGroup  the 6-digit code at handover
+    provider_accept / provider_decline / provider_start / provider_complete: the same for home services
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shop.core.errors import ConflictError, DomainError
+
+from . import positions
+from .models import (
+    Courier, DispatchDecision, DispatchJob, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, JobOffer,
+    ServiceProvider, Slot,
+)
+from .services import BadTransition, transition
+
+log = logging.getLogger(__name__)
+
+S = FulfilmentGroup.Status
+ACTOR = "dispatch"
+OFFER_SECONDS = getattr(settings, "DISPATCH_OFFER_SECONDS", 30)
+PROVIDER_OFFER_SECONDS = getattr(settings, "DISPATCH_PROVIDER_OFFER_SECONDS", 600)
+COURIER_RADIUS_M = 5_000
+NEAREST_COUNT = 30
+PREP_MINUTES = 15  # from the order to goods ready, for an as-soon-as-possible promise
+COURIER_TO_POINT_MINUTES = 5
+SCHEDULE_LEAD = timedelta(minutes=45)  # a delivery window is offered this long before it starts
+# how long a group may sit in a status before beat re-dispatches it
+STUCK_AFTER = {
+    S.CREATED: timedelta(minutes=2),
+    S.POINT_ASSIGNED: timedelta(seconds=30),  # with no open offer (no courier was free)
+    S.COURIER_ASSIGNED: timedelta(minutes=30),  # accepted but never picked up: taken back
+}
+HELD = positions.ACTIVE  # (courier_assigned, picked_up): the courier has the job
+
+
+class JobNotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class OfferExpired(ConflictError):
+    code = "offer_expired"
+
+
+# --- where the goods go -----------------------------------------------------------------------
+
+
+def dropoff_of(group: FulfilmentGroup) -> tuple[float, float] | None:
+    """Where the job ends: the pickup station for station pickup, the resident's standard
+    address for delivery and home services, None for pickup at the store."""
+    if group.pickup_point_id:
+        return group.pickup_point.lat, group.pickup_point.lng
+    if group.method == FulfilmentGroup.Method.DELIVERY and group.dropoff_id:
+        return group.dropoff.lat, group.dropoff.lng
+    return None
+
+
+def service_slot(group: FulfilmentGroup) -> Slot | None:
+    """The appointment of a home-service booking (None for goods)."""
+    line = (FulfilmentLine.objects.filter(group=group, slot__kind=Slot.Kind.SERVICE)
+            .select_related("slot").order_by("slot__starts_at").first())
+    return line.slot if line else None
+
+
+def store_pickup(group: FulfilmentGroup) -> bool:
+    return group.method == FulfilmentGroup.Method.PICKUP and not group.pickup_point_id
+
+
+def _is_open(point: FulfilmentPoint, at: datetime) -> bool:
+    t = timezone.localtime(at).time()
+    if point.opens < point.closes:
+        return point.opens <= t < point.closes
+    return t >= point.opens or t < point.closes  # runs past midnight
+
+
+def _leaves_at(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> datetime:
+    """When the goods (or the provider) leave the point: the window's or appointment's start, or now."""
+    start = slot.starts_at if slot else (group.window.starts_at if group.window_id else None)
+    return max(start, now) if start else now
+
+
+def _hour_loads(point_ids, now) -> dict[int, int]:
+    rows = (DispatchDecision.objects.filter(point_id__in=point_ids, decided_at__gt=now - timedelta(hours=1))
+            .values("point_id").annotate(n=Count("pk")).values_list("point_id", "n"))
+    return dict(rows)
+
+
+# --- routing ----------------------------------------------------------------------------------
+
+
+def _choose_point(group: FulfilmentGroup, slot: Slot | None, now: datetime):
+    """(point or None, candidates): every point of the merchant with its travel time and reason."""
+    destination = dropoff_of(group)
+    at = _leaves_at(group, slot, now)
+    points = list(FulfilmentPoint.objects.filter(merchant_id=group.merchant_id, is_active=True).order_by("pk"))
+    loads = _hour_loads([p.pk for p in points], now)
+    candidates = []
+    for point in points:
+        travel = positions.travel_minutes(point.lat, point.lng, *destination) if destination else None
+        reason = ""
+        if store_pickup(group) and point.kind != FulfilmentPoint.Kind.STORE:
+            reason = "到店自提只在门店"
+        elif not _is_open(point, at):
+            reason = f"未营业 ({point.opens:%H:%M}-{point.closes:%H:%M})"
+        elif loads.get(point.pk, 0) >= point.capacity_per_hour:
+            reason = f"本小时已满 ({loads[point.pk]}/{point.capacity_per_hour})"
+        candidates.append({"point_id": point.pk, "name": point.name, "kind": point.kind,
+                           "travel_min": None if travel is None else round(travel, 1),
+                           "chosen": False, "reason": reason})
+    by_id = {p.pk: p for p in points}
+    for row in sorted((c for c in candidates if not c["reason"]), key=lambda c: (c["travel_min"] or 0, c["point_id"])):
+        # Lock the point and count again: two groups routed at once must not both take its last place.
+        point = FulfilmentPoint.objects.select_for_update().get(pk=row["point_id"])
+        used = _hour_loads([point.pk], now).get(point.pk, 0)
+        if used >= point.capacity_per_hour:
+            row["reason"] = f"本小时已满 ({used}/{point.capacity_per_hour})"
+            continue
+        row["chosen"] = True
+        for other in candidates:
+            if not other["reason"] and not other["chosen"]:
+                other["reason"] = f"较远 ({other['travel_min']} 分钟, 选中的 {row['travel_min']} 分钟)"
+        return by_id[point.pk], candidates
+    return None, candidates
+
+
+def _promise(group: FulfilmentGroup, point: FulfilmentPoint, slot: Slot | None, now: datetime) -> datetime:
+    if slot:
+        return slot.starts_at
+    if group.window_id:
+        return group.window.ends_at
+    destination = dropoff_of(group)
+    travel = positions.travel_minutes(point.lat, point.lng, *destination) if destination else 0
+    extra = COURIER_TO_POINT_MINUTES if destination else 0
+    return now + timedelta(minutes=PREP_MINUTES + extra + travel)
+
+
+def _locked_group(group_id: int) -> FulfilmentGroup:
+    try:
+        return (FulfilmentGroup.objects.select_for_update(of=("self",))
+                .select_related("point", "pickup_point", "dropoff", "window", "courier").get(pk=group_id))
+    except FulfilmentGroup.DoesNotExist:
+        raise JobNotFound(_("没有这个订单")) from None
+
+
+@transaction.atomic
+def assign_point(*, group_id: int, now: datetime | None = None) -> FulfilmentGroup:
+    """Route a "created" group to its point (point_assigned), recording the decision.
+
+    A group in any other status is left as it is (routed already, cancelled...). When no point
+    qualifies the decision says why and the group stays "created"; beat tries again.
+    """
+    now = now or timezone.now()
+    group = _locked_group(group_id)
+    job, _created = DispatchJob.objects.get_or_create(group=group)
+    if group.status == S.CREATED:
+        slot = service_slot(group)
+        point, candidates = _choose_point(group, slot, now)
+        if point is None:
+            reason = "无可用履约点, 稍后重试" if candidates else "商户没有登记履约点"
+            DispatchDecision.objects.create(group=group, point=None, candidates=candidates, reason=reason, decided_at=now)
+        else:
+            chosen = next(c for c in candidates if c["chosen"])
+            travel = f", 距送达点 {chosen['travel_min']} 分钟" if chosen["travel_min"] is not None else ""
+            reason = f"选中{point.get_kind_display()}「{point.name}」{travel}"
+            DispatchDecision.objects.create(group=group, point=point, candidates=candidates, reason=reason, decided_at=now)
+            group = transition(
+                group_id=group.pk, to=S.POINT_ASSIGNED, actor=ACTOR, note=reason[:200], point=point,
+                promised_at=group.promised_at or _promise(group, point, slot, now),
+            )
+    if job.routed_at is None:
+        DispatchJob.objects.filter(pk=job.pk).update(routed_at=now)
+    return group
+
+
+# --- offers -----------------------------------------------------------------------------------
+
+
+def _courier_loads(courier_ids) -> Counter:
+    """Groups each courier holds plus the open offers it has for groups still waiting."""
+    loads = Counter()
+    held = (FulfilmentGroup.objects.filter(courier_id__in=courier_ids, status__in=HELD)
+            .values("courier_id").annotate(n=Count("pk")).values_list("courier_id", "n"))
+    offered = (JobOffer.objects.filter(courier_id__in=courier_ids, state=JobOffer.State.PENDING,
+                                       group__status=S.POINT_ASSIGNED)
+               .values("courier_id").annotate(n=Count("pk")).values_list("courier_id", "n"))
+    for courier_id, n in [*held, *offered]:
+        loads[courier_id] += n
+    return loads
+
+
+def _offer_courier(group: FulfilmentGroup, now: datetime) -> JobOffer | None:
+    origin = (group.point.lat, group.point.lng) if group.point_id else dropoff_of(group)
+    if origin is None:
+        return None
+    nearby = dict(positions.nearest_couriers(*origin, radius_m=COURIER_RADIUS_M, count=NEAREST_COUNT))
+    couriers = list(Courier.objects.filter(pk__in=list(nearby)).exclude(status=Courier.Status.OFFLINE))
+    loads = _courier_loads([c.pk for c in couriers])
+    tries = Counter(group.offers.values_list("courier_id", flat=True))  # the ones asked least come first
+
+    def rank(courier):
+        speed = positions.SPEED_M_PER_MIN.get(courier.vehicle, positions.DEFAULT_SPEED)
+        return tries[courier.pk], nearby[courier.pk] / speed, courier.pk
+
+    for courier in sorted(couriers, key=rank):
+        if loads[courier.pk] >= courier.capacity:
+            continue
+        # Lock the courier and count again: two jobs offered at once must not both take its last place.
+        courier = Courier.objects.select_for_update().get(pk=courier.pk)
+        if courier.status == Courier.Status.OFFLINE or _courier_loads([courier.pk])[courier.pk] >= courier.capacity:
+            continue
+        offer = JobOffer.objects.create(group=group, courier=courier, offered_at=now,
+                                        expires_at=now + timedelta(seconds=OFFER_SECONDS),
+                                        note=f"{nearby[courier.pk]:.0f} 米")
+        DispatchJob.objects.filter(group=group).update(offers_made=F("offers_made") + 1)
+        return offer
+    return None
+
+
+def _overlaps(a_start, a_minutes, b_start, b_minutes) -> bool:
+    return a_start < b_start + timedelta(minutes=b_minutes) and b_start < a_start + timedelta(minutes=a_minutes)
+
+
+def _provider_busy(provider_ids, slot: Slot) -> set[int]:
+    """Providers holding or offered another booking whose appointment overlaps this one."""
+    held = FulfilmentLine.objects.filter(
+        group__dispatch__provider_id__in=provider_ids, group__status__in=HELD, slot__kind=Slot.Kind.SERVICE,
+    ).values_list("group__dispatch__provider_id", "slot__starts_at", "slot__duration_min")
+    offered = FulfilmentLine.objects.filter(
+        group__offers__provider_id__in=provider_ids, group__offers__state=JobOffer.State.PENDING,
+        group__status=S.POINT_ASSIGNED, slot__kind=Slot.Kind.SERVICE,
+    ).values_list("group__offers__provider_id", "slot__starts_at", "slot__duration_min")
+    return {pid for pid, start, minutes in [*held, *offered]
+            if _overlaps(start, minutes, slot.starts_at, slot.duration_min)}
+
+
+def _offer_provider(group: FulfilmentGroup, slot: Slot, now: datetime) -> JobOffer | None:
+    destination = dropoff_of(group) or (group.point.lat, group.point.lng)
+    providers = list(ServiceProvider.objects.filter(merchant_id=group.merchant_id,
+                                                    status=ServiceProvider.Status.AVAILABLE))
+    busy = _provider_busy([p.pk for p in providers], slot)
+    tries = Counter(group.offers.values_list("provider_id", flat=True))
+    merchant = group.merchant
+
+    def rank(provider):
+        lat, lng = (provider.last_lat, provider.last_lng) if provider.last_lat is not None else (merchant.lat, merchant.lng)
+        minutes = positions.travel_minutes(lat, lng, *destination) if lat is not None else 0
+        return tries[provider.pk], minutes, provider.pk
+
+    for provider in sorted(providers, key=rank):
+        if provider.pk in busy:
+            continue
+        provider = ServiceProvider.objects.select_for_update().get(pk=provider.pk)
+        if provider.status != ServiceProvider.Status.AVAILABLE or _provider_busy([provider.pk], slot):
+            continue
+        offer = JobOffer.objects.create(group=group, provider=provider, offered_at=now,
+                                        expires_at=now + timedelta(seconds=PROVIDER_OFFER_SECONDS))
+        DispatchJob.objects.filter(group=group).update(offers_made=F("offers_made") + 1)
+        return offer
+    return None
+
+
+@transaction.atomic
+def offer_next(*, group_id: int, now: datetime | None = None) -> JobOffer | None:
+    """Offer a point_assigned group to the next courier (or provider); the open offer when there
+    is one already. None when no one is free (beat tries again), when the group needs no one
+    (pickup at the store) or its delivery window is still far off."""
+    now = now or timezone.now()
+    group = _locked_group(group_id)
+    if group.status != S.POINT_ASSIGNED or store_pickup(group):
+        return None
+    existing = group.offers.filter(state=JobOffer.State.PENDING).first()
+    if existing:
+        return existing
+    if group.window_id and group.window.starts_at - now > SCHEDULE_LEAD:
+        return None
+    slot = service_slot(group)
+    return _offer_provider(group, slot, now) if slot else _offer_courier(group, now)
+
+
+@transaction.atomic
+def route_and_offer(*, group_id: int) -> str:
+    """The routing task's work, in one transaction: point, then the first offer. Answers the
+    group's status (with "+offer" when an offer is open)."""
+    group = assign_point(group_id=group_id)
+    offer = offer_next(group_id=group_id) if group.status == S.POINT_ASSIGNED else None
+    return group.status + ("+offer" if offer else "")
+
+
+# --- answers from couriers and providers ------------------------------------------------------
+
+
+def _pending_offer(group: FulfilmentGroup, **agent) -> JobOffer | None:
+    return group.offers.select_for_update().filter(state=JobOffer.State.PENDING, **agent).first()
+
+
+def _refresh_courier_status(courier_id: int) -> None:
+    """busy at capacity, available below it; an offline courier stays offline."""
+    courier = Courier.objects.get(pk=courier_id)
+    if courier.status == Courier.Status.OFFLINE:
+        return
+    held = FulfilmentGroup.objects.filter(courier_id=courier_id, status__in=HELD).count()
+    status = Courier.Status.BUSY if held >= courier.capacity else Courier.Status.AVAILABLE
+    if status != courier.status:
+        Courier.objects.filter(pk=courier_id).update(status=status)
+
+
+def _accept(group_id: int, actor: str, **agent) -> FulfilmentGroup:
+    now = timezone.now()
+    group = _locked_group(group_id)
+    offer = _pending_offer(group, **agent)
+    if offer is None:
+        if group.status == S.COURIER_ASSIGNED and _holds(group, **agent):
+            return group  # accepted twice (a retried request): the same answer
+        raise JobNotFound(_("该订单没有派给您, 或已派给他人"))
+    if offer.expires_at <= now:
+        raise OfferExpired(_("派单已超时, 已转派他人"))
+    changes = {"courier": agent["courier"]} if "courier" in agent else {}
+    group = transition(group_id=group.pk, to=S.COURIER_ASSIGNED, actor=actor, note=_agent_name(**agent), **changes)
+    JobOffer.objects.filter(pk=offer.pk).update(state=JobOffer.State.ACCEPTED, answered_at=now)
+    if "provider" in agent:
+        DispatchJob.objects.filter(group=group).update(provider=agent["provider"])
+    return group
+
+
+def _holds(group: FulfilmentGroup, *, courier: Courier | None = None, provider: ServiceProvider | None = None) -> bool:
+    if courier is not None:
+        return group.courier_id == courier.pk
+    return DispatchJob.objects.filter(group=group, provider=provider).exists()
+
+
+def _agent_name(*, courier: Courier | None = None, provider: ServiceProvider | None = None) -> str:
+    return (courier or provider).name
+
+
+def _held(group_id: int, **agent) -> FulfilmentGroup:
+    group = _locked_group(group_id)
+    if not _holds(group, **agent) or group.status not in {*HELD, S.READY_FOR_PICKUP}:
+        raise JobNotFound(_("该订单不在您名下"))
+    return group
+
+
+def _decline(group_id: int, actor: str, **agent) -> FulfilmentGroup:
+    now = timezone.now()
+    group = _locked_group(group_id)
+    offer = _pending_offer(group, **agent)
+    if offer is not None:
+        JobOffer.objects.filter(pk=offer.pk).update(state=JobOffer.State.DECLINED, answered_at=now)
+    elif group.status == S.COURIER_ASSIGNED and _holds(group, **agent):
+        # giving back a job already accepted, before pickup
+        group = transition(group_id=group.pk, to=S.POINT_ASSIGNED, actor=actor,
+                           note=f"{_agent_name(**agent)} 放弃, 重新派单", courier=None)
+        DispatchJob.objects.filter(group=group).update(provider=None, eta_at=None)
+    else:
+        raise JobNotFound(_("该订单没有派给您"))
+    offer_next(group_id=group.pk, now=now)
+    return FulfilmentGroup.objects.get(pk=group.pk)
+
+
+@transaction.atomic
+def courier_accept(*, courier: Courier, group_id: int) -> FulfilmentGroup:
+    group = _accept(group_id, f"courier:{courier.pk}", courier=courier)
+    _refresh_courier_status(courier.pk)
+    positions.refresh_etas(courier=courier)
+    return group
+
+
+@transaction.atomic
+def courier_decline(*, courier: Courier, group_id: int) -> FulfilmentGroup:
+    group = _decline(group_id, f"courier:{courier.pk}", courier=courier)
+    _refresh_courier_status(courier.pk)
+    return group
+
+
+@transaction.atomic
+def courier_pickup(*, courier: Courier, group_id: int) -> FulfilmentGroup:
+    _held(group_id, courier=courier)
+    group = transition(group_id=group_id, to=S.PICKED_UP, actor=f"courier:{courier.pk}", note=courier.name)
+    positions.refresh_etas(courier=courier)
+    return group
+
+
+@transaction.atomic
+def courier_deliver(*, courier: Courier, group_id: int, pickup_code: str | None = None) -> FulfilmentGroup:
+    group = _held(group_id, courier=courier)
+    actor = f"courier:{courier.pk}"
+    if group.pickup_point_id:  # dropped at the community pickup station: the resident collects it there
+        group = transition(group_id=group_id, to=S.READY_FOR_PICKUP, actor=actor,
+                           note=f"已送达{group.pickup_point.name}")
+        if pickup_code:
+            group = collect(group_id=group_id, pickup_code=pickup_code, actor=actor)
+    else:
+        group = transition(group_id=group_id, to=S.DELIVERED, actor=actor, note=courier.name)
+    DispatchJob.objects.filter(group_id=group_id).update(eta_at=None)
+    _refresh_courier_status(courier.pk)
+    return group
+
+
+@transaction.atomic
+def courier_fail(*, courier: Courier, group_id: int, reason: str) -> FulfilmentGroup:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写失败原因"), fields={"reason": [_("请填写失败原因")]})
+    _held(group_id, courier=courier)
+    group = transition(group_id=group_id, to=S.FAILED, actor=f"courier:{courier.pk}", note=reason[:200])
+    DispatchJob.objects.filter(group_id=group_id).update(eta_at=None)
+    _refresh_courier_status(courier.pk)
+    return group
+
+
+@transaction.atomic
+def collect(*, group_id: int, pickup_code: str, actor: str) -> FulfilmentGroup:
+    """The resident collects a ready group; the code they show must match (6 digits)."""
+    group = _locked_group(group_id)
+    if group.status != S.READY_FOR_PICKUP:
+        raise BadTransition(
+            f"履约单 {group.pk} 当前状态为「{group.get_status_display()}」, 不能取货", status=group.status,
+            requested=S.COLLECTED,
+        )
+    code = (pickup_code or "").strip()
+    if not group.pickup_code or not secrets.compare_digest(code, group.pickup_code):
+        raise DomainError(_("取货码不正确"), fields={"pickup_code": [_("取货码不正确")]})
+    return transition(group_id=group_id, to=S.COLLECTED, actor=actor, note="取货码已核验")
+
+
+@transaction.atomic
+def provider_accept(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
+    return _accept(group_id, f"provider:{provider.pk}", provider=provider)
+
+
+@transaction.atomic
+def provider_decline(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
+    return _decline(group_id, f"provider:{provider.pk}", provider=provider)
+
+
+@transaction.atomic
+def provider_start(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
+    """The provider sets off to the resident (picked_up: "on the way")."""
+    _held(group_id, provider=provider)
+    return transition(group_id=group_id, to=S.PICKED_UP, actor=f"provider:{provider.pk}", note=provider.name)
+
+
+@transaction.atomic
+def provider_complete(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
+    _held(group_id, provider=provider)
+    return transition(group_id=group_id, to=S.DELIVERED, actor=f"provider:{provider.pk}", note=provider.name)
+
+
+# --- beat sweeps ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def _expire_group_offers(group_id: int, now: datetime) -> JobOffer | None:
+    group = _locked_group(group_id)
+    offers = group.offers.select_for_update().filter(state=JobOffer.State.PENDING, expires_at__lte=now)
+    state = JobOffer.State.EXPIRED if group.status == S.POINT_ASSIGNED else JobOffer.State.WITHDRAWN
+    if not offers.update(state=state, answered_at=now):
+        return None
+    return offer_next(group_id=group_id, now=now)
+
+
+def expire_offers(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Beat: close offers past their time and offer those jobs to the next courier."""
+    now = now or timezone.now()
+    group_ids = list(JobOffer.objects.filter(state=JobOffer.State.PENDING, expires_at__lte=now)
+                     .order_by("expires_at").values_list("group_id", flat=True)[:limit])
+    for group_id in dict.fromkeys(group_ids):
+        try:
+            _expire_group_offers(group_id, now)
+        except Exception:
+            log.exception("could not expire the offers of group %s", group_id)
+    return len(group_ids)
+
+
+@transaction.atomic
+def _take_back(group_id: int, limit: timedelta, now: datetime) -> None:
+    group = _locked_group(group_id)
+    if group.status != S.COURIER_ASSIGNED or group.updated_at > now - limit:
+        return
+    courier_id = group.courier_id
+    transition(group_id=group_id, to=S.POINT_ASSIGNED, actor=ACTOR, note="骑手超时未取货, 重新派单", courier=None)
+    DispatchJob.objects.filter(group_id=group_id).update(eta_at=None)
+    if courier_id:
+        _refresh_courier_status(courier_id)
+    offer_next(group_id=group_id, now=now)
+
+
+def redispatch_stuck(*, now: datetime | None = None, limit: int = 200) -> Counter:
+    """Beat: move on every group stuck past its status's limit (STUCK_AFTER): route "created"
+    groups again, offer point_assigned groups that have no open offer, take back jobs accepted
+    but not picked up. Answers how many of each it touched."""
+    now = now or timezone.now()
+    done = Counter()
+    steps = [
+        (S.CREATED, FulfilmentGroup.objects.filter(status=S.CREATED), route_and_offer),
+        (S.POINT_ASSIGNED, FulfilmentGroup.objects.filter(status=S.POINT_ASSIGNED)
+         .exclude(method=FulfilmentGroup.Method.PICKUP, pickup_point__isnull=True)
+         .exclude(offers__state=JobOffer.State.PENDING), offer_next),
+        (S.COURIER_ASSIGNED, FulfilmentGroup.objects.filter(status=S.COURIER_ASSIGNED, dispatch__provider__isnull=True)
+         .exclude(window__starts_at__gt=now - STUCK_AFTER[S.COURIER_ASSIGNED]), None),
+    ]
+    for status, groups, step in steps:
+        ids = groups.filter(updated_at__lte=now - STUCK_AFTER[status]).order_by("updated_at").values_list("pk", flat=True)
+        for group_id in list(ids[:limit]):
+            try:
+                if step is None:
+                    _take_back(group_id, STUCK_AFTER[status], now)
+                else:
+                    step(group_id=group_id)
+                done[status] += 1
+            except Exception:
+                log.exception("could not re-dispatch group %s", group_id)
+    return done
