@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from catalog import api as catalog_api
 from communities import api as community_api
+from delivery import api as delivery_api
 from merchants import api as merchant_api
 from shop.basket import api as basket_api
 from shop.checkout import api as checkout_api
@@ -24,5 +25,13 @@ urlpatterns = [
     path("orders/", checkout_api.OrderListView.as_view(), name="order-list"),
     path("orders/<str:number>/", checkout_api.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<str:number>/cancel/", checkout_api.OrderCancelView.as_view(), name="order-cancel"),
+    path("orders/<str:number>/tracking/", delivery_api.TrackingView.as_view(), name="order-tracking"),
+    path("courier/location/", delivery_api.CourierLocationView.as_view(), name="courier-location"),
+    path("courier/jobs/", delivery_api.CourierJobsView.as_view(), name="courier-jobs"),
+    path("courier/jobs/<int:group_id>/accept/", delivery_api.AcceptJobView.as_view(), name="courier-job-accept"),
+    path("courier/jobs/<int:group_id>/decline/", delivery_api.DeclineJobView.as_view(), name="courier-job-decline"),
+    path("courier/jobs/<int:group_id>/pickup/", delivery_api.PickupJobView.as_view(), name="courier-job-pickup"),
+    path("courier/jobs/<int:group_id>/deliver/", delivery_api.DeliverJobView.as_view(), name="courier-job-deliver"),
+    path("courier/jobs/<int:group_id>/fail/", delivery_api.FailJobView.as_view(), name="courier-job-fail"),
     path("payments/sandbox/notify/", checkout_api.SandboxNotifyView.as_view(), name="sandbox-notify"),
 ]

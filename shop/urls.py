@@ -22,6 +22,9 @@ urlpatterns = [
     # Wagtail's community pages sit under a prefix, before Oscar's catch-all storefront.
     path("community/", include(wagtail_urls)),
     path("circle/", include("communities.urls")),  # 我的位置 and the 15-minute circle page
+    path("", include("delivery.urls")),  # /orders/<number>/tracking/: the resident's tracking page
+    # the merchant's own order pages, inside the dashboard (Oscar's order pages are staff only)
+    path("dashboard/merchant-orders/", include("merchants.dashboard.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 

@@ -1,0 +1,339 @@
+"""Tracking and the courier API, under /api/v1/ (routes in shop/api_urls.py).
+
+    GET  /api/v1/orders/<number>/tracking/        the order's groups as the caller may see them
+    POST /api/v1/courier/location/                {"lat", "lng"}
+    GET  /api/v1/courier/jobs/                    offered and held jobs
+    POST /api/v1/courier/jobs/<id>/accept/        (and decline, pickup, deliver, fail)
+
+Reads go through delivery.selectors; every courier action calls the dispatch core
+(delivery.dispatch, delivery.positions), which moves the group through delivery.services.transition
+and answers 409 for a move the group's current status does not allow.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from delivery import dispatch, positions, selectors
+from delivery.models import FulfilmentGroup
+from delivery.services import BadTransition
+
+# --- shapes (used to build the bodies and to document them in the OpenAPI schema) -------------
+
+
+class PlaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="store / front_warehouse / pickup_station / locker")
+    name = serializers.CharField()
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+
+
+class DropoffSerializer(serializers.Serializer):
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    label = serializers.CharField(help_text="the standard address: compound, building, unit, room")
+
+
+class CourierOnMapSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    lat = serializers.FloatField(allow_null=True, help_text="null unless the courier is on the way")
+    lng = serializers.FloatField(allow_null=True)
+
+
+class EventSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class MerchantRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class GroupTrackingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=FulfilmentGroup.Status.choices)
+    status_label = serializers.CharField()
+    method = serializers.ChoiceField(choices=FulfilmentGroup.Method.choices)
+    merchant = MerchantRefSerializer()
+    point = PlaceSerializer(allow_null=True, help_text="null until dispatch assigns a fulfilment point")
+    pickup_point = PlaceSerializer(allow_null=True, help_text="the pickup station chosen at checkout, if any")
+    dropoff = DropoffSerializer(allow_null=True, help_text="the resident's and the carrying courier's only")
+    courier = CourierOnMapSerializer(allow_null=True)
+    eta = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True, help_text="why a group was rejected, failed or cancelled")
+    pickup_code = serializers.CharField(allow_null=True, help_text="the resident's only")
+    events = EventSerializer(many=True)
+
+
+class TrackingSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    groups = GroupTrackingSerializer(many=True)
+
+
+class RecipientSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField(help_text="masked: 138****0001")
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="the fulfilment group's id")
+    state = serializers.ChoiceField(choices=[("offered", "offered"), ("held", "held")])
+    order_number = serializers.CharField()
+    status = serializers.ChoiceField(choices=FulfilmentGroup.Status.choices)
+    status_label = serializers.CharField()
+    method = serializers.CharField()
+    merchant = serializers.CharField()
+    point = PlaceSerializer(allow_null=True)
+    dropoff = DropoffSerializer(allow_null=True, help_text="where to leave the goods: the door or the pickup station")
+    to_station = serializers.BooleanField(help_text="the job ends at a community pickup station")
+    recipient = RecipientSerializer()
+    eta = serializers.DateTimeField(allow_null=True)
+    offer_expires_at = serializers.DateTimeField(allow_null=True, help_text="offered jobs only")
+
+
+class JobListSerializer(serializers.Serializer):
+    jobs = JobSerializer(many=True)
+
+
+class JobResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order_number = serializers.CharField()
+    status = serializers.ChoiceField(choices=FulfilmentGroup.Status.choices)
+    status_label = serializers.CharField()
+
+
+def place_body(place: selectors.Place | None) -> dict | None:
+    if place is None:
+        return None
+    return {"id": place.id, "kind": place.kind, "name": place.name, "lat": place.lat, "lng": place.lng}
+
+
+def dropoff_body(dropoff: selectors.Dropoff | None) -> dict | None:
+    if dropoff is None:
+        return None
+    return {"lat": dropoff.lat, "lng": dropoff.lng, "label": dropoff.label}
+
+
+def tracking_body(tracking: selectors.OrderTracking) -> dict:
+    return {
+        "number": tracking.number,
+        "groups": [
+            {
+                "id": group.id,
+                "status": group.status,
+                "status_label": group.status_label,
+                "method": group.method,
+                "merchant": {"id": group.merchant_id, "name": group.merchant_name},
+                "point": place_body(group.point),
+                "pickup_point": place_body(group.pickup_point),
+                "dropoff": dropoff_body(group.dropoff),
+                "courier": (
+                    {"id": group.courier.id, "name": group.courier.name, "lat": group.courier.lat, "lng": group.courier.lng}
+                    if group.courier is not None else None
+                ),
+                "eta": group.eta,
+                "reason": group.reason,
+                "pickup_code": group.pickup_code,
+                "events": [{"status": event.status, "at": event.at} for event in group.events],
+            }
+            for group in tracking.groups
+        ],
+    }
+
+
+def job_body(job: selectors.Job) -> dict:
+    return {
+        "id": job.id,
+        "state": job.state,
+        "order_number": job.order_number,
+        "status": job.status,
+        "status_label": job.status_label,
+        "method": job.method,
+        "merchant": job.merchant_name,
+        "point": place_body(job.point),
+        "dropoff": dropoff_body(job.dropoff),
+        "to_station": job.to_station,
+        "recipient": {"name": job.recipient_name, "phone": job.recipient_phone},
+        "eta": job.eta,
+        "offer_expires_at": job.offer_expires_at,
+    }
+
+
+# --- tracking ---------------------------------------------------------------------------------
+
+
+class TrackingView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses={200: TrackingSerializer, 404: OpenApiResponse(description="no such order, or none of it is yours")},
+        summary="Where an order is: each group's status, point, courier, ETA and events",
+    )
+    def get(self, request, number: str):
+        tracking = selectors.order_tracking(number=number, user=request.user)
+        if tracking is None:
+            raise NotFound(_("没有找到这个订单。"))
+        return Response(tracking_body(tracking))
+
+
+# --- couriers ---------------------------------------------------------------------------------
+
+
+class IsCourier(permissions.BasePermission):
+    message = _("只有骑手可以使用这个接口。")
+
+    def has_permission(self, request, view):
+        view.courier = selectors.courier_of(request.user)
+        return view.courier is not None
+
+
+class CourierView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsCourier]
+    courier = None
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a number: no NaN or infinity (as strings), no booleans."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+
+class LocationSerializer(serializers.Serializer):
+    lat = FiniteFloatField(min_value=-90, max_value=90)
+    lng = FiniteFloatField(min_value=-180, max_value=180)
+
+
+class LocationResultSerializer(serializers.Serializer):
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+
+
+class CourierLocationView(CourierView):
+    @extend_schema(request=LocationSerializer, responses={200: LocationResultSerializer},
+                   summary="Report the courier's position (every few seconds while on a job)")
+    def post(self, request):
+        data = LocationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        positions.update_position(courier=self.courier, lat=data.validated_data["lat"], lng=data.validated_data["lng"])
+        return Response({"lat": data.validated_data["lat"], "lng": data.validated_data["lng"]})
+
+
+class CourierJobsView(CourierView):
+    @extend_schema(responses={200: JobListSerializer}, summary="The courier's offered and held jobs")
+    def get(self, request):
+        return Response({"jobs": [job_body(job) for job in selectors.courier_jobs(courier=self.courier)]})
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class DeliverSerializer(serializers.Serializer):
+    pickup_code = serializers.RegexField(r"^\d{6}$", required=False, allow_blank=True,
+                                         error_messages={"invalid": _("取货码是 6 位数字。")})
+
+
+class FailSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, trim_whitespace=True)
+
+
+class CourierJobActionView(CourierView):
+    """One action on one job: the job must be offered to or held by the caller (else 404)."""
+
+    serializer_class = EmptySerializer
+
+    def act(self, group_id: int, data: dict) -> None:  # pragma: no cover - each action overrides
+        raise NotImplementedError
+
+    def post(self, request, group_id: int):
+        if not selectors.courier_may_see(courier=self.courier, group_id=group_id):
+            raise NotFound(_("没有找到这个配送任务。"))
+        data = self.serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            self.act(group_id, data.validated_data)
+        except dispatch.JobNotFound as exc:
+            # the job was theirs (offered or held) but is not in a state for this step any more:
+            # a bad transition, not a stranger's job
+            group = FulfilmentGroup.objects.get(pk=group_id)
+            raise BadTransition(str(exc.detail), status=group.status) from exc
+        group = FulfilmentGroup.objects.select_related("order").get(pk=group_id)
+        return Response({"id": group.pk, "order_number": group.order.number, "status": group.status,
+                         "status_label": group.get_status_display()})
+
+
+def _action_schema(summary: str, request=EmptySerializer):
+    return extend_schema(
+        request=request,
+        responses={
+            200: JobResultSerializer,
+            404: OpenApiResponse(description="not a job offered to or held by you"),
+            409: OpenApiResponse(description="the job's current status does not allow this"),
+        },
+        summary=summary,
+    )
+
+
+class AcceptJobView(CourierJobActionView):
+    @_action_schema("Accept an offered job")
+    def post(self, request, group_id: int):
+        return super().post(request, group_id)
+
+    def act(self, group_id, data):
+        dispatch.courier_accept(courier=self.courier, group_id=group_id)
+
+
+class DeclineJobView(CourierJobActionView):
+    @_action_schema("Decline an offered job (it is offered to another courier)")
+    def post(self, request, group_id: int):
+        return super().post(request, group_id)
+
+    def act(self, group_id, data):
+        dispatch.courier_decline(courier=self.courier, group_id=group_id)
+
+
+class PickupJobView(CourierJobActionView):
+    @_action_schema("Picked up the goods at the point")
+    def post(self, request, group_id: int):
+        return super().post(request, group_id)
+
+    def act(self, group_id, data):
+        dispatch.courier_pickup(courier=self.courier, group_id=group_id)
+
+
+class DeliverJobView(CourierJobActionView):
+    serializer_class = DeliverSerializer
+
+    @_action_schema("Delivered to the resident (pickup_code when the job asks for it)", DeliverSerializer)
+    def post(self, request, group_id: int):
+        return super().post(request, group_id)
+
+    def act(self, group_id, data):
+        dispatch.courier_deliver(courier=self.courier, group_id=group_id, pickup_code=data.get("pickup_code") or None)
+
+
+class FailJobView(CourierJobActionView):
+    serializer_class = FailSerializer
+
+    @_action_schema("The delivery failed, with the reason the resident will read", FailSerializer)
+    def post(self, request, group_id: int):
+        return super().post(request, group_id)
+
+    def act(self, group_id, data):
+        dispatch.courier_fail(courier=self.courier, group_id=group_id, reason=data["reason"])
