@@ -1,17 +1,16 @@
 """Stock allocation never oversells: all or nothing, shortages named, safe under concurrency."""
 
 import random
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from catalog.tests.factories import ProductFactory, ServiceProductClassFactory
 from merchants.models import StockRecord
 from merchants.services import InsufficientStock, allocate_stock, release_stock
 from merchants.tests.factories import ListingFactory
 from shop.core.errors import DomainError
+from tests.concurrency import no_search_sync, run_concurrently  # noqa: F401  (fixture)
 
 
 def allocated(listing) -> int:
@@ -59,33 +58,6 @@ def test_bad_requests_are_refused_without_changing_anything(quantities):
     assert allocated(eggs) == 0
 
 
-@pytest.fixture
-def no_search_sync(settings):
-    """No outbox tasks to the session's live worker: it would touch these rows while the test's
-    teardown truncates the tables (a deadlock in the flush, not in the code under test)."""
-    settings.ELASTICSEARCH_URL = ""
-
-
-def run_concurrently(count: int, work) -> list:
-    """Start `count` threads at once (each with its own database connection); return their outcomes."""
-    barrier = threading.Barrier(count)
-    outcomes: list = [None] * count
-
-    def worker(index):
-        try:
-            barrier.wait()
-            outcomes[index] = work(index)
-        except Exception as exc:  # the outcome of this attempt, asserted by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 @pytest.mark.postgres

@@ -189,7 +189,6 @@ def place_order(*, user, basket: Basket, address_id, groups: list[GroupChoice], 
     merchant_groups = basket_groups(basket, address=address.standard_address, now=now)
     if not merchant_groups:
         raise DomainError(_("购物车是空的"), fields={"basket": [_("购物车是空的")]})
-    by_merchant = _check_choices(merchant_groups, groups, address)
     # Stock and slot shortages are left to the locked re-check below, which names the exact numbers.
     blocked = [line for group in merchant_groups for line in group.lines
                if line.problem and line.problem not in {"short", "sold_out", "slot_full"}]
@@ -199,6 +198,7 @@ def place_order(*, user, basket: Basket, address_id, groups: list[GroupChoice], 
             lines=[{"line_id": line.line.pk, "listing_id": line.listing.pk, "problem": line.problem,
                     "message": line.problem_message} for line in blocked],
         )
+    by_merchant = _check_choices(merchant_groups, groups, address)
     windows = _delivery_windows(by_merchant)
     pickup_points = {m: _pickup_point(choice, address) for m, choice in by_merchant.items()}
 

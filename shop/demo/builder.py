@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.checks import use_productcategory_materialised_view
 from oscar.core.utils import slugify
 
 from catalog.models import Category, Product, ProductCategory, ProductClass
 from communities.models import Community, ResidentAddress, StandardAddress
-from delivery.models import Courier, FulfilmentPoint
+from delivery.models import Courier, FulfilmentPoint, Slot
 from merchants.models import BusinessFormat, OpeningException, OpeningPeriod, Partner, StockRecord
 from shop.accounts.models import User
 
@@ -148,11 +150,67 @@ def write_merchants(plan: Plan, communities: dict[str, Community]) -> dict[str, 
                 "address": m.address, "lat": m.lat, "lng": m.lng, "phone": m.phone, "description": m.description,
                 "delivery_capability": m.delivery, "service_radius_m": m.service_radius_m,
                 "service_area": m.service_area, "is_chain": m.is_chain, "licence_verified": m.licence_verified,
-                "rating": m.rating, "is_active": True,
+                "rating": m.rating, "is_active": True, **order_terms(m),
             },
         )
         result[m.code] = partner
     return result
+
+
+# Minimum order and delivery fee by format: fresh food ships small orders, shops want a basket.
+ORDER_TERMS = {
+    "wet_market": ("0.00", "2.00"), "fresh_grocery": ("15.00", "2.00"), "breakfast": ("10.00", "1.50"),
+    "convenience_store": ("15.00", "2.00"), "supermarket": ("29.00", "3.00"), "pharmacy": ("20.00", "3.00"),
+}
+
+
+def order_terms(m) -> dict:
+    if m.delivery == Partner.Delivery.NONE:
+        return {"min_order": Decimal("0.00"), "delivery_fee": Decimal("0.00")}
+    min_order, fee = ORDER_TERMS.get(m.format_code, ("20.00", "3.00"))
+    return {"min_order": Decimal(min_order), "delivery_fee": Decimal(fee)}
+
+
+# Bookable times, from today for SLOT_DAYS days: home services at these hours (2 households
+# each), 30-minute delivery windows 09:00–21:00 (8 orders each).
+SLOT_DAYS = 3
+SERVICE_HOURS = ((9, 0), (14, 0), (18, 30))
+SERVICE_CAPACITY = 2
+WINDOW_CAPACITY = 8
+
+
+def write_slots(partners: dict[str, Partner]) -> None:
+    """Service slots for merchants with home services, delivery windows for merchants that
+    deliver; only the missing ones are added, so loading again the same day adds nothing."""
+    today = timezone.localdate()
+    days = [today + datetime.timedelta(days=n) for n in range(SLOT_DAYS)]
+    tz = timezone.get_current_timezone()
+
+    def at(day, hour, minute):
+        return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=tz)
+
+    ids = [p.pk for p in partners.values()]
+    service_ids = set(
+        StockRecord.objects.filter(partner_id__in=ids, product__product_class__kind=ProductClass.Kind.SERVICE)
+        .values_list("partner_id", flat=True)
+    )
+    delivering = {p.pk for p in partners.values() if p.delivery_capability != Partner.Delivery.NONE}
+    existing = set(Slot.objects.filter(merchant_id__in=ids, starts_at__gte=at(today, 0, 0)).values_list("merchant_id", "kind", "starts_at"))
+    wanted = []
+    for merchant_id in sorted(service_ids):
+        for day in days:
+            for hour, minute in SERVICE_HOURS:
+                wanted.append(Slot(kind=Slot.Kind.SERVICE, merchant_id=merchant_id, starts_at=at(day, hour, minute),
+                                   duration_min=120, capacity=SERVICE_CAPACITY))
+    for merchant_id in sorted(delivering):
+        for day in days:
+            for half_hour in range(18, 42):  # 09:00 … 20:30
+                wanted.append(Slot(kind=Slot.Kind.DELIVERY, merchant_id=merchant_id,
+                                   starts_at=at(day, half_hour // 2, 30 * (half_hour % 2)), duration_min=30,
+                                   capacity=WINDOW_CAPACITY))
+    Slot.objects.bulk_create(
+        [slot for slot in wanted if (slot.merchant_id, slot.kind, slot.starts_at) not in existing], batch_size=BATCH_SIZE
+    )
 
 
 def write_hours(plan: Plan, partners: dict[str, Partner]) -> None:
@@ -399,6 +457,7 @@ def write_plan(plan: Plan) -> None:
         partners = write_merchants(plan, communities)
         write_hours(plan, partners)
         write_listings(plan, partners, product_ids)
+        write_slots(partners)
         points = write_points(plan, partners, communities)
         users = write_users(plan)
         write_addresses(plan, users, communities)
@@ -428,6 +487,7 @@ def counts() -> list[tuple[str, int]]:
         ("类目 Category", Category.objects.count()),
         ("商品类型 ProductClass", ProductClass.objects.count()),
         ("商品 Product", Product.objects.count()),
+        ("预约时段 Slot", Slot.objects.count()),
         ("在售商品 StockRecord", StockRecord.objects.count()),
         ("履约点 FulfilmentPoint", FulfilmentPoint.objects.count()),
         ("骑手 Courier", Courier.objects.count()),
