@@ -57,8 +57,8 @@ INSTALLED_APPS = [
     "oscar.apps.dashboard.apps.DashboardConfig",
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
-    "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
-    "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
+    "merchants.dashboard.apps.OrdersDashboardConfig",  # staff only: Oscar shows partners whole multi-shop orders
+    "merchants.dashboard.apps.CatalogueDashboardConfig",  # shops edit/delete only products no other shop sells
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
     "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
     "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
@@ -205,6 +205,13 @@ OSCAR_SEND_REGISTRATION_EMAIL = False
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("last_name", "line1", "line4")
 OSCAR_PRODUCTS_PER_PAGE = 24
 OSCAR_HOMEPAGE = "/catalogue/"
+# The merchant's own order pages (merchants/dashboard/) after the dashboard's home entry.
+OSCAR_DASHBOARD_NAVIGATION = [
+    OSCAR_DASHBOARD_NAVIGATION[0],  # noqa: F405
+    {"label": _("商户订单"), "icon": "fas fa-receipt", "url_name": "merchant-orders:group-list"},
+    *OSCAR_DASHBOARD_NAVIGATION[1:],  # noqa: F405
+]
+OSCAR_DASHBOARD_DEFAULT_ACCESS_FUNCTION = "merchants.dashboard.access.dashboard_access_fn"
 # An order waits for payment (sandbox) or is placed (cash on delivery); each merchant's part
 # of it moves on its own (delivery.FulfilmentGroup.status).
 OSCAR_INITIAL_ORDER_STATUS = "awaiting_payment"

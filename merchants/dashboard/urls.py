@@ -1,0 +1,16 @@
+"""The merchant's order pages, mounted at /dashboard/merchant-orders/ (shop/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "merchant-orders"
+
+urlpatterns = [
+    path("", views.GroupListView.as_view(), name="group-list"),
+    path("<int:pk>/", views.GroupDetailView.as_view(), name="group-detail"),
+    path("<int:pk>/accept/", views.AcceptView.as_view(), name="group-accept"),
+    path("<int:pk>/reject/", views.RejectView.as_view(), name="group-reject"),
+    path("<int:pk>/weights/", views.WeightsView.as_view(), name="group-weights"),
+    path("<int:pk>/ready/", views.ReadyView.as_view(), name="group-ready"),
+]
