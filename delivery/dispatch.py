@@ -322,11 +322,11 @@ def offer_next(*, group_id: int, now: datetime | None = None) -> JobOffer | None
 
 
 @transaction.atomic
-def route_and_offer(*, group_id: int) -> str:
+def route_and_offer(*, group_id: int, now: datetime | None = None) -> str:
     """The routing task's work, in one transaction: point, then the first offer. Answers the
     group's status (with "+offer" when an offer is open)."""
-    group = assign_point(group_id=group_id)
-    offer = offer_next(group_id=group_id) if group.status == S.POINT_ASSIGNED else None
+    group = assign_point(group_id=group_id, now=now)
+    offer = offer_next(group_id=group_id, now=now) if group.status == S.POINT_ASSIGNED else None
     return group.status + ("+offer" if offer else "")
 
 
@@ -549,7 +549,7 @@ def redispatch_stuck(*, now: datetime | None = None, limit: int = 200) -> Counte
                 if step is None:
                     _take_back(group_id, STUCK_AFTER[status], now)
                 else:
-                    step(group_id=group_id)
+                    step(group_id=group_id, now=now)
                 done[status] += 1
             except Exception:
                 log.exception("could not re-dispatch group %s", group_id)

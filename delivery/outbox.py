@@ -63,7 +63,7 @@ def send(group_ids: list[int]) -> int:
             break  # the broker is away: the rest would fail the same way
         sent.append(group_id)
     if sent:
-        DispatchJob.objects.filter(group_id__in=sent, routed_at__isnull=True).update(sent_at=timezone.now())
+        DispatchJob.objects.filter(group_id__in=sent).update(sent_at=timezone.now())
     return len(sent)
 
 

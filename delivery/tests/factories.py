@@ -127,8 +127,9 @@ def order_with_groups(
 
 
 class ServiceProviderFactory(factory.django.DjangoModelFactory):
-    """A merchant's home-service provider; pass merchant=."""
+    """A merchant's home-service provider."""
 
+    merchant = factory.SubFactory("merchants.tests.factories.MerchantFactory")
     user = factory.SubFactory(UserFactory)
     name = factory.Sequence(lambda n: f"师傅{n}")
 
