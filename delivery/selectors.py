@@ -381,3 +381,13 @@ def courier_may_see(*, courier: Courier, group_id: int) -> bool:
         FulfilmentGroup.objects.filter(pk=group_id, courier=courier).exists()
         or JobOffer.objects.filter(group_id=group_id, courier=courier).exists()
     )
+
+
+def couriers_with_work(*, now: datetime | None = None, courier_ids: list[int] | None = None) -> list[Courier]:
+    """Couriers with an open offer (not expired) or a job on the way, in id order (simulate_couriers)."""
+    now = now or timezone.now()
+    busy = Q(offers__state=JobOffer.State.PENDING, offers__expires_at__gt=now) | Q(groups__status__in=ON_THE_WAY)
+    couriers = Courier.objects.filter(busy)
+    if courier_ids is not None:
+        couriers = couriers.filter(pk__in=courier_ids)
+    return list(couriers.select_related("home_point").distinct().order_by("pk"))
