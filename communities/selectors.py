@@ -42,3 +42,22 @@ def service_circle(*, circle):
         except SearchBackendUnavailable:
             continue
     return fallback.merchants_in_circle(circle)
+
+
+def find_standard_addresses(*, community_id: int, compound: str = "", building: str = "", room: str = "",
+                            limit: int = 20) -> list:
+    """Rooms of the standard address register in one community matching what the resident typed
+    (part of the compound's name; the building and room with or without 栋/号楼/室)."""
+    from .models import StandardAddress
+
+    found = StandardAddress.objects.filter(community_id=community_id).select_related("community")
+    compound = compound.strip()
+    building = building.strip().removesuffix("号楼").removesuffix("栋").removesuffix("幢")
+    room = room.strip().removesuffix("室").removesuffix("号")
+    if compound:
+        found = found.filter(compound__icontains=compound)
+    if building:
+        found = found.filter(building=building)
+    if room:
+        found = found.filter(room=room)
+    return list(found.order_by("compound", "building", "unit", "room", "pk")[:limit])

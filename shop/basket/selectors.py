@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import StandardAddress
+from delivery.models import Slot
 from merchants.selectors import in_service_area, is_open_at
 from merchants.services import available
 
@@ -74,6 +76,11 @@ class BasketGroup:
     @property
     def has_goods(self) -> bool:
         return any(not line.product.is_service for line in self.lines)
+
+    @property
+    def has_weighed(self) -> bool:
+        """Some lines are fresh goods sold by weight: their amount is an estimate until weighed."""
+        return any(line.weight_g is not None for line in self.lines)
 
     @property
     def problems(self) -> list[BasketLine]:
@@ -146,3 +153,51 @@ def basket_groups(basket: Basket, *, address: StandardAddress | None = None, now
         )
         groups.setdefault(listing.partner_id, BasketGroup(merchant=listing.partner)).lines.append(item)
     return list(groups.values())
+
+
+# --- the product page's add-to-basket form ----------------------------------------------------
+
+
+def service_slots(listing, *, now=None, limit: int = 8) -> list[Slot]:
+    """The merchant's next bookable slots for a home-service listing: future, with places left,
+    for this service or for all of the merchant's services."""
+    now = now or timezone.now()
+    return list(
+        Slot.objects.filter(kind=Slot.Kind.SERVICE, merchant_id=listing.partner_id, starts_at__gt=now,
+                            booked__lt=F("capacity"))
+        .filter(Q(product__isnull=True) | Q(product_id=listing.product_id))
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class PackChoice:
+    """How many packs of a weighed product, about how heavy, about how much."""
+
+    packs: int
+    weight_g: int
+    amount: Decimal
+
+
+def pack_choices(listing, *, most: int = 6) -> list[PackChoice]:
+    """1 to `most` packs of a weighed listing with their estimated weight and price (empty for
+    goods sold by the piece)."""
+    product = listing.product
+    if not product.is_sold_by_weight or not product.pack_size_g or listing.price is None:
+        return []
+    return [PackChoice(packs=n, weight_g=n * product.pack_size_g, amount=(listing.price * n).quantize(Decimal("0.01")))
+            for n in range(1, most + 1)]
+
+
+def listing_title(listing_id) -> str:
+    """The product title of a listing, for messages ("" when there is no such listing)."""
+    from merchants.models import StockRecord
+
+    listing = StockRecord.objects.select_related("product__parent").filter(pk=listing_id).first()
+    return listing.product.get_title() if listing else ""
+
+
+def line_title(basket: Basket, line_id) -> str:
+    """The product title of one of the basket's lines, for messages ("" when it is not there)."""
+    line = basket.lines.select_related("product__parent").filter(pk=line_id).first() if basket.pk else None
+    return line.product.get_title() if line else ""

@@ -1,7 +1,34 @@
 import oscar.apps.checkout.apps as apps
+from django.contrib.auth.decorators import login_required
+from django.urls import path
+from oscar.core.loading import get_class
 
 
 class CheckoutConfig(apps.CheckoutConfig):
-    """Fork: one-page checkout over many merchants, and the sandbox payment gateway."""
+    """Fork: one-page checkout over many merchants, and the sandbox payment gateway.
+
+    Oscar's multi-step checkout URLs are replaced by ours (namespace "checkout" kept): the
+    one page (index), the sandbox pay page, cancelling an order, adding a saved address.
+    Every page needs a signed-in resident.
+    """
 
     name = "shop.checkout"
+
+    def ready(self):
+        super().ready()
+        self.one_page_view = get_class("checkout.views", "CheckoutView")
+        self.sandbox_pay_view = get_class("checkout.views", "SandboxPayView")
+        self.cancel_order_view = get_class("checkout.views", "CancelOrderView")
+        self.add_address_view = get_class("checkout.views", "AddAddressView")
+
+    def get_urls(self):
+        urls = [
+            path("", self.one_page_view.as_view(), name="index"),
+            path("pay/<str:trade_no>/", self.sandbox_pay_view.as_view(), name="sandbox-pay"),
+            path("orders/<str:number>/cancel/", self.cancel_order_view.as_view(), name="order-cancel"),
+            path("address/add/", self.add_address_view.as_view(), name="address-add"),
+        ]
+        return self.post_process_urls(urls)
+
+    def get_url_decorator(self, pattern):
+        return login_required

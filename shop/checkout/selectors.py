@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from oscar.apps.order.models import Order
 
-from delivery.models import FulfilmentGroup, FulfilmentLine
+from communities.models import ResidentAddress, StandardAddress
+from delivery.models import FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot
+from delivery.services import CANCELLABLE, RETURNS_STOCK
+from merchants.selectors import in_service_area
+from shop.basket.selectors import BasketGroup
+from shop.core.geo import bounding_box, haversine_m
+
+from .models import Payment
+from .services import PICKUP_POINT_MAX_M
 
 
 def orders_of(*, user) -> QuerySet[Order]:
@@ -37,3 +52,138 @@ def dropoff_of(group: FulfilmentGroup) -> tuple[float, float] | None:
         point = group.pickup_point
         return (point.lat, point.lng) if point else None
     return (group.dropoff.lat, group.dropoff.lng) if group.dropoff_id else None
+
+
+# --- the one-page checkout and the pay page ---------------------------------------------------
+
+
+def resident_address(*, user, address_id=None) -> ResidentAddress | None:
+    """The saved address to check out to: the one asked for (if it is the resident's own),
+    else the default one, else the first; None when the resident has saved none."""
+    addresses = ResidentAddress.objects.filter(user=user).select_related("standard_address__community")
+    if address_id is not None:
+        try:
+            chosen = addresses.filter(pk=int(address_id)).first()
+        except (TypeError, ValueError):
+            chosen = None
+        if chosen is not None:
+            return chosen
+    return addresses.order_by("-is_default", "pk").first()
+
+
+@dataclass(frozen=True)
+class Station:
+    point: FulfilmentPoint
+    distance_m: int
+
+
+@dataclass
+class GroupOptions:
+    """What one merchant's part of the basket can become at checkout, for the given address."""
+
+    group: BasketGroup
+    delivery_blocked: str = ""  # why it cannot be delivered (or the service done) there; "" when it can
+    asap_at: datetime | None = None
+    windows: list[Slot] = field(default_factory=list)
+    stations: list[Station] = field(default_factory=list)
+
+    @property
+    def merchant(self):
+        return self.group.merchant
+
+    @property
+    def is_service(self) -> bool:
+        """A home service is done at the resident's address: no pickup, no delivery window."""
+        return self.group.has_services
+
+    @property
+    def can_deliver(self) -> bool:
+        return not self.delivery_blocked
+
+    @property
+    def can_pickup(self) -> bool:
+        return not self.group.has_services
+
+
+def pickup_stations(*, address: StandardAddress, limit: int = 10) -> list[Station]:
+    """Active community pickup stations and lockers within reach of the address, nearest first."""
+    min_lat, max_lat, min_lng, max_lng = bounding_box(address.lat, address.lng, PICKUP_POINT_MAX_M)
+    points = FulfilmentPoint.objects.filter(
+        is_active=True, kind__in=[FulfilmentPoint.Kind.PICKUP_STATION, FulfilmentPoint.Kind.LOCKER],
+        lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng),
+    )
+    stations = [Station(point, round(haversine_m(point.lat, point.lng, address.lat, address.lng))) for point in points]
+    return sorted((s for s in stations if s.distance_m <= PICKUP_POINT_MAX_M), key=lambda s: (s.distance_m, s.point.pk))[:limit]
+
+
+def delivery_windows(*, merchant_ids, now, limit: int = 16) -> dict[int, list[Slot]]:
+    """Each merchant's coming 30-minute delivery windows that still have room."""
+    windows: dict[int, list[Slot]] = {merchant_id: [] for merchant_id in merchant_ids}
+    slots = Slot.objects.filter(kind=Slot.Kind.DELIVERY, merchant_id__in=list(merchant_ids), starts_at__gt=now,
+                                booked__lt=F("capacity")).order_by("starts_at", "pk")
+    for slot in slots:
+        if len(windows[slot.merchant_id]) < limit:
+            windows[slot.merchant_id].append(slot)
+    return windows
+
+
+def _delivery_blocked(group: BasketGroup, address: StandardAddress | None) -> str:
+    merchant = group.merchant
+    if group.has_goods and not merchant.delivers:
+        return _("该商户不提供配送, 请选择自提")
+    if address is not None and not in_service_area(merchant, address.lat, address.lng):
+        return _("您的地址不在该商户的服务范围内") if group.has_services else _("您的地址不在该商户的配送范围内")
+    if group.has_goods and group.below_minimum > 0:
+        return _("满 ¥%(min)s 起送, 还差 ¥%(gap)s") % {"min": group.min_order, "gap": group.below_minimum}
+    return ""
+
+
+def checkout_options(groups: list[BasketGroup], *, address: StandardAddress | None, now=None) -> list[GroupOptions]:
+    """For each merchant group: whether delivery is possible and when, its windows, the nearby stations."""
+    now = now or timezone.now()
+    windows = delivery_windows(merchant_ids=[group.merchant.pk for group in groups], now=now)
+    stations = pickup_stations(address=address) if address is not None else []
+    asap_at = now + timedelta(minutes=settings.DELIVERY_ASAP_MINUTES)
+    return [
+        GroupOptions(
+            group=group,
+            delivery_blocked=_delivery_blocked(group, address),
+            asap_at=None if group.has_services else asap_at,
+            windows=[] if group.has_services else windows[group.merchant.pk],
+            stations=[] if group.has_services else stations,
+        )
+        for group in groups
+    ]
+
+
+def payment_of(*, user, trade_no: str) -> Payment | None:
+    """The resident's own payment with this trade number, with its order."""
+    return Payment.objects.select_related("order").filter(trade_no=trade_no, order__user=user).first()
+
+
+def payment_expired(payment: Payment, *, now=None) -> bool:
+    """A pending sandbox payment past its deadline (the beat task may not have cancelled it yet)."""
+    now = now or timezone.now()
+    return payment.status == Payment.Status.PENDING and payment.expires_at is not None and payment.expires_at <= now
+
+
+@dataclass(frozen=True)
+class OrderActions:
+    """What the resident may still do with an order on its page."""
+
+    can_cancel: bool
+    pay_url: str = ""  # a sandbox payment still waiting (and not past its deadline)
+    cancel_url: str = ""
+
+
+def order_actions(order: Order, *, now=None) -> OrderActions:
+    statuses = [group.status for group in order.fulfilment_groups.all()]
+    live = [status for status in statuses if status not in RETURNS_STOCK]
+    can_cancel = bool(live) and all(status in CANCELLABLE for status in live)
+    payment = Payment.objects.filter(order=order).first()
+    pay_url = ""
+    if (payment is not None and payment.provider == Payment.Provider.SANDBOX and payment.status == Payment.Status.PENDING
+            and not payment_expired(payment, now=now)):
+        pay_url = reverse("checkout:sandbox-pay", args=[payment.trade_no])
+    return OrderActions(can_cancel=can_cancel, pay_url=pay_url,
+                        cancel_url=reverse("checkout:order-cancel", args=[order.number]) if can_cancel else "")
