@@ -53,6 +53,19 @@ STEP_LABELS = {
 }
 
 
+# what the resident reads in large type for each status (the model's labels are the shop's words)
+HEADLINES = {
+    S.AWAITING_PAYMENT: _("等待付款"),
+    S.CREATED: _("商家已收到订单"),
+    S.POINT_ASSIGNED: _("商家正在备货"),
+    S.COURIER_ASSIGNED: _("骑手已接单, 正去取货"),
+    S.PICKED_UP: _("骑手正在送货"),
+    S.DELIVERED: _("已送达"),
+    S.READY_FOR_PICKUP: _("可以取货了"),
+    S.COLLECTED: _("已取货"),
+}
+
+
 @dataclass(frozen=True)
 class Place:
     id: int
@@ -102,6 +115,7 @@ class GroupTracking:
     id: int
     status: str
     status_label: str
+    headline: str  # the status in the resident's words
     method: str
     method_label: str
     merchant_id: int
@@ -230,6 +244,7 @@ def group_tracking(group: FulfilmentGroup, *, as_resident: bool, with_dropoff: b
         id=group.pk,
         status=group.status,
         status_label=str(group.get_status_display()),
+        headline=str(HEADLINES.get(group.status, group.get_status_display())),
         method=group.method,
         method_label=str(group.get_method_display()),
         merchant_id=group.merchant_id,

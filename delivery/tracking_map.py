@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from communities.circle_map import METRES_PER_DEGREE, SIZE, Projection, _n, scale_bar_metres
 
-MIN_HALF_WIDTH_M = 200.0  # a map never shows less than 400 m across
-MARGIN = 1.3  # the places stay this far inside the edge
+MIN_HALF_WIDTH_M = 100.0  # a map never shows less than 200 m across
+MARGIN = 1.6  # the view reaches this many times the farthest place: names and the scale bar fit
 EDGE = 40.0  # a courier outside the view is drawn on the edge, this far in
 
 

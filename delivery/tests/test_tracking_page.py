@@ -179,5 +179,5 @@ def test_the_account_order_page_lists_each_merchant_with_a_tracking_link(client)
     assert delivered.partner.name in text and collected.partner.name in text
     assert pickup_group.pickup_code in text
     assert response.content.decode().count(f'href="/orders/{order.number}/tracking/#group-') == 2
-    assert "已下单" in text
+    assert "商家已收到订单" in text
     assert delivered.product.get_title() in text  # Oscar's lines table
