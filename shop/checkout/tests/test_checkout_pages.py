@@ -116,7 +116,9 @@ def test_the_whole_flow_pay_in_the_sandbox_then_see_groups_and_the_pickup_code(c
     assert "支付成功" in body
     for name in ("菜场青菜摊", "社区药房", "好帮手家政"):
         assert name in body
-    assert station_group.pickup_code in body and "已下单" in body
+    # (the order page's wording of a status is templates/oscar/customer/order/order_detail.html's)
+    assert station_group.pickup_code in body
+    assert len(re.findall(r'class="order-group-status">\s*\S', order_page.content.decode())) == 3
     # and the pay page now says it is paid, and the order page no longer offers 去支付
     assert "支付成功" in text(client.get(response["Location"]))
     assert "去支付" not in body and "取消订单" in body
@@ -263,3 +265,34 @@ def test_a_resident_without_an_address_is_asked_to_add_one_from_the_register(cli
     assert (address.standard_address_id, address.recipient, address.is_default) == (room.pk, "李阿姨", True)
     assert saved["Location"] == reverse("checkout:index") + f"?address={address.pk}"
     assert f'name="address_id" value="{address.pk}" checked' in client.get(saved["Location"]).content.decode()
+
+
+def test_choosing_an_address_out_of_area_updates_the_options_and_says_why(client, place):
+    # given a second saved address 5 km away, outside every merchant's area and the station's reach
+    from communities.tests.factories import ResidentAddressFactory
+
+    far = ResidentAddressFactory(user=place.resident, standard_address=StandardAddressFactory(
+        lat=place.address.standard_address.lat + 0.045, lng=place.address.standard_address.lng))
+    # when choosing it and asking for the options
+    response = client.post(reverse("checkout:index"), choose(place, address_id=far.pk, action="refresh"))
+    # then the page shows that address's options: no delivery, no station, no cleaning at home
+    assert response.status_code == 200
+    html, body = response.content.decode(), text(response)
+    assert f'name="address_id" value="{far.pk}" checked' in html
+    assert "您的地址不在该商户的配送范围内" in body and "您的地址附近 2 公里内没有社区自提点" in body
+    assert "不能上门: 您的地址不在该商户的服务范围内" in body
+    assert "您的地址不在该商户的上门服务范围内" in body  # the cleaning line's own problem
+    # when submitting anyway, nothing is written
+    response = client.post(reverse("checkout:index"), choose(place, address_id=far.pk))
+    assert response.status_code == 422 and not Order.objects.exists()
+
+
+def test_the_pages_render_in_english_too(client, place):
+    client.post(reverse("set_language"), {"language": "en"})
+    for url in (reverse("basket:summary"), reverse("checkout:index"), reverse("checkout:address-add"),
+                place.cleaning.product.get_absolute_url(), place.greens.product.get_absolute_url()):
+        assert client.get(url).status_code == 200, url
+    client.post(reverse("checkout:index"), choose(place))
+    payment = Payment.objects.get()
+    assert client.get(reverse("checkout:sandbox-pay", args=[payment.trade_no])).status_code == 200
+    assert client.get(reverse("checkout:order-cancel", args=[payment.order.number])).status_code == 200
