@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -160,7 +160,7 @@ class SandboxNotifyView(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
-    parser_classes = [FormParser, JSONParser]
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     @extend_schema(request=None, responses={200: str, 400: str})
     def post(self, request):

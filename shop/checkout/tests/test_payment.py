@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -16,6 +17,11 @@ from .scene import make_scene
 
 pytestmark = pytest.mark.django_db
 NOTIFY = "/api/v1/payments/sandbox/notify/"
+
+
+def notify(client, params):
+    """POST as gateways do: application/x-www-form-urlencoded."""
+    return client.post(NOTIFY, urlencode(params), content_type="application/x-www-form-urlencoded")
 
 
 @pytest.fixture
@@ -38,12 +44,12 @@ def test_a_signed_notification_pays_once_and_a_replay_changes_nothing(client, pe
     scene, payment = pending
     params = gateway.signed_notification(payment)
     # when the gateway calls back, then we answer success and the order is placed
-    first = client.post(NOTIFY, params)
+    first = notify(client, params)
     assert (first.status_code, first.content) == (200, b"success")
     assert state(payment) == ("paid", "placed", ["created", "created", "created"])
     paid_at = payment.paid_at
     # when it repeats the same notice (gateways do), then it is acknowledged and nothing moves
-    again = client.post(NOTIFY, params)
+    again = notify(client, params)
     assert (again.status_code, again.content) == (200, b"success")
     payment.refresh_from_db()
     assert payment.paid_at == paid_at and state(payment)[0] == "paid"
@@ -57,7 +63,7 @@ def test_a_signed_notification_pays_once_and_a_replay_changes_nothing(client, pe
 ])
 def test_forged_notifications_are_refused_and_change_nothing(client, pending, forge):
     scene, payment = pending
-    response = client.post(NOTIFY, forge(gateway.signed_notification(payment)))
+    response = notify(client, forge(gateway.signed_notification(payment)))
     assert (response.status_code, response.content) == (400, b"fail")
     assert state(payment) == ("pending", "awaiting_payment", ["awaiting_payment"] * 3)
     assert PaymentNotification.objects.get().outcome == "bad_signature"
@@ -65,7 +71,7 @@ def test_forged_notifications_are_refused_and_change_nothing(client, pending, fo
 
 def test_a_correctly_signed_wrong_amount_is_refused(client, pending):
     scene, payment = pending
-    response = client.post(NOTIFY, gateway.signed_notification(payment, amount=Decimal("1.00")))
+    response = notify(client, gateway.signed_notification(payment, amount=Decimal("1.00")))
     assert response.status_code == 400
     assert state(payment)[0] == "pending"
     assert PaymentNotification.objects.get().outcome == "bad_amount"
@@ -74,7 +80,7 @@ def test_a_correctly_signed_wrong_amount_is_refused(client, pending):
 def test_an_unknown_trade_is_refused(client):
     params = {"out_trade_no": "nope", "total_amount": "1.00", "trade_status": "TRADE_SUCCESS"}
     params["sign"] = gateway.sign(params)
-    assert client.post(NOTIFY, params).status_code == 400
+    assert notify(client, params).status_code == 400
 
 
 def test_expired_payments_release_stock_and_slots_and_a_late_notice_changes_nothing(client, pending):
@@ -91,7 +97,7 @@ def test_expired_payments_release_stock_and_slots_and_a_late_notice_changes_noth
     assert StockRecord.objects.get(pk=scene.medicine.pk).num_allocated == 0
     assert Slot.objects.get(pk=scene.slot.pk).booked == 0
     # and a notice arriving after expiry is acknowledged (a refund case) but does not revive the order
-    response = client.post(NOTIFY, gateway.signed_notification(payment))
+    response = notify(client, gateway.signed_notification(payment))
     assert response.status_code == 200
     assert state(payment) == ("expired", "cancelled", ["cancelled"] * 3)
     assert PaymentNotification.objects.get().outcome == "not_payable"
