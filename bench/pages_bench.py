@@ -166,6 +166,23 @@ class Server:
         self.process = None
 
 
+def worker_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU time of the gunicorn master's workers so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:  # fields[1] is the parent pid, [11]/[12] utime/stime
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def fetch(port: int, url: str) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -183,6 +200,7 @@ def fetch(port: int, url: str) -> tuple[int, bytes]:
 class Block:
     page: str
     seconds: float = 0.0
+    worker_cpu: float = 0.0  # seconds of CPU the gunicorn workers spent during the block
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
@@ -191,9 +209,15 @@ class Block:
     def per_second(self) -> float:
         return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_ms(self) -> float:
+        """Worker CPU per answered request: what a page costs the app, whatever else runs here."""
+        return self.worker_cpu * 1000 / len(self.latencies_ms) if self.latencies_ms else float("nan")
 
-def drive(port: int, page: str, urls: list[str], clients: int, seconds: float, seed: int) -> Block:
+
+def drive(server: Server, page: str, urls: list[str], clients: int, seconds: float, seed: int) -> Block:
     """``clients`` threads, each with its own keep-alive connection, for ``seconds``."""
+    port = server.port
     block = Block(page)
     lock = threading.Lock()
     start_line = threading.Barrier(clients + 1)
@@ -240,18 +264,20 @@ def drive(port: int, page: str, urls: list[str], clients: int, seconds: float, s
     threads = [threading.Thread(target=client, args=(number,), daemon=True) for number in range(clients)]
     for thread in threads:
         thread.start()
+    cpu_before = worker_cpu_seconds(server.process.pid)
     started = time.perf_counter()
     stop_at[0] = started + seconds
     start_line.wait()
     for thread in threads:
         thread.join()
     block.seconds = time.perf_counter() - started
+    block.worker_cpu = worker_cpu_seconds(server.process.pid) - cpu_before
     return block
 
 
-def warm_up(port: int, urls: dict[str, list[str]], pages, clients: int, seconds: float) -> None:
+def warm_up(server: Server, urls: dict[str, list[str]], pages, clients: int, seconds: float) -> None:
     for page in pages:
-        drive(port, page, urls[page], clients, seconds, seed=0)
+        drive(server, page, urls[page], clients, seconds, seed=0)
 
 
 # --- reports ------------------------------------------------------------------------------------
@@ -261,6 +287,7 @@ def merge(blocks: list[Block]) -> Block:
     merged = Block(blocks[0].page)
     for block in blocks:
         merged.seconds += block.seconds
+        merged.worker_cpu += block.worker_cpu
         merged.latencies_ms += block.latencies_ms
         merged.errors += block.errors
         merged.error_samples += block.error_samples
@@ -269,13 +296,15 @@ def merge(blocks: list[Block]) -> Block:
 
 def report(results: dict[str, list[Block]]) -> None:
     print()
-    print(f"{'page':<14}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}   req/s per round")
+    print(f"{'page':<14}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
+          f"{'cpu ms':>8}   req/s per round")
     for page, blocks in results.items():
         merged = merge(blocks)
         samples = merged.latencies_ms or [float("nan")]
         rounds = " ".join(f"{block.per_second:.0f}" for block in blocks)
         print(f"{page:<14}{len(merged.latencies_ms):>9}{merged.per_second:>9.1f}{percentile(samples, 50):>9.1f}"
-              f"{percentile(samples, 95):>9.1f}{percentile(samples, 99):>9.1f}{merged.errors:>8}   {rounds}")
+              f"{percentile(samples, 95):>9.1f}{percentile(samples, 99):>9.1f}{merged.errors:>8}"
+              f"{merged.cpu_ms:>8.1f}   {rounds}")
         for sample in merged.error_samples[:3]:
             print(f"    error: {sample}")
     print()
@@ -287,8 +316,11 @@ def report(results: dict[str, list[Block]]) -> None:
         spread = f" (per round {min(per_round):.2f}-{max(per_round):.2f})" if per_round else ""
         print(f"{ours}/{stock}: req/s {a.per_second / b.per_second:.2f}{spread}, "
               f"p50 {percentile(a.latencies_ms, 50) / percentile(b.latencies_ms, 50):.2f}, "
-              f"p95 {percentile(a.latencies_ms, 95) / percentile(b.latencies_ms, 95):.2f}"
-              "   (req/s above 1 and latency below 1: ours is faster)")
+              f"p95 {percentile(a.latencies_ms, 95) / percentile(b.latencies_ms, 95):.2f}, "
+              f"worker cpu ms/request {a.cpu_ms / b.cpu_ms:.2f}"
+              "   (req/s above 1, the others below 1: ours is faster)")
+    print("cpu ms: CPU time of the gunicorn workers per answered request (not PostgreSQL's, Elasticsearch's"
+          " or this client's); steadier than req/s when others load the machine")
 
 
 # --- profile of our product page (in process, no gunicorn) ----------------------------------------
@@ -369,17 +401,17 @@ def parse_config(text: str) -> tuple[int, int]:
 
 def sweep(args, urls) -> None:
     print(f"sweep: {args.clients} clients, {args.seconds:.0f} s per page and configuration; load {load()}")
-    print(f"{'configuration':<24}{'page':<10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+    print(f"{'configuration':<24}{'page':<10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}{'cpu ms':>8}  load")
     for text in args.sweep_configs.split(","):
         server = Server(*parse_config(text))
         server.start()
         try:
-            warm_up(server.port, urls, ("detail", "list"), args.clients, args.warmup)
+            warm_up(server, urls, ("detail", "list"), args.clients, args.warmup)
             for page in ("detail", "list"):
-                block = drive(server.port, page, urls[page], args.clients, args.seconds, seed=1)
+                block = drive(server, page, urls[page], args.clients, args.seconds, seed=1)
                 samples = block.latencies_ms or [float("nan")]
                 print(f"{server.label:<24}{page:<10}{block.per_second:>8.1f}{percentile(samples, 50):>9.1f}"
-                      f"{percentile(samples, 95):>9.1f}{block.errors:>8}", flush=True)
+                      f"{percentile(samples, 95):>9.1f}{block.errors:>8}{block.cpu_ms:>8.1f}  {load()}", flush=True)
         finally:
             server.stop()
     print(f"load after: {load()}")
@@ -427,12 +459,12 @@ def main() -> None:
               f"DATABASE_CONN_MAX_AGE={extra_env.get('DATABASE_CONN_MAX_AGE', os.environ.get('DATABASE_CONN_MAX_AGE', '0'))}; "
               f"{args.clients} clients, {args.rounds} rounds x {args.seconds:.0f} s per page")
         print(f"load before warm-up: {load()}")
-        warm_up(server.port, urls, pages, args.clients, args.warmup)
+        warm_up(server, urls, pages, args.clients, args.warmup)
         results: dict[str, list[Block]] = {page: [] for page in pages}
         for number in range(args.rounds):
             order = pages[number % len(pages):] + pages[: number % len(pages)]
             for page in order:
-                results[page].append(drive(server.port, page, urls[page], args.clients, args.seconds,
+                results[page].append(drive(server, page, urls[page], args.clients, args.seconds,
                                            seed=args.seed + number))
             print(f"round {number + 1}/{args.rounds} done, load {load()}", flush=True)
     finally:

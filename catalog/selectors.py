@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
@@ -87,12 +87,53 @@ def listings_by_ids(ids: Sequence[int]) -> list[StockRecord]:
 
 
 def product_offers(*, product: Product) -> list[StockRecord]:
-    """Every merchant's offer of a product: available first, then the cheapest."""
-    return list(
-        listing_queryset()
-        .filter(product=product)
-        .select_related("partner__community")
+    """Every merchant's offer of a product: available first, then the cheapest.
+
+    The listings ``listing_queryset()`` shows for this product, in one small query: the product
+    is already loaded (the product page has it), so its visibility and whether its class tracks
+    stock are decided here instead of by joining the product, its parent and their classes
+    again; each offer's ``product`` is the given instance.
+    """
+    parent = product.parent if product.parent_id else None
+    if not product.is_public or product.is_parent or (parent is not None and not parent.is_public):
+        return []
+    product_class = product.product_class if product.product_class_id else None
+    if product_class is None and parent is not None and parent.product_class_id:
+        product_class = parent.product_class
+    tracks_stock = product_class.track_stock if product_class is not None else True
+    in_stock = (
+        Case(
+            When(num_in_stock__gt=Coalesce(F("num_allocated"), Value(0)), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        if tracks_stock
+        else Value(True, output_field=BooleanField())
+    )
+    offers = list(
+        StockRecord.objects.filter(product=product, partner__is_active=True, price__isnull=False)
+        .annotate(tracks_stock=Value(tracks_stock, output_field=BooleanField()), in_stock=in_stock)
+        .select_related("partner__format", "partner__community")
         .order_by("-in_stock", "price", "partner__name", "pk")
+    )
+    for offer in offers:
+        offer.product = product
+    return offers
+
+
+def category_trail(*, product: Product) -> list[Category]:
+    """The product page's breadcrumb: the product's first browsable category (by path) and
+    its ancestors, root first, in one query (a variant uses its parent's categories)."""
+    categories = product.get_categories()
+    if isinstance(categories, QuerySet):
+        first_path = Subquery(categories.order_by("path").values("path")[:1])
+    else:  # prefetched by Oscar's prefetch_browsable_categories: a list
+        paths = sorted(category.path for category in categories)
+        if not paths:
+            return []
+        first_path = Value(paths[0])
+    return list(
+        Category.objects.annotate(first_path=first_path).filter(first_path__startswith=F("path")).order_by("path")
     )
 
 
