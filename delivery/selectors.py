@@ -212,7 +212,17 @@ def steps_of(group: FulfilmentGroup, reached: set[str]) -> list[Step]:
     return [Step(status=status, label=str(STEP_LABELS[status]), state=state) for status, state in zip(sequence, states)]
 
 
+# events that are not status changes (delivery.services.record_event)
+EVENT_LABELS = {
+    "accepted": _("商家已接单"),
+    "weighed": _("商家已称重"),
+    "ready": _("商家已备好货"),
+}
+
+
 def _status_label(status: str) -> str:
+    if status in EVENT_LABELS:
+        return str(EVENT_LABELS[status])
     try:
         return str(S(status).label)
     except ValueError:

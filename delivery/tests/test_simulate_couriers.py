@@ -53,7 +53,7 @@ def test_one_step_accepts_the_offer_and_rides_toward_the_point(offered):
     group = FulfilmentGroup.objects.get(pk=offered["group"].pk)
     assert group.status == S.COURIER_ASSIGNED and group.courier == offered["courier"]
     after = haversine_m(*position_of(offered["courier"].pk), BASE_LAT, BASE_LNG)
-    assert before - after == pytest.approx(250 / 1.3 / 60 * 3, rel=0.01)
+    assert before - after == pytest.approx(250 / 1.3 / 60 * 3, abs=1.0)  # Redis GEO keeps ~0.6 m
     assert f"张师傅 接单 订单{offered['order'].number}" in log
     assert "张师傅 骑行 → 湖南路门店" in log
 

@@ -125,6 +125,20 @@ def test_a_pickup_group_shows_the_code_big_and_pickup_steps(client):
     assert "可以取货了" in section and "已取货" in section
 
 
+def test_merchant_steps_are_named_in_the_history(client, order):
+    # given a group the merchant accepted (an event that is not a status change)
+    from delivery.services import record_event
+
+    first = order.fulfilment_groups.order_by("pk").first()
+    record_event(group=first, status="accepted", actor="merchant")
+    client.force_login(order.user)
+
+    section = _section(client.get(f"/orders/{order.number}/tracking/"), first)
+
+    history = re.search(r'<details class="tracking-events">.*?</details>', section, flags=re.S).group(0)
+    assert "商家已接单" in history and "accepted" not in re.sub(r"<[^>]+>", "", history)
+
+
 def test_a_failed_group_shows_the_reason(client, order):
     first = order.fulfilment_groups.order_by("pk").first()
     transition(group_id=first.pk, to=S.POINT_ASSIGNED, point=FulfilmentPointFactory())
