@@ -48,7 +48,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop.core.errors import ConflictError, DomainError
+from shop.core.errors import ConflictError, DomainError, NotFoundError
 
 from . import positions
 from .models import (
@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 
 S = FulfilmentGroup.Status
 ACTOR = "dispatch"
-OFFER_SECONDS = getattr(settings, "DISPATCH_OFFER_SECONDS", 30)
+OFFER_SECONDS = settings.DISPATCH_OFFER_SECONDS
 PROVIDER_OFFER_SECONDS = getattr(settings, "DISPATCH_PROVIDER_OFFER_SECONDS", 600)
 COURIER_RADIUS_M = 5_000
 NEAREST_COUNT = 30
@@ -77,9 +77,8 @@ STUCK_AFTER = {
 HELD = positions.ACTIVE  # (courier_assigned, picked_up): the courier has the job
 
 
-class JobNotFound(DomainError):
-    status_code = 404
-    code = "not_found"
+class JobNotFound(NotFoundError):
+    """404: no such job, or it is not offered to / held by this courier."""
 
 
 class OfferExpired(ConflictError):

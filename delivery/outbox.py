@@ -19,6 +19,7 @@ import logging
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,9 +30,9 @@ log = logging.getLogger(__name__)
 
 # A pending row sent this long ago without being routed is sent again (its message may have been
 # lost with a killed worker, or be waiting behind a backlog: the re-send is harmless, only wasted).
-RESEND_AFTER = timedelta(seconds=60)
+RESEND_AFTER = timedelta(seconds=settings.DISPATCH_RESEND_AFTER_SECONDS)
 # Fresh rows are left to their own on_commit send for this long before beat sends them too.
-GRACE = timedelta(seconds=5)
+GRACE = min(timedelta(seconds=5), RESEND_AFTER)
 BATCH = 500
 
 
@@ -50,18 +51,30 @@ def request_dispatch(*, group_ids: list[int]) -> None:
 def send(group_ids: list[int]) -> int:
     """Send the routing task for each group; answer how many were sent. Never raises: what could
     not be sent stays pending for beat."""
+    from celery import current_app
+
     from .tasks import route_group
 
     sent = []
-    for group_id in group_ids:
+    if current_app.conf.task_always_eager:  # the demo: route in-process, one group at a time
+        for group_id in group_ids:
+            try:
+                route_group.apply_async((group_id,))
+                sent.append(group_id)
+            except Exception:
+                log.exception("dispatch of group %s failed; beat will try again", group_id)
+    else:
         try:
-            # retry=False: with the broker down, fail at once rather than hold up the resident's
-            # request; the row is still pending and beat sends it later.
-            route_group.apply_async((group_id,), retry=False)
-        except Exception:
-            log.warning("could not send dispatch of group %s; beat will re-send it", group_id, exc_info=True)
-            break  # the broker is away: the rest would fail the same way
-        sent.append(group_id)
+            # With the broker away, fail within a second rather than hold up the resident's
+            # request: kombu would retry the connection for seconds per message (max_retries=0,
+            # connect_timeout=1), and the task's own publish retries are off (retry=False).
+            with current_app.connection_for_write(connect_timeout=1, transport_options={"max_retries": 0}) as conn:
+                for group_id in group_ids:
+                    route_group.apply_async((group_id,), connection=conn, retry=False)
+                    sent.append(group_id)
+        except Exception as exc:
+            log.warning("could not send the dispatch of groups %s (%s); beat will re-send them",
+                        [g for g in group_ids if g not in sent], exc)
     if sent:
         DispatchJob.objects.filter(group_id__in=sent).update(sent_at=timezone.now())
     return len(sent)

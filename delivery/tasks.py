@@ -24,7 +24,10 @@ def route_group(group_id: int) -> str:
     """Choose the group's point, then offer the job to the nearest courier or provider."""
     from . import dispatch
 
-    return dispatch.route_and_offer(group_id=group_id)
+    try:
+        return dispatch.route_and_offer(group_id=group_id)
+    except dispatch.JobNotFound:
+        return "gone"  # the order was deleted (or the message outlived its database)
 
 
 @shared_task(name="dispatch.send_outbox", **RELIABLE)

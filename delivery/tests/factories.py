@@ -145,19 +145,21 @@ def store_point(merchant, **fields) -> FulfilmentPoint:
     return FulfilmentPointFactory(**fields)
 
 
-def dispatchable_order(*, merchant=None, dropoff=None, method: str = "delivery", quantity: int = 1, **kwargs):
+def dispatchable_order(*, merchant=None, dropoff=None, method: str = "delivery", quantity: int = 1, listing=None,
+                       **kwargs):
     """An order of one merchant (with a store point when it has none) whose single group is
-    "created" and drops off at a standard address (default: 600 m north of the store).
-    Returns the group."""
+    "created" and drops off at a standard address (default: 600 m north of the store), for
+    one `listing` of the merchant (default: a new one). Returns the group."""
     from communities.tests.factories import StandardAddressFactory
     from merchants.tests.factories import ListingFactory, MerchantFactory
 
-    merchant = merchant or MerchantFactory()
+    merchant = merchant or (listing.partner if listing else MerchantFactory())
     if not merchant.fulfilment_points.exists():
         store_point(merchant)
     if dropoff is None:
         dropoff = StandardAddressFactory(lat=merchant.lat + 0.0054, lng=merchant.lng)
-    order = order_with_groups(lines=[(ListingFactory(partner=merchant), quantity)], method=method, **kwargs)
+    listing = listing or ListingFactory(partner=merchant)
+    order = order_with_groups(lines=[(listing, quantity)], method=method, **kwargs)
     group = order.fulfilment_groups.get()
     group.dropoff = dropoff
     group.save(update_fields=["dropoff"])

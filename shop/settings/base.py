@@ -230,6 +230,10 @@ PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=15)
 SANDBOX_PAYMENT_SECRET = env("SANDBOX_PAYMENT_SECRET", default="sandbox-demo-secret")
 # Minutes from order to an ASAP delivery promise: preparation plus the ride.
 DELIVERY_ASAP_MINUTES = env.int("DELIVERY_ASAP_MINUTES", default=45)
+# Dispatch: seconds a courier has to accept an offer; seconds after which beat re-sends a
+# dispatch request not yet routed (its message may have died with a killed worker).
+DISPATCH_OFFER_SECONDS = env.int("DISPATCH_OFFER_SECONDS", default=30)
+DISPATCH_RESEND_AFTER_SECONDS = env.float("DISPATCH_RESEND_AFTER_SECONDS", default=60.0)
 
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"  # no realtime indexing
