@@ -32,6 +32,9 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from oscar.apps.search.forms import BrowseCategoryForm as StockBrowseCategoryForm
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from catalog.models import Product
 
@@ -79,3 +82,46 @@ class StockCatalogueView(TemplateView):
 def floor(request):
     """The floor: the project's full middleware stack and an empty view, no template."""
     return HttpResponse(b"ok", content_type="text/plain")
+
+
+class StockCheckoutView(APIView):
+    """Oscar's stock order placement on the caller's basket: the baseline of bench/checkout_bench.py.
+
+    It is what Oscar's PaymentDetailsView.submit / handle_order_placement do once the steps
+    are filled in: the basket under Oscar's default strategy, a free shipping method, Oscar's
+    OrderTotalCalculator, OrderNumberGenerator and OrderCreator.place_order (which calls
+    StockRecord.allocate without a lock or a re-check: it can oversell, which is why the
+    project does not use it), then basket.submit(). The HTML steps before it are left out,
+    as our checkout's page is.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def post(self, request):
+        from oscar.apps.basket.models import Basket
+        from oscar.apps.checkout.calculators import OrderTotalCalculator
+        from oscar.apps.order.models import ShippingAddress
+        from oscar.apps.order.utils import OrderCreator, OrderNumberGenerator
+        from oscar.apps.partner.strategy import Selector
+        from oscar.apps.shipping.methods import Free
+
+        from shop.checkout.services import china_country
+
+        basket = Basket.open.get(owner=request.user)
+        basket.strategy = Selector().strategy(request=request, user=request.user)
+        method = Free()
+        charge = method.calculate(basket)
+        total = OrderTotalCalculator().calculate(basket, charge)
+        address = request.user.resident_addresses.select_related("standard_address__community").first()
+        home = address.standard_address
+        shipping_address = ShippingAddress.objects.create(
+            last_name=address.recipient, line1=home.label, line4=home.community.city,
+            country=china_country(), phone_number=address.phone,
+        )
+        order = OrderCreator().place_order(
+            basket=basket, total=total, shipping_method=method, shipping_charge=charge, user=request.user,
+            shipping_address=shipping_address, order_number=OrderNumberGenerator().order_number(basket),
+            status="placed",
+        )
+        basket.submit()
+        return Response({"number": order.number, "total": str(order.total_incl_tax)}, status=201)

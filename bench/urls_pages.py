@@ -6,13 +6,15 @@
   enforcement is off because the product's own URL is the project's page.
 - ``/stock/catalogue/``: ``bench.stock_views.StockCatalogueView`` (why not Oscar's own list
   view: that module's docstring).
+- ``/stock/checkout/``: Oscar's stock order placement (OrderCreator) on the caller's basket,
+  the baseline of bench/checkout_bench.py (``bench.stock_views.StockCheckoutView``).
 - ``/stock/floor/``: an empty view behind the project's middleware, the floor of the machine.
 """
 
 from django.urls import path, re_path
 from oscar.apps.catalogue.views import ProductDetailView
 
-from bench.stock_views import StockCatalogueView, floor
+from bench.stock_views import StockCatalogueView, StockCheckoutView, floor
 from shop.urls import handler404, handler500, urlpatterns as shop_urlpatterns  # noqa: F401
 
 urlpatterns = [
@@ -23,5 +25,6 @@ urlpatterns = [
     ),
     path("stock/catalogue/", StockCatalogueView.as_view(), name="stock-index"),
     path("stock/floor/", floor, name="stock-floor"),
+    path("stock/checkout/", StockCheckoutView.as_view(), name="stock-checkout"),
     *shop_urlpatterns,
 ]

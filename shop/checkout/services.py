@@ -142,7 +142,7 @@ def _delivery_windows(by_merchant: dict[int, GroupChoice]) -> dict[int, Slot]:
 # --- placing the order ------------------------------------------------------------------------
 
 
-def _china() -> Country:
+def china_country() -> Country:
     country, _created = Country.objects.get_or_create(
         iso_3166_1_a2="CN", defaults={"iso_3166_1_a3": "CHN", "iso_3166_1_numeric": "156",
                                       "printable_name": "中国", "name": "People's Republic of China"},
@@ -154,7 +154,7 @@ def _shipping_address(address: ResidentAddress) -> ShippingAddress:
     home = address.standard_address
     return ShippingAddress.objects.create(
         last_name=address.recipient, line1=home.label, line2=home.community.name, line3=home.community.street,
-        line4=home.community.city, state=home.community.district, country=_china(),
+        line4=home.community.city, state=home.community.district, country=china_country(),
         phone_number=address.phone, notes=home.code,
     )
 
@@ -235,34 +235,44 @@ def place_order(*, user, basket: Basket, address_id, groups: list[GroupChoice], 
         shipping_code="per-merchant", shipping_address=_shipping_address(address),
     )
     group_status = GroupStatus.CREATED if is_cod else GroupStatus.AWAITING_PAYMENT
-    created_groups = []
-    for group in merchant_groups:
-        choice = by_merchant[group.merchant.pk]
-        window = windows.get(group.merchant.pk)
-        fulfilment_group = FulfilmentGroup.objects.create(
-            order=order, merchant=group.merchant, method=choice.method, status=group_status, window=window,
-            dropoff=address.standard_address, pickup_point=pickup_points[group.merchant.pk],
-            pickup_code=new_pickup_code() if choice.method == Method.PICKUP else "",
+    # Four bulk inserts whatever the number of merchants (PostgreSQL returns the new keys).
+    created_groups = FulfilmentGroup.objects.bulk_create([
+        FulfilmentGroup(
+            order=order, merchant=group.merchant, method=by_merchant[group.merchant.pk].method, status=group_status,
+            window=windows.get(group.merchant.pk), dropoff=address.standard_address,
+            pickup_point=pickup_points[group.merchant.pk],
+            pickup_code=new_pickup_code() if by_merchant[group.merchant.pk].method == Method.PICKUP else "",
             goods_total=group.subtotal, delivery_fee=fees[group.merchant.pk],
-            promised_at=_promise(choice=choice, group=group, window=window, now=now),
+            promised_at=_promise(choice=by_merchant[group.merchant.pk], group=group,
+                                 window=windows.get(group.merchant.pk), now=now),
         )
-        for item in group.lines:
-            order_line = OrderLine.objects.create(
-                order=order, partner=group.merchant, partner_name=group.merchant.name,
-                partner_sku=item.listing.partner_sku, stockrecord=item.listing, product=item.product,
-                title=item.product.get_title(), upc=item.product.upc, quantity=item.quantity,
-                line_price_excl_tax=item.amount, line_price_incl_tax=item.amount,
-                line_price_before_discounts_excl_tax=item.amount, line_price_before_discounts_incl_tax=item.amount,
-                unit_price_excl_tax=item.unit_price, unit_price_incl_tax=item.unit_price,
-                num_allocated=item.quantity if item.slot is None else 0,
-            )
-            FulfilmentLine.objects.create(
-                group=fulfilment_group, order_line=order_line, listing=item.listing, slot=item.slot,
-                quantity=item.quantity, unit_price=item.unit_price, estimated_amount=item.amount,
-                estimated_weight_g=item.weight_g,
-            )
-        FulfilmentEvent.objects.create(group=fulfilment_group, status=group_status, at=now, actor=f"resident:{user.pk}")
-        created_groups.append(fulfilment_group)
+        for group in merchant_groups
+    ])
+    items = [(fulfilment_group, item) for fulfilment_group, group in zip(created_groups, merchant_groups) for item in group.lines]
+    order_lines = OrderLine.objects.bulk_create([
+        OrderLine(
+            order=order, partner=item.listing.partner, partner_name=item.listing.partner.name,
+            partner_sku=item.listing.partner_sku, stockrecord=item.listing, product=item.product,
+            title=item.product.get_title(), upc=item.product.upc, quantity=item.quantity,
+            line_price_excl_tax=item.amount, line_price_incl_tax=item.amount,
+            line_price_before_discounts_excl_tax=item.amount, line_price_before_discounts_incl_tax=item.amount,
+            unit_price_excl_tax=item.unit_price, unit_price_incl_tax=item.unit_price,
+            num_allocated=item.quantity if item.slot is None else 0,
+        )
+        for _group, item in items
+    ])
+    FulfilmentLine.objects.bulk_create([
+        FulfilmentLine(
+            group=fulfilment_group, order_line=order_line, listing=item.listing, slot=item.slot,
+            quantity=item.quantity, unit_price=item.unit_price, estimated_amount=item.amount,
+            estimated_weight_g=item.weight_g,
+        )
+        for (fulfilment_group, item), order_line in zip(items, order_lines)
+    ])
+    FulfilmentEvent.objects.bulk_create([
+        FulfilmentEvent(group=fulfilment_group, status=group_status, at=now, actor=f"resident:{user.pk}")
+        for fulfilment_group in created_groups
+    ])
 
     Payment.objects.create(
         order=order, provider=payment, status=Payment.Status.PENDING, amount=total,
