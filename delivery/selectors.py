@@ -358,13 +358,16 @@ def job_destination(group: FulfilmentGroup) -> Dropoff | None:
 
 
 def courier_jobs(*, courier: Courier, now: datetime | None = None) -> list[Job]:
-    """The courier's pending offers (not yet expired), then the jobs they hold, oldest first.
+    """The courier's pending offers (not yet expired, for a group still waiting for a courier),
+    then the jobs they hold, oldest first.
 
     Held: groups assigned to them that are still on the way (courier_assigned, picked_up).
     """
     now = now or timezone.now()
     offers = (
-        JobOffer.objects.filter(courier=courier, state=JobOffer.State.PENDING, expires_at__gt=now)
+        # an offer for a group that moved on (cancelled meanwhile) is not a job any more
+        JobOffer.objects.filter(courier=courier, state=JobOffer.State.PENDING, expires_at__gt=now,
+                                group__status=S.POINT_ASSIGNED)
         .select_related("group")
         .order_by("offered_at", "pk")
     )
@@ -411,7 +414,8 @@ def courier_may_see(*, courier: Courier, group_id: int) -> bool:
 def couriers_with_work(*, now: datetime | None = None, courier_ids: list[int] | None = None) -> list[Courier]:
     """Couriers with an open offer (not expired) or a job on the way, in id order (simulate_couriers)."""
     now = now or timezone.now()
-    busy = Q(offers__state=JobOffer.State.PENDING, offers__expires_at__gt=now) | Q(groups__status__in=ON_THE_WAY)
+    busy = Q(offers__state=JobOffer.State.PENDING, offers__expires_at__gt=now,
+             offers__group__status=S.POINT_ASSIGNED) | Q(groups__status__in=ON_THE_WAY)
     couriers = Courier.objects.filter(busy)
     if courier_ids is not None:
         couriers = couriers.filter(pk__in=courier_ids)

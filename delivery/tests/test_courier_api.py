@@ -113,6 +113,19 @@ def test_a_courier_takes_a_job_from_offer_to_door(offered):
         "point_assigned", "courier_assigned", "picked_up", "delivered"]
 
 
+def test_an_offer_for_a_cancelled_order_leaves_the_list_and_cannot_be_accepted(offered):
+    # given the resident cancelled the order while the offer was open
+    from shop.checkout.services import cancel_order
+
+    cancel_order(order_number=offered["order"].number, user=offered["order"].user, reason="不要了")
+
+    # then the courier no longer sees the job, and accepting it is a conflict
+    assert jobs_of(offered["near"]) == []
+    response = post(offered["near"].user, f"/api/v1/courier/jobs/{offered['group'].pk}/accept/")
+    assert response.status_code == 409
+    assert FulfilmentGroup.objects.get(pk=offered["group"].pk).status == S.CANCELLED
+
+
 def test_pickup_before_accepting_is_409(offered):
     response = post(offered["near"].user, f"/api/v1/courier/jobs/{offered['group'].pk}/pickup/")
     assert response.status_code == 409
