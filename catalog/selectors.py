@@ -101,23 +101,19 @@ def product_offers(*, product: Product) -> list[StockRecord]:
     if product_class is None and parent is not None and parent.product_class_id:
         product_class = parent.product_class
     tracks_stock = product_class.track_stock if product_class is not None else True
-    in_stock = (
-        Case(
-            When(num_in_stock__gt=Coalesce(F("num_allocated"), Value(0)), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-        if tracks_stock
-        else Value(True, output_field=BooleanField())
-    )
     offers = list(
         StockRecord.objects.filter(product=product, partner__is_active=True, price__isnull=False)
-        .annotate(tracks_stock=Value(tracks_stock, output_field=BooleanField()), in_stock=in_stock)
         .select_related("partner__format", "partner__community")
-        .order_by("-in_stock", "price", "partner__name", "pk")
+        .order_by("price", "partner__name", "pk")
     )
     for offer in offers:
         offer.product = product
+        offer.tracks_stock = tracks_stock
+        # what listing_queryset() annotates: untracked goods and services are always available
+        offer.in_stock = not tracks_stock or (
+            offer.num_in_stock is not None and offer.num_in_stock > (offer.num_allocated or 0)
+        )
+    offers.sort(key=lambda offer: not offer.in_stock)  # stable: available first, each part in SQL order
     return offers
 
 
