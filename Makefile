@@ -1,11 +1,12 @@
 # The community marketplace: one command per way of running it.
 #
 #   make demo      embedded default: SQLite, no services; migrate, load_demo, collectstatic,
-#                  runserver on 127.0.0.1:$(PORT)
+#                  runserver on 127.0.0.1:$(PORT) with the demo couriers moving in the background
 #   make test      install, start PostgreSQL/Redis/Elasticsearch, run the whole pytest suite
 #                  against them (a real Celery worker is started by the test fixtures)
 #   make services  start PostgreSQL (15432), Redis (16379), Elasticsearch (19200) on 127.0.0.1
 #   make up        services + migrate + load_demo + gunicorn on 127.0.0.1:$(PORT) + worker + beat
+#                  + simulated couriers (orders placed in the browser are delivered on their own)
 #   make down      stop everything `make up` / `make test` started
 #   make status    what is running
 #
@@ -45,7 +46,9 @@ demo: install
 	$(EMBEDDED) $(RUN) python manage.py migrate --noinput
 	$(EMBEDDED) $(RUN) python manage.py load_demo
 	$(EMBEDDED) $(RUN) python manage.py collectstatic --noinput -v 0
-	@echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	@echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it); couriers move on their own (log: var/couriers.log)"
+	$(EMBEDDED) $(RUN) python manage.py simulate_couriers --speed-up 3 >var/couriers.log 2>&1 & couriers=$$!; \
+	trap 'kill $$couriers 2>/dev/null' EXIT INT TERM; \
 	$(EMBEDDED) $(RUN) python manage.py runserver 127.0.0.1:$(PORT)
 
 services:
@@ -59,9 +62,11 @@ up: install services
 	$(DEV) scripts/celery.sh start worker
 	$(DEV) scripts/celery.sh start beat
 	$(DEV) scripts/web.sh start
+	$(DEV) scripts/couriers.sh start
 	@echo "Up: http://127.0.0.1:$(PORT)/ (make down stops everything)"
 
 down:
+	-scripts/couriers.sh stop
 	-scripts/web.sh stop
 	-scripts/celery.sh stop all
 	scripts/services.sh stop
@@ -70,6 +75,7 @@ status:
 	-scripts/services.sh status
 	-scripts/celery.sh status
 	-scripts/web.sh status
+	-scripts/couriers.sh status
 
 # CI-style: the real services, tasks on a real worker (CELERY_TASK_ALWAYS_EAGER=false).
 test: install services
