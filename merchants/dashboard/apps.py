@@ -7,7 +7,7 @@ so Oscar's views, templates and URL names stay as they are.
 from functools import wraps
 
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from oscar.apps.dashboard.catalogue.apps import CatalogueDashboardConfig as OscarCatalogueDashboardConfig
 from oscar.apps.dashboard.orders.apps import OrdersDashboardConfig as OscarOrdersDashboardConfig
 
@@ -46,6 +46,24 @@ def _only_own_products(view):
     return wrapped
 
 
+def _stockrecord_forms_required(view):
+    """Oscar's product form fails with IndexError (a 500) when a shop's POST carries no stock
+    record form (StockRecordFormSet.set_initial_data reads forms[0]): answer 400 instead."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in {"GET", "HEAD", "OPTIONS"} and not request.user.is_staff:
+            try:
+                forms = int(request.POST.get("stockrecords-TOTAL_FORMS") or 0)
+            except ValueError:
+                forms = 0
+            if forms < 1:
+                return HttpResponseBadRequest("stock record form missing")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 class CatalogueDashboardConfig(OscarCatalogueDashboardConfig):
     """Oscar's product pages, but a merchant may edit or delete only products no other shop sells.
 
@@ -55,6 +73,7 @@ class CatalogueDashboardConfig(OscarCatalogueDashboardConfig):
     """
 
     GUARDED = {"catalogue-product", "catalogue-product-delete"}
+    PRODUCT_FORMS = {"catalogue-product", "catalogue-product-create", "catalogue-product-create-child"}
 
     def configure_permissions(self):
         super().configure_permissions()
@@ -62,9 +81,18 @@ class CatalogueDashboardConfig(OscarCatalogueDashboardConfig):
 
     def get_url_decorator(self, pattern):
         decorator = super().get_url_decorator(pattern)
-        if pattern.name not in self.GUARDED:
+        guards = []  # innermost first: the product's owner is checked before the form
+        if pattern.name in self.PRODUCT_FORMS:
+            guards.append(_stockrecord_forms_required)
+        if pattern.name in self.GUARDED:
+            guards.append(_only_own_products)
+        if not guards:
             return decorator
-        if decorator is None:
-            return _only_own_products
-        # the permission check first (a visitor goes to the login page), then the product
-        return lambda view: decorator(_only_own_products(view))
+
+        def decorate(view):
+            for guard in guards:
+                view = guard(view)
+            # the permission check first (a visitor goes to the login page), then the guards
+            return decorator(view) if decorator else view
+
+        return decorate

@@ -172,6 +172,10 @@ def test_a_merchant_may_not_edit_or_delete_a_product_other_shops_sell(client, tw
     assert noodles.__class__.objects.filter(pk=noodles.pk).exists()
     # its own product stays editable
     assert client.get(reverse("dashboard:catalogue-product", kwargs={"pk": own.pk})).status_code == 200
+    # and a product form posted without its stock-record form is a 400 (Oscar raises IndexError)
+    create = reverse("dashboard:catalogue-product-create", kwargs={"product_class_slug": own.product_class.slug})
+    assert client.post(create, {}).status_code == 400
+    assert client.post(reverse("dashboard:catalogue-product", kwargs={"pk": own.pk}), {}).status_code == 400
 
 
 # --- the list -----------------------------------------------------------------------------------
