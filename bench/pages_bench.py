@@ -122,6 +122,10 @@ class Server:
     extra_env: dict = field(default_factory=dict)
 
     @property
+    def conn_max_age(self) -> str:
+        return self.extra_env.get("DATABASE_CONN_MAX_AGE", os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
+
+    @property
     def label(self) -> str:
         kind = f"gthread {self.workers}x{self.threads}" if self.threads > 1 else f"sync {self.workers}"
         return f"{kind} workers"
@@ -166,21 +170,53 @@ class Server:
         self.process = None
 
 
-def worker_cpu_seconds(master_pid: int) -> float:
-    """User + system CPU time of the gunicorn master's workers so far (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes():
+    """(pid, parent pid, own CPU s, reaped children's CPU s, command line) of every process (Linux /proc)."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if int(fields[1]) == master_pid:  # fields[1] is the parent pid, [11]/[12] utime/stime
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        # after the command: state, ppid, ..., utime (11), stime (12), cutime (13), cstime (14)
+        own = (int(fields[11]) + int(fields[12])) / TICKS
+        reaped = (int(fields[13]) + int(fields[14])) / TICKS
+        yield int(entry), int(fields[1]), own, reaped, command
+
+
+def cpu_seconds(master_pid: int, *, reaped_backends: bool) -> dict[str, float]:
+    """CPU time so far of what serves the pages: the gunicorn workers (exact), PostgreSQL and
+    Elasticsearch (approximate: they are shared with whoever else uses them).
+
+    PostgreSQL: the backends connected to this database, plus, when gunicorn opens a connection
+    per request (``reaped_backends``), every backend the postmaster has reaped (also other
+    people's). Elasticsearch: the whole JVM.
+    """
+    database = settings.DATABASES["default"]
+    backend_prefix = f"postgres: {database.get('USER')} {database.get('NAME')} "
+    totals = {"workers": 0.0, "postgres": 0.0, "elasticsearch": 0.0}
+    postmasters = set()
+    processes = list(_processes())
+    for pid, parent, own, reaped, command in processes:
+        if parent == master_pid:
+            totals["workers"] += own
+        elif "/bin/postgres " in command or command.startswith("postgres -D"):
+            postmasters.add(pid)
+            if reaped_backends:
+                totals["postgres"] += reaped
+        elif "org.elasticsearch.bootstrap.Elasticsearch" in command:
+            totals["elasticsearch"] += own
+    for pid, parent, own, reaped, command in processes:
+        if parent in postmasters and command.startswith(backend_prefix):
+            totals["postgres"] += own
+    return totals
 
 
 def fetch(port: int, url: str) -> tuple[int, bytes]:
@@ -200,7 +236,7 @@ def fetch(port: int, url: str) -> tuple[int, bytes]:
 class Block:
     page: str
     seconds: float = 0.0
-    worker_cpu: float = 0.0  # seconds of CPU the gunicorn workers spent during the block
+    cpu: dict = field(default_factory=dict)  # CPU seconds spent during the block, by whom (cpu_seconds)
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
@@ -209,10 +245,13 @@ class Block:
     def per_second(self) -> float:
         return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
 
+    def cpu_ms(self, who: str) -> float:
+        """CPU milliseconds per answered request of ``who`` (workers, postgres, elasticsearch, client)."""
+        return self.cpu.get(who, 0.0) * 1000 / len(self.latencies_ms) if self.latencies_ms else float("nan")
+
     @property
-    def cpu_ms(self) -> float:
-        """Worker CPU per answered request: what a page costs the app, whatever else runs here."""
-        return self.worker_cpu * 1000 / len(self.latencies_ms) if self.latencies_ms else float("nan")
+    def server_cpu_ms(self) -> float:
+        return sum(self.cpu_ms(who) for who in ("workers", "postgres", "elasticsearch"))
 
 
 def drive(server: Server, page: str, urls: list[str], clients: int, seconds: float, seed: int) -> Block:
@@ -264,14 +303,17 @@ def drive(server: Server, page: str, urls: list[str], clients: int, seconds: flo
     threads = [threading.Thread(target=client, args=(number,), daemon=True) for number in range(clients)]
     for thread in threads:
         thread.start()
-    cpu_before = worker_cpu_seconds(server.process.pid)
+    reaped = server.conn_max_age == "0"
+    cpu_before, client_before = cpu_seconds(server.process.pid, reaped_backends=reaped), time.process_time()
     started = time.perf_counter()
     stop_at[0] = started + seconds
     start_line.wait()
     for thread in threads:
         thread.join()
     block.seconds = time.perf_counter() - started
-    block.worker_cpu = worker_cpu_seconds(server.process.pid) - cpu_before
+    cpu_after, client_after = cpu_seconds(server.process.pid, reaped_backends=reaped), time.process_time()
+    block.cpu = {who: cpu_after[who] - cpu_before[who] for who in cpu_after}
+    block.cpu["client"] = client_after - client_before
     return block
 
 
@@ -287,7 +329,8 @@ def merge(blocks: list[Block]) -> Block:
     merged = Block(blocks[0].page)
     for block in blocks:
         merged.seconds += block.seconds
-        merged.worker_cpu += block.worker_cpu
+        for who, seconds in block.cpu.items():
+            merged.cpu[who] = merged.cpu.get(who, 0.0) + seconds
         merged.latencies_ms += block.latencies_ms
         merged.errors += block.errors
         merged.error_samples += block.error_samples
@@ -296,15 +339,17 @@ def merge(blocks: list[Block]) -> Block:
 
 def report(results: dict[str, list[Block]]) -> None:
     print()
-    print(f"{'page':<14}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
-          f"{'cpu ms':>8}   req/s per round")
+    print(f"{'page':<14}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'errors':>7}"
+          f" | CPU ms/request:{'workers':>8}{'pg':>6}{'es':>6}{'client':>7} | {'capacity':>8}   req/s per round")
     for page, blocks in results.items():
         merged = merge(blocks)
         samples = merged.latencies_ms or [float("nan")]
         rounds = " ".join(f"{block.per_second:.0f}" for block in blocks)
-        print(f"{page:<14}{len(merged.latencies_ms):>9}{merged.per_second:>9.1f}{percentile(samples, 50):>9.1f}"
-              f"{percentile(samples, 95):>9.1f}{percentile(samples, 99):>9.1f}{merged.errors:>8}"
-              f"{merged.cpu_ms:>8.1f}   {rounds}")
+        capacity = (os.cpu_count() or 1) * 1000 / merged.server_cpu_ms if merged.latencies_ms else float("nan")
+        print(f"{page:<14}{len(merged.latencies_ms):>9}{merged.per_second:>8.1f}{percentile(samples, 50):>8.1f}"
+              f"{percentile(samples, 95):>8.1f}{percentile(samples, 99):>8.1f}{merged.errors:>7}"
+              f" | {'':>14}{merged.cpu_ms('workers'):>8.1f}{merged.cpu_ms('postgres'):>6.1f}"
+              f"{merged.cpu_ms('elasticsearch'):>6.1f}{merged.cpu_ms('client'):>7.1f} | {capacity:>8.0f}   {rounds}")
         for sample in merged.error_samples[:3]:
             print(f"    error: {sample}")
     print()
@@ -317,10 +362,13 @@ def report(results: dict[str, list[Block]]) -> None:
         print(f"{ours}/{stock}: req/s {a.per_second / b.per_second:.2f}{spread}, "
               f"p50 {percentile(a.latencies_ms, 50) / percentile(b.latencies_ms, 50):.2f}, "
               f"p95 {percentile(a.latencies_ms, 95) / percentile(b.latencies_ms, 95):.2f}, "
-              f"worker cpu ms/request {a.cpu_ms / b.cpu_ms:.2f}"
+              f"worker CPU/request {a.cpu_ms('workers') / b.cpu_ms('workers'):.2f}"
               "   (req/s above 1, the others below 1: ours is faster)")
-    print("cpu ms: CPU time of the gunicorn workers per answered request (not PostgreSQL's, Elasticsearch's"
-          " or this client's); steadier than req/s when others load the machine")
+    print("CPU ms/request: gunicorn workers (exact); PostgreSQL (this database's backends, and every reaped"
+          " backend when connections are not kept) and Elasticsearch (the whole JVM) are shared with anyone"
+          " else using them; client = this"
+          " process. capacity = CPUs x 1000 / (workers + pg + es): requests/s the server side could answer on"
+          " this machine with nothing else running (the client elsewhere).")
 
 
 # --- profile of our product page (in process, no gunicorn) ----------------------------------------
@@ -415,8 +463,11 @@ def sweep(args, urls, extra_env: dict) -> None:
     print(f"sweep: {args.clients} clients, {args.seconds:.0f} s per page and configuration, "
           f"DATABASE_CONN_MAX_AGE={extra_env.get('DATABASE_CONN_MAX_AGE', os.environ.get('DATABASE_CONN_MAX_AGE', '0'))};"
           f" load {load()}")
-    print(f"{'configuration':<24}{'page':<10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}{'cpu ms':>8}  load")
-    for text in args.sweep_configs.split(","):
+    print(f"{'configuration':<24}{'page':<10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}"
+          f"{'workers':>9}{'pg':>6}{'es':>6}  (CPU ms/request)  load")
+    configs = args.sweep_configs.split(",")
+    passes = [configs if number % 2 == 0 else configs[::-1] for number in range(args.sweep_passes)]
+    for text in [config for one_pass in passes for config in one_pass]:  # there and back: drift cancels
         server = Server(*parse_config(text), extra_env=extra_env)
         server.start()
         try:
@@ -425,7 +476,9 @@ def sweep(args, urls, extra_env: dict) -> None:
                 block = drive(server, page, urls[page], args.clients, args.seconds, seed=1)
                 samples = block.latencies_ms or [float("nan")]
                 print(f"{server.label:<24}{page:<10}{block.per_second:>8.1f}{percentile(samples, 50):>9.1f}"
-                      f"{percentile(samples, 95):>9.1f}{block.errors:>8}{block.cpu_ms:>8.1f}  {load()}", flush=True)
+                      f"{percentile(samples, 95):>9.1f}{block.errors:>8}{block.cpu_ms('workers'):>9.1f}"
+                      f"{block.cpu_ms('postgres'):>6.1f}{block.cpu_ms('elasticsearch'):>6.1f}  {'':>17}{load()}",
+                      flush=True)
         finally:
             server.stop()
     print(f"load after: {load()}")
@@ -433,8 +486,9 @@ def sweep(args, urls, extra_env: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", default="4",
-                        help="gunicorn: N sync workers or WxT gthread workers (default 4: chosen with --sweep)")
+    parser.add_argument("--workers", default="2x4",
+                        help="gunicorn: N sync workers or WxT gthread workers (default 2x4: one process per core,"
+                             " threads to cover database and search waits; chosen with --sweep)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of one block (default 8)")
     parser.add_argument("--rounds", type=int, default=4, help="rounds over every page (default 4)")
@@ -449,6 +503,7 @@ def main() -> None:
     parser.add_argument("--profile-requests", type=int, default=100)
     parser.add_argument("--sweep", action="store_true", help="time worker/thread configurations instead")
     parser.add_argument("--sweep-configs", default="2,3,4,6,2x4,3x4,4x4")
+    parser.add_argument("--sweep-passes", type=int, default=2, help="passes over the configurations, alternating order")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
@@ -470,7 +525,7 @@ def main() -> None:
     server.start()
     try:
         print(f"gunicorn: {server.label} on 127.0.0.1:{server.port} (pid {server.process.pid}), "
-              f"DATABASE_CONN_MAX_AGE={extra_env.get('DATABASE_CONN_MAX_AGE', os.environ.get('DATABASE_CONN_MAX_AGE', '0'))}; "
+              f"DATABASE_CONN_MAX_AGE={server.conn_max_age}; "
               f"{args.clients} clients, {args.rounds} rounds x {args.seconds:.0f} s per page")
         print(f"load before warm-up: {load()}")
         warm_up(server, urls, pages, args.clients, args.warmup)
