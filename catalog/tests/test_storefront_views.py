@@ -192,9 +192,10 @@ def test_the_product_page_shows_every_merchants_offer(client, catalogue):
     # and the product facts
     assert "称重商品, 按份出售" in text and "约500克/份" in text
     assert "保质期 3 天" in text and "储存方式 冷藏" in text
-    # and Oscar's add-to-basket form names the merchant it buys from
-    assert 'id="add_to_basket_form"' in response.content.decode()
-    assert "由 青岛路菜店 为您供货" in text
+    # and the buy box adds the first offer by its listing id, naming its merchant
+    assert 'class="add-listing-form' in response.content.decode()
+    assert 'id="add_to_basket_form"' not in response.content.decode()
+    assert "由 青岛路菜店 供货" in text
 
 
 def test_the_product_page_of_a_service_shows_its_duration(client, catalogue):
@@ -208,8 +209,10 @@ def test_adding_to_the_basket_from_the_product_page_works(client, catalogue):
     # given the product page's form
     page = client.get(catalogue.eggs.get_absolute_url())
     assert page.status_code == 200
-    # when posting it
-    response = client.post(reverse("basket:add", kwargs={"pk": catalogue.eggs.pk}), {"quantity": 2})
+    # when posting it for the corner shop's offer
+    listing = catalogue.eggs.stockrecords.get()
+    assert f'name="listing_id" value="{listing.pk}"' in page.content.decode()
+    response = client.post(reverse("basket:add-listing"), {"listing_id": listing.pk, "quantity": 2})
     # then the basket holds the eggs at the corner shop's price
     assert response.status_code == 302
     basket = client.get(reverse("basket:summary"))
