@@ -2,34 +2,21 @@
 the browse and category views come from the ``search`` fork (catalog/search/views/).
 
 ``ProductDetailView`` is Oscar's, loading in a few queries what the product page reads:
-the product with its class and Oscar's option flags, its images, the stock records Oscar's
-strategy picks from (with their merchants), the category breadcrumb and every merchant's
-offer. Oscar's view would query each of these lazily from the template, several twice.
+the product with its class, its images, every merchant's offer and the category breadcrumb.
+Oscar's view leaves these to the template, which queried them lazily, several twice.
 """
 
-from django.db.models import Exists, OuterRef, Prefetch
 from oscar.apps.catalogue.views import ProductDetailView as OscarProductDetailView
 
 from catalog import selectors
-from catalog.models import Option, Product
-from merchants.models import StockRecord
+from catalog.models import Product
 
 
 class ProductDetailView(OscarProductDetailView):
     def get_queryset(self):
-        return (
-            Product.objects.select_related("product_class", "parent__product_class")
-            .annotate(  # what Product.has_options reads (Oscar's base_queryset annotates the same)
-                has_product_class_options=Exists(Option.objects.filter(productclass=OuterRef("product_class"))),
-                has_product_options=Exists(Option.objects.filter(product=OuterRef("pk"))),
-            )
-            .prefetch_related(
-                "images",
-                "parent__images",  # a variant without its own images shows its parent's (no query without a parent)
-                # Oscar's strategy takes product.stockrecords.all()[0] (twice: the buy box and
-                # the add-to-basket form) and the page names its merchant
-                Prefetch("stockrecords", queryset=StockRecord.objects.select_related("partner")),
-            )
+        return Product.objects.select_related("product_class", "parent__product_class").prefetch_related(
+            "images",
+            "parent__images",  # a variant without its own images shows its parent's (no query without a parent)
         )
 
     def get_context_data(self, **kwargs):
