@@ -191,32 +191,67 @@ def _processes():
         yield int(entry), int(fields[1]), own, reaped, command
 
 
-def cpu_seconds(master_pid: int, *, reaped_backends: bool) -> dict[str, float]:
-    """CPU time so far of what serves the pages: the gunicorn workers (exact), PostgreSQL and
-    Elasticsearch (approximate: they are shared with whoever else uses them).
+def _local_ports(pids) -> set[int]:
+    """Local TCP ports of the sockets these processes hold (their database connections among them)."""
+    inodes = set()
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as lines:
+                next(lines)
+                for line in lines:
+                    fields = line.split()
+                    if fields[9] in inodes:
+                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+        except OSError:
+            continue
+    return ports
 
-    PostgreSQL: the backends connected to this database, plus, when gunicorn opens a connection
-    per request (``reaped_backends``), every backend the postmaster has reaped (also other
-    people's). Elasticsearch: the whole JVM.
+
+def cpu_seconds(master_pid: int, *, reaped_backends: bool) -> dict[str, dict]:
+    """CPU seconds so far, per process, of what serves the pages: the gunicorn workers (exact),
+    PostgreSQL and Elasticsearch.
+
+    PostgreSQL: the backends serving the workers' connections (matched by the workers' local
+    ports: exact), plus, when gunicorn opens a connection per request (``reaped_backends``),
+    every backend the postmaster has reaped (other people's too: approximate).
+    Elasticsearch: the whole JVM (shared with anyone else querying it: approximate).
     """
-    database = settings.DATABASES["default"]
-    backend_prefix = f"postgres: {database.get('USER')} {database.get('NAME')} "
-    totals = {"workers": 0.0, "postgres": 0.0, "elasticsearch": 0.0}
+    totals = {"workers": {}, "postgres": {}, "elasticsearch": {}}
     postmasters = set()
     processes = list(_processes())
     for pid, parent, own, reaped, command in processes:
         if parent == master_pid:
-            totals["workers"] += own
+            totals["workers"][pid] = own
         elif "/bin/postgres " in command or command.startswith("postgres -D"):
             postmasters.add(pid)
             if reaped_backends:
-                totals["postgres"] += reaped
+                totals["postgres"][f"reaped by {pid}"] = reaped
         elif "org.elasticsearch.bootstrap.Elasticsearch" in command:
-            totals["elasticsearch"] += own
+            totals["elasticsearch"][pid] = own
+    ports = _local_ports(totals["workers"])
     for pid, parent, own, reaped, command in processes:
-        if parent in postmasters and command.startswith(backend_prefix):
-            totals["postgres"] += own
+        if parent in postmasters and command.startswith("postgres: "):
+            # "postgres: user database 127.0.0.1(port) state"
+            client = command.split()[3] if len(command.split()) > 3 else ""
+            port = client.rsplit("(", 1)[-1].rstrip(")")
+            if port.isdigit() and int(port) in ports:
+                totals["postgres"][pid] = own
     return totals
+
+
+def cpu_spent(before: dict[str, dict], after: dict[str, dict]) -> dict[str, float]:
+    """CPU seconds spent between two ``cpu_seconds`` readings; a process that appeared counts
+    whole, one that went away (a backend closed, a worker restarted) counts nothing."""
+    return {who: sum(seconds - before[who].get(key, 0.0) for key, seconds in after[who].items()) for who in after}
 
 
 def fetch(port: int, url: str) -> tuple[int, bytes]:
@@ -312,7 +347,7 @@ def drive(server: Server, page: str, urls: list[str], clients: int, seconds: flo
         thread.join()
     block.seconds = time.perf_counter() - started
     cpu_after, client_after = cpu_seconds(server.process.pid, reaped_backends=reaped), time.process_time()
-    block.cpu = {who: cpu_after[who] - cpu_before[who] for who in cpu_after}
+    block.cpu = cpu_spent(cpu_before, cpu_after)
     block.cpu["client"] = client_after - client_before
     return block
 
@@ -364,9 +399,9 @@ def report(results: dict[str, list[Block]]) -> None:
               f"p95 {percentile(a.latencies_ms, 95) / percentile(b.latencies_ms, 95):.2f}, "
               f"worker CPU/request {a.cpu_ms('workers') / b.cpu_ms('workers'):.2f}"
               "   (req/s above 1, the others below 1: ours is faster)")
-    print("CPU ms/request: gunicorn workers (exact); PostgreSQL (this database's backends, and every reaped"
-          " backend when connections are not kept) and Elasticsearch (the whole JVM) are shared with anyone"
-          " else using them; client = this"
+    print("CPU ms/request: gunicorn workers (exact); PostgreSQL: the backends of the workers' connections"
+          " (exact) or, when connections are not kept, every backend reaped (anyone's: approximate);"
+          " Elasticsearch: the whole JVM (approximate); client = this"
           " process. capacity = CPUs x 1000 / (workers + pg + es): requests/s the server side could answer on"
           " this machine with nothing else running (the client elsewhere).")
 
@@ -427,8 +462,7 @@ def profile_detail(urls: dict[str, list[str]], requests: int) -> None:
         "  offers": "catalog/selectors.py:product_offers",
         "  breadcrumb": "catalog/selectors.py:category_trail",
         "template rendering": "django/template/response.py:rendered_content",
-        "  add-to-basket slots (basket app)": "shop/basket/selectors.py:service_slots",
-        "  Oscar's purchase_info_for_product": "oscar/templatetags/purchase_info_tags.py:purchase_info_for_product",
+        "  service slots of the add-to-basket forms (basket app)": "shop/basket/selectors.py:service_slots",
         "  translations (gettext)": "django/utils/translation/trans_real.py:gettext",
         "  currency formatting (Babel)": "oscar/templatetags/currency_filters.py:currency",
         "  URL reversing": "django/urls/base.py:reverse",
@@ -441,7 +475,7 @@ def profile_detail(urls: dict[str, list[str]], requests: int) -> None:
         path, function = where.rsplit(":", 1)
         cumulative = sum(stat[3] for (filename, _line, name), stat in stats.stats.items()
                          if filename.endswith(path) and name == function)
-        print(f"    {label:<38} {cumulative / total * 100:5.1f} %")
+        print(f"    {label:<56} {cumulative / total * 100:5.1f} %")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
     print("\n  top functions by own time:")
