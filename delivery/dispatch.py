@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,39 +122,39 @@ def _leaves_at(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> date
     return max(start, now) if start else now
 
 
-def _hour_loads(point_ids, now) -> dict[int, int]:
-    rows = (DispatchDecision.objects.filter(point_id__in=point_ids, decided_at__gt=now - timedelta(hours=1))
-            .values("point_id").annotate(n=Count("pk")).values_list("point_id", "n"))
-    return dict(rows)
+def _hour_load(point: FulfilmentPoint, now: datetime) -> int:
+    """Groups routed to the point in the last hour, counted no further than its capacity."""
+    recent = DispatchDecision.objects.filter(point=point, decided_at__gt=now - timedelta(hours=1))
+    return recent.values("pk")[: point.capacity_per_hour].count()
 
 
 # --- routing ----------------------------------------------------------------------------------
 
 
 def _choose_point(group: FulfilmentGroup, slot: Slot | None, now: datetime):
-    """(point or None, candidates): every point of the merchant with its travel time and reason."""
+    """(point or None, candidates): every point of the merchant with its travel time and, for
+    those that lost, why. Tried nearest first; the hourly capacity is counted under the point's
+    lock (two groups routed at once must not both take its last place)."""
     destination = dropoff_of(group)
     at = _leaves_at(group, slot, now)
-    points = list(FulfilmentPoint.objects.filter(merchant_id=group.merchant_id, is_active=True).order_by("pk"))
-    loads = _hour_loads([p.pk for p in points], now)
+    points = {p.pk: p for p in FulfilmentPoint.objects.filter(merchant_id=group.merchant_id, is_active=True)}
     candidates = []
-    for point in points:
+    for point in points.values():
         travel = positions.travel_minutes(point.lat, point.lng, *destination) if destination else None
         reason = ""
         if store_pickup(group) and point.kind != FulfilmentPoint.Kind.STORE:
             reason = "到店自提只在门店"
         elif not _is_open(point, at):
             reason = f"未营业 ({point.opens:%H:%M}-{point.closes:%H:%M})"
-        elif loads.get(point.pk, 0) >= point.capacity_per_hour:
-            reason = f"本小时已满 ({loads[point.pk]}/{point.capacity_per_hour})"
         candidates.append({"point_id": point.pk, "name": point.name, "kind": point.kind,
                            "travel_min": None if travel is None else round(travel, 1),
                            "chosen": False, "reason": reason})
-    by_id = {p.pk: p for p in points}
-    for row in sorted((c for c in candidates if not c["reason"]), key=lambda c: (c["travel_min"] or 0, c["point_id"])):
-        # Lock the point and count again: two groups routed at once must not both take its last place.
+    candidates.sort(key=lambda c: (c["travel_min"] or 0, c["point_id"]))
+    for row in candidates:
+        if row["reason"]:
+            continue
         point = FulfilmentPoint.objects.select_for_update().get(pk=row["point_id"])
-        used = _hour_loads([point.pk], now).get(point.pk, 0)
+        used = _hour_load(point, now)
         if used >= point.capacity_per_hour:
             row["reason"] = f"本小时已满 ({used}/{point.capacity_per_hour})"
             continue
@@ -162,7 +162,7 @@ def _choose_point(group: FulfilmentGroup, slot: Slot | None, now: datetime):
         for other in candidates:
             if not other["reason"] and not other["chosen"]:
                 other["reason"] = f"较远 ({other['travel_min']} 分钟, 选中的 {row['travel_min']} 分钟)"
-        return by_id[point.pk], candidates
+        return points[point.pk], candidates
     return None, candidates
 
 
@@ -180,9 +180,30 @@ def _promise(group: FulfilmentGroup, point: FulfilmentPoint, slot: Slot | None, 
 def _locked_group(group_id: int) -> FulfilmentGroup:
     try:
         return (FulfilmentGroup.objects.select_for_update(of=("self",))
-                .select_related("point", "pickup_point", "dropoff", "window", "courier").get(pk=group_id))
+                .select_related("point", "pickup_point", "dropoff").get(pk=group_id))
     except FulfilmentGroup.DoesNotExist:
         raise JobNotFound(_("没有这个订单")) from None
+
+
+def _route(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> FulfilmentGroup:
+    """Route a locked "created" group; mark its dispatch request done whatever the outcome."""
+    if group.status == S.CREATED:
+        point, candidates = _choose_point(group, slot, now)
+        if point is None:
+            reason = "无可用履约点, 稍后重试" if candidates else "商户没有登记履约点"
+        else:
+            chosen = next(c for c in candidates if c["chosen"])
+            travel = f", 距送达点 {chosen['travel_min']} 分钟" if chosen["travel_min"] is not None else ""
+            reason = f"选中{point.get_kind_display()}「{point.name}」{travel}"
+        DispatchDecision.objects.create(group=group, point=point, candidates=candidates, reason=reason, decided_at=now)
+        if point is not None:
+            group = transition(
+                group_id=group.pk, to=S.POINT_ASSIGNED, actor=ACTOR, note=reason[:200], point=point,
+                promised_at=group.promised_at or _promise(group, point, slot, now),
+            )
+    if not DispatchJob.objects.filter(group=group, routed_at__isnull=True).update(routed_at=now):
+        DispatchJob.objects.get_or_create(group=group, defaults={"routed_at": now})  # routed before, or never requested
+    return group
 
 
 @transaction.atomic
@@ -192,53 +213,36 @@ def assign_point(*, group_id: int, now: datetime | None = None) -> FulfilmentGro
     A group in any other status is left as it is (routed already, cancelled...). When no point
     qualifies the decision says why and the group stays "created"; beat tries again.
     """
-    now = now or timezone.now()
     group = _locked_group(group_id)
-    job, _created = DispatchJob.objects.get_or_create(group=group)
-    if group.status == S.CREATED:
-        slot = service_slot(group)
-        point, candidates = _choose_point(group, slot, now)
-        if point is None:
-            reason = "无可用履约点, 稍后重试" if candidates else "商户没有登记履约点"
-            DispatchDecision.objects.create(group=group, point=None, candidates=candidates, reason=reason, decided_at=now)
-        else:
-            chosen = next(c for c in candidates if c["chosen"])
-            travel = f", 距送达点 {chosen['travel_min']} 分钟" if chosen["travel_min"] is not None else ""
-            reason = f"选中{point.get_kind_display()}「{point.name}」{travel}"
-            DispatchDecision.objects.create(group=group, point=point, candidates=candidates, reason=reason, decided_at=now)
-            group = transition(
-                group_id=group.pk, to=S.POINT_ASSIGNED, actor=ACTOR, note=reason[:200], point=point,
-                promised_at=group.promised_at or _promise(group, point, slot, now),
-            )
-    if job.routed_at is None:
-        DispatchJob.objects.filter(pk=job.pk).update(routed_at=now)
-    return group
+    return _route(group, service_slot(group), now or timezone.now())
 
 
 # --- offers -----------------------------------------------------------------------------------
 
 
 def _courier_loads(courier_ids) -> Counter:
-    """Groups each courier holds plus the open offers it has for groups still waiting."""
-    loads = Counter()
+    """Groups each courier holds plus the open offers it has for groups still waiting (one query)."""
     held = (FulfilmentGroup.objects.filter(courier_id__in=courier_ids, status__in=HELD)
-            .values("courier_id").annotate(n=Count("pk")).values_list("courier_id", "n"))
+            .order_by().values("courier_id").annotate(n=Count("pk")).values_list("courier_id", "n"))
     offered = (JobOffer.objects.filter(courier_id__in=courier_ids, state=JobOffer.State.PENDING,
                                        group__status=S.POINT_ASSIGNED)
-               .values("courier_id").annotate(n=Count("pk")).values_list("courier_id", "n"))
-    for courier_id, n in [*held, *offered]:
+               .order_by().values("courier_id").annotate(n=Count("pk")).values_list("courier_id", "n"))
+    loads = Counter()
+    for courier_id, n in held.union(offered, all=True):
         loads[courier_id] += n
     return loads
 
 
-def _offer_courier(group: FulfilmentGroup, now: datetime) -> JobOffer | None:
+def _offer_courier(group: FulfilmentGroup, now: datetime, *, first: bool) -> JobOffer | None:
+    """The available courier nearest the point in travel time with room for one more job;
+    couriers already asked for this job come last (`first`: none was)."""
     origin = (group.point.lat, group.point.lng) if group.point_id else dropoff_of(group)
     if origin is None:
         return None
     nearby = dict(positions.nearest_couriers(*origin, radius_m=COURIER_RADIUS_M, count=NEAREST_COUNT))
     couriers = list(Courier.objects.filter(pk__in=list(nearby)).exclude(status=Courier.Status.OFFLINE))
     loads = _courier_loads([c.pk for c in couriers])
-    tries = Counter(group.offers.values_list("courier_id", flat=True))  # the ones asked least come first
+    tries = Counter() if first else Counter(group.offers.values_list("courier_id", flat=True))
 
     def rank(courier):
         speed = positions.SPEED_M_PER_MIN.get(courier.vehicle, positions.DEFAULT_SPEED)
@@ -251,11 +255,9 @@ def _offer_courier(group: FulfilmentGroup, now: datetime) -> JobOffer | None:
         courier = Courier.objects.select_for_update().get(pk=courier.pk)
         if courier.status == Courier.Status.OFFLINE or _courier_loads([courier.pk])[courier.pk] >= courier.capacity:
             continue
-        offer = JobOffer.objects.create(group=group, courier=courier, offered_at=now,
-                                        expires_at=now + timedelta(seconds=OFFER_SECONDS),
-                                        note=f"{nearby[courier.pk]:.0f} 米")
-        DispatchJob.objects.filter(group=group).update(offers_made=F("offers_made") + 1)
-        return offer
+        return JobOffer.objects.create(group=group, courier=courier, offered_at=now,
+                                       expires_at=now + timedelta(seconds=OFFER_SECONDS),
+                                       note=f"{nearby[courier.pk]:.0f} 米")
     return None
 
 
@@ -277,6 +279,7 @@ def _provider_busy(provider_ids, slot: Slot) -> set[int]:
 
 
 def _offer_provider(group: FulfilmentGroup, slot: Slot, now: datetime) -> JobOffer | None:
+    """The merchant's available provider nearest the resident with no overlapping booking."""
     destination = dropoff_of(group) or (group.point.lat, group.point.lng)
     providers = list(ServiceProvider.objects.filter(merchant_id=group.merchant_id,
                                                     status=ServiceProvider.Status.AVAILABLE))
@@ -297,9 +300,23 @@ def _offer_provider(group: FulfilmentGroup, slot: Slot, now: datetime) -> JobOff
             continue
         offer = JobOffer.objects.create(group=group, provider=provider, offered_at=now,
                                         expires_at=now + timedelta(seconds=PROVIDER_OFFER_SECONDS))
-        DispatchJob.objects.filter(group=group).update(offers_made=F("offers_made") + 1)
         return offer
     return None
+
+
+def _offer(group: FulfilmentGroup, slot: Slot | None, now: datetime, *, routed_now: bool = False) -> JobOffer | None:
+    """Offer a locked group; `routed_now`: it was routed in this transaction, so it has no offers yet."""
+    if group.status != S.POINT_ASSIGNED or store_pickup(group):
+        return None
+    if not routed_now:
+        existing = group.offers.filter(state=JobOffer.State.PENDING).first()
+        if existing:
+            return existing
+    if group.window_id and group.window.starts_at - now > SCHEDULE_LEAD:
+        return None
+    if slot:
+        return _offer_provider(group, slot, now)
+    return _offer_courier(group, now, first=routed_now)
 
 
 @transaction.atomic
@@ -307,25 +324,20 @@ def offer_next(*, group_id: int, now: datetime | None = None) -> JobOffer | None
     """Offer a point_assigned group to the next courier (or provider); the open offer when there
     is one already. None when no one is free (beat tries again), when the group needs no one
     (pickup at the store) or its delivery window is still far off."""
-    now = now or timezone.now()
     group = _locked_group(group_id)
-    if group.status != S.POINT_ASSIGNED or store_pickup(group):
-        return None
-    existing = group.offers.filter(state=JobOffer.State.PENDING).first()
-    if existing:
-        return existing
-    if group.window_id and group.window.starts_at - now > SCHEDULE_LEAD:
-        return None
-    slot = service_slot(group)
-    return _offer_provider(group, slot, now) if slot else _offer_courier(group, now)
+    return _offer(group, service_slot(group), now or timezone.now())
 
 
 @transaction.atomic
 def route_and_offer(*, group_id: int, now: datetime | None = None) -> str:
     """The routing task's work, in one transaction: point, then the first offer. Answers the
     group's status (with "+offer" when an offer is open)."""
-    group = assign_point(group_id=group_id, now=now)
-    offer = offer_next(group_id=group_id, now=now) if group.status == S.POINT_ASSIGNED else None
+    now = now or timezone.now()
+    group = _locked_group(group_id)
+    slot = service_slot(group)
+    was_created = group.status == S.CREATED
+    group = _route(group, slot, now)
+    offer = _offer(group, slot, now, routed_now=was_created)
     return group.status + ("+offer" if offer else "")
 
 
@@ -403,7 +415,7 @@ def _decline(group_id: int, actor: str, **agent) -> FulfilmentGroup:
 def courier_accept(*, courier: Courier, group_id: int) -> FulfilmentGroup:
     group = _accept(group_id, f"courier:{courier.pk}", courier=courier)
     _refresh_courier_status(courier.pk)
-    positions.refresh_etas(courier=courier)
+    positions.refresh_etas(courier=courier, group=group)
     return group
 
 
@@ -418,7 +430,7 @@ def courier_decline(*, courier: Courier, group_id: int) -> FulfilmentGroup:
 def courier_pickup(*, courier: Courier, group_id: int) -> FulfilmentGroup:
     _held(group_id, courier=courier)
     group = transition(group_id=group_id, to=S.PICKED_UP, actor=f"courier:{courier.pk}", note=courier.name)
-    positions.refresh_etas(courier=courier)
+    positions.refresh_etas(courier=courier, group=group)
     return group
 
 

@@ -297,7 +297,6 @@ class DispatchJob(models.Model):
     routed_at = models.DateTimeField(_("完成分配履约点"), null=True, blank=True)
     provider = models.ForeignKey(ServiceProvider, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="jobs", verbose_name=_("上门服务人员"))
-    offers_made = models.PositiveIntegerField(_("派单次数"), default=0)
     eta_at = models.DateTimeField(_("预计送达"), null=True, blank=True)
 
     class Meta:

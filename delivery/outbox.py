@@ -16,6 +16,7 @@ In the embedded demo (Celery eager, no broker) the task runs in-process right af
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 from functools import partial
 
@@ -34,6 +35,8 @@ RESEND_AFTER = timedelta(seconds=settings.DISPATCH_RESEND_AFTER_SECONDS)
 # Fresh rows are left to their own on_commit send for this long before beat sends them too.
 GRACE = min(timedelta(seconds=5), RESEND_AFTER)
 BATCH = 500
+QUEUE = "dispatch"  # CELERY_TASK_ROUTES sends dispatch.* here
+BACKLOG = 500  # a queue longer than this is a backlog, not lost messages
 
 
 def request_dispatch(*, group_ids: list[int]) -> None:
@@ -46,6 +49,29 @@ def request_dispatch(*, group_ids: list[int]) -> None:
         [DispatchJob(group_id=group_id, requested_at=now) for group_id in group_ids], ignore_conflicts=True
     )
     transaction.on_commit(partial(send, group_ids))
+
+
+_local = threading.local()
+
+
+def _broker():
+    """This thread's connection for sending dispatch tasks, kept between commits. It gives up
+    within a second when the broker is away (max_retries=0, connect_timeout=1) rather than
+    hold up the resident's request: kombu would otherwise retry for seconds per message."""
+    from celery import current_app
+
+    if getattr(_local, "connection", None) is None:
+        _local.connection = current_app.connection_for_write(connect_timeout=1, transport_options={"max_retries": 0})
+    return _local.connection
+
+
+def _drop_broker() -> None:
+    connection, _local.connection = getattr(_local, "connection", None), None
+    if connection is not None:
+        try:
+            connection.release()
+        except Exception:
+            pass
 
 
 def send(group_ids: list[int]) -> int:
@@ -64,35 +90,55 @@ def send(group_ids: list[int]) -> int:
             except Exception:
                 log.exception("dispatch of group %s failed; beat will try again", group_id)
     else:
-        try:
-            # With the broker away, fail within a second rather than hold up the resident's
-            # request: kombu would retry the connection for seconds per message (max_retries=0,
-            # connect_timeout=1), and the task's own publish retries are off (retry=False).
-            with current_app.connection_for_write(connect_timeout=1, transport_options={"max_retries": 0}) as conn:
-                for group_id in group_ids:
-                    route_group.apply_async((group_id,), connection=conn, retry=False)
+        for _attempt in range(2):  # a kept connection may have gone stale (broker restarted): one fresh try
+            kept = getattr(_local, "connection", None) is not None
+            try:
+                connection = _broker()
+                for group_id in group_ids[len(sent):]:
+                    route_group.apply_async((group_id,), connection=connection, retry=False)  # no publish retries
                     sent.append(group_id)
-        except Exception as exc:
-            log.warning("could not send the dispatch of groups %s (%s); beat will re-send them",
-                        [g for g in group_ids if g not in sent], exc)
+                break
+            except Exception as exc:
+                _drop_broker()
+                if not kept:
+                    log.warning("could not send the dispatch of groups %s (%s); beat will re-send them",
+                                group_ids[len(sent):], exc)
+                    break
     if sent:
         DispatchJob.objects.filter(group_id__in=sent).update(sent_at=timezone.now())
     return len(sent)
 
 
-def pending_group_ids(*, now=None, limit: int = BATCH) -> list[int]:
-    """Groups whose dispatch was requested but not routed, and not sent recently."""
+def pending_group_ids(*, now=None, limit: int = BATCH, resend: bool = True) -> list[int]:
+    """Groups whose dispatch was requested but not routed: never sent, or (`resend`) sent
+    longer than RESEND_AFTER ago."""
     now = now or timezone.now()
-    rows = DispatchJob.objects.filter(routed_at__isnull=True, requested_at__lte=now - GRACE).filter(
-        Q(sent_at__isnull=True) | Q(sent_at__lte=now - RESEND_AFTER)
-    )
+    due = Q(sent_at__isnull=True) | Q(sent_at__lte=now - RESEND_AFTER) if resend else Q(sent_at__isnull=True)
+    rows = DispatchJob.objects.filter(due, routed_at__isnull=True, requested_at__lte=now - GRACE)
     return list(rows.order_by("requested_at", "pk").values_list("group_id", flat=True)[:limit])
 
 
+def queue_length() -> int | None:
+    """Messages waiting in the dispatch queue, None when the broker does not answer."""
+    from celery import current_app
+
+    try:
+        with current_app.connection_for_write() as connection:
+            return connection.default_channel.queue_declare(queue=QUEUE, passive=True).message_count
+    except Exception:
+        return None
+
+
 def resend_pending() -> int:
-    """Beat: send every pending row that is due (see RESEND_AFTER); answer how many were sent."""
+    """Beat: send every pending row that is due; answer how many were sent.
+
+    Rows already sent are re-sent only while the queue is short: behind a long backlog their
+    messages are most likely still waiting, and sending them again would only make it longer.
+    """
     total = 0
-    while group_ids := pending_group_ids():
+    waiting = queue_length()
+    resend = waiting is not None and waiting < BACKLOG
+    while group_ids := pending_group_ids(resend=resend):
         count = send(group_ids)
         total += count
         if count < len(group_ids):

@@ -182,11 +182,14 @@ def eta_for(group: FulfilmentGroup, *, now: datetime | None = None) -> datetime 
     return (now or timezone.now()) + timedelta(minutes=minutes)
 
 
-def refresh_etas(*, courier: Courier) -> int:
-    """Recompute the ETA of every group the courier holds; answer how many were updated."""
+def refresh_etas(*, courier: Courier, group: FulfilmentGroup | None = None) -> int:
+    """Recompute the ETA of every group the courier holds (or of just `group`); answer how
+    many were updated."""
     groups = FulfilmentGroup.objects.filter(courier=courier, status__in=ACTIVE).select_related(
         "courier", "point", "pickup_point", "dropoff"
     )
+    if group is not None:
+        groups = groups.filter(pk=group.pk)
     now = timezone.now()
     updated = 0
     for group in groups:

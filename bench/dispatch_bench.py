@@ -1,0 +1,507 @@
+"""Dispatch throughput and latency on one 2-process Celery worker (never a test).
+
+    make services
+    scripts/with-env.sh dev uv run python bench/dispatch_bench.py                  # 50/s and 150/s
+    scripts/with-env.sh dev uv run python bench/dispatch_bench.py --find-max 50:200:25
+
+It uses its own database (``market_dispatch_bench`` on the dev PostgreSQL, created and migrated
+when missing) and Redis database 6, so neither the demo data nor the dev worker interferes,
+and starts its own ``celery worker --pool=prefork --concurrency=2 -Q dispatch`` and beat.
+
+Setup (idempotent): 20 shops open around the clock with a store point each, 300 couriers
+around them (positions in Redis GEO) with room for 100 jobs each, 50 residents' addresses.
+
+Each rate runs an open loop for ``--seconds``. The orders (an Oscar order with one fulfilment
+group and its line each) are written beforehand, awaiting payment, and not timed: in
+production the web tier writes them on other machines, here it would take the worker's CPU.
+The timed commit is the payment confirmation, as the sandbox notification does it: producer
+threads commit order i at t0 + i/rate, moving its group to "created" and calling
+``request_dispatch`` in the same transaction. The couriers' apps are threads of this process
+that poll open offers (every 20 ms when there are none) and accept them. Measured per order,
+from that commit: point_assigned, offered (the worker's work) and courier_assigned (plus the
+simulated app's poll). The dispatch queue's length in Redis is sampled every 0.25 s: a rate is *sustained*
+when every order is assigned within 10 s after the last one, the queue does not grow over the
+second half of the run (least-squares slope < 1 message/s) and assignments keep up (≥ 95% of
+the offered rate). Between rates, held jobs are marked delivered (bench-only bulk update) so
+the couriers are free again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone as dt_timezone
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "market_dispatch_bench"
+BENCH_REDIS_DB = 6
+SHOPS, COURIERS, HOMES = 20, 300, 50
+DRAIN_SECONDS = 10
+
+
+def bench_environment() -> dict:
+    """The dev environment pointed at the bench database and Redis database."""
+    url = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")) or not redis_url.startswith("redis://"):
+        sys.exit("run with the full stack's environment: scripts/with-env.sh dev uv run python bench/dispatch_bench.py")
+    db_url = urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_DB}"))
+    redis_url = urlunsplit(urlsplit(redis_url)._replace(path=f"/{BENCH_REDIS_DB}"))
+    return dict(os.environ, DATABASE_URL=db_url, REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url,
+                CELERY_RESULT_BACKEND=redis_url, CELERY_TASK_ALWAYS_EAGER="false",
+                DJANGO_SETTINGS_MODULE="shop.settings.base", PYTHONUNBUFFERED="1")
+
+
+def ensure_database(env: dict) -> None:
+    import psycopg
+
+    parts = urlsplit(env["DATABASE_URL"])
+    with psycopg.connect(host=parts.hostname, port=parts.port, user=parts.username, password=parts.password,
+                         dbname="postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
+            print(f"creating database {BENCH_DB}")
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+ENV = bench_environment()
+os.environ.update(ENV)
+ensure_database(ENV)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Min  # noqa: E402
+from django.utils import timezone as dj_timezone  # noqa: E402
+from oscar.apps.order.models import Line, Order  # noqa: E402
+
+from communities.models import StandardAddress  # noqa: E402
+from communities.tests.factories import BASE_LAT, BASE_LNG, CommunityFactory, StandardAddressFactory, UserFactory  # noqa: E402
+from delivery import dispatch, positions  # noqa: E402
+from delivery.models import (  # noqa: E402
+    Courier, DispatchJob, FulfilmentEvent, FulfilmentGroup, FulfilmentLine, JobOffer,
+)
+from delivery.outbox import request_dispatch  # noqa: E402
+from delivery.services import transition  # noqa: E402
+from delivery.tests.factories import CourierFactory, shipping_address, store_point  # noqa: E402
+from merchants.models import Partner, StockRecord  # noqa: E402
+from merchants.tests.factories import ListingFactory, MerchantFactory  # noqa: E402
+from shop.accounts.models import User  # noqa: E402
+from shop.celery import app  # noqa: E402
+from shop.core.errors import DomainError  # noqa: E402
+
+S = FulfilmentGroup.Status
+
+
+# --- setup ---------------------------------------------------------------------------------------
+
+
+def prepare():
+    """Shops, listings, couriers and addresses (created once), couriers' positions in Redis."""
+    call_command("migrate", verbosity=0)
+    if not Partner.objects.filter(code__startswith="dbench-").exists():
+        print("creating bench shops, couriers and addresses")
+        with transaction.atomic():
+            community = CommunityFactory(slug="dispatch-bench")
+            for i in range(SHOPS):
+                lat, lng = BASE_LAT + (i % 5) * 0.004, BASE_LNG + (i // 5) * 0.004
+                merchant = MerchantFactory(code=f"dbench-{i}", community=community, lat=lat, lng=lng)
+                store_point(merchant, capacity_per_hour=1_000_000)
+                ListingFactory(partner=merchant, num_in_stock=10**9, price=Decimal("5.00"))
+            for i in range(COURIERS):
+                CourierFactory(capacity=100, last_lat=BASE_LAT + (i % 20) * 0.001, last_lng=BASE_LNG + (i // 20) * 0.001)
+            for i in range(HOMES):
+                StandardAddressFactory(community=community, lat=BASE_LAT + 0.003 + (i % 10) * 0.0015,
+                                       lng=BASE_LNG + (i // 10) * 0.003)
+            UserFactory(mobile="17700000000")
+    positions.redis_client().delete(positions.GEO_KEY)
+    positions.load_positions_into_redis()
+    Courier.objects.update(status=Courier.Status.AVAILABLE)
+
+
+def free_couriers() -> None:
+    """Bench only: jobs held from an earlier run are marked delivered, so couriers have room again."""
+    FulfilmentGroup.objects.filter(status__in=[S.POINT_ASSIGNED, S.COURIER_ASSIGNED, S.CREATED, S.AWAITING_PAYMENT]
+                                   ).update(status=S.DELIVERED)
+    JobOffer.objects.filter(state=JobOffer.State.PENDING).update(state=JobOffer.State.WITHDRAWN)
+    DispatchJob.objects.filter(routed_at__isnull=True).update(routed_at=dj_timezone.now())
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+
+class Celery:
+    """The bench's own worker (prefork, 2 processes, dispatch queue) and beat."""
+
+    def __init__(self, concurrency: int, log_dir: Path, extra: tuple[str, ...] = ()):
+        self.concurrency, self.log_dir, self.extra = concurrency, log_dir, extra
+        self.processes = []
+
+    def __enter__(self):
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        free_couriers()
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("dispatch")
+        others = [name for name, queues in (app.control.inspect(timeout=1.0).active_queues() or {}).items()
+                  if any(q["name"] == "dispatch" for q in queues)]
+        if others:
+            sys.exit(f"other workers consume the bench's dispatch queue: {others}")
+        hostname = f"dispatch-bench-{os.getpid()}@%h"
+        self.processes.append(subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=prefork",
+             f"--concurrency={self.concurrency}", "-Q", "dispatch", "-n", hostname, "--without-gossip",
+             "--without-mingle", "--loglevel=INFO", f"--logfile={self.log_dir / 'worker.log'}", *self.extra],
+            cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
+        self.processes.append(subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "shop", "beat", "--loglevel=WARNING",
+             f"--schedule={self.log_dir / 'beat-schedule'}", f"--logfile={self.log_dir / 'beat.log'}"],
+            cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=1.0):
+            if time.monotonic() > deadline or self.processes[0].poll() is not None:
+                sys.exit(f"the bench worker did not start (log: {self.log_dir / 'worker.log'})")
+        return self
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(timeout=30)
+
+
+class CourierApps:
+    """Every courier's app: threads that poll the open offers and accept them."""
+
+    def __init__(self, threads: int = 2):
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._run, args=(i, threads), daemon=True) for i in range(threads)]
+
+    def _run(self, index: int, count: int):
+        try:
+            while not self.stopping.is_set():
+                offers = list(JobOffer.objects.filter(state=JobOffer.State.PENDING).extra(
+                    where=["courier_id %% %s = %s"], params=[count, index]).select_related("courier")[:200])
+                for offer in offers:
+                    try:
+                        dispatch.courier_accept(courier=offer.courier, group_id=offer.group_id)
+                    except DomainError:
+                        pass
+                if not offers:
+                    time.sleep(0.02)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+
+class QueueSampler(threading.Thread):
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.samples: list[tuple[float, int]] = []
+        self.stopping = threading.Event()
+        self.client = positions.redis_client()
+
+    def run(self):
+        while not self.stopping.is_set():
+            self.samples.append((time.monotonic(), self.client.llen("dispatch")))
+            time.sleep(0.25)
+
+
+# --- one rate ------------------------------------------------------------------------------------
+
+
+def prepare_orders(count: int, *, tag: str) -> list[int]:
+    """`count` orders of one group and one line each, awaiting payment, written in bulk."""
+    listings = list(StockRecord.objects.filter(partner__code__startswith="dbench-").select_related("partner", "product"))
+    homes = list(StandardAddress.objects.filter(community__slug="dispatch-bench"))
+    user = User.objects.get(mobile="17700000000")
+    address = shipping_address()
+    stamp, now = datetime.now().strftime("%H%M%S"), dj_timezone.now()
+    group_ids = []
+    for chunk in range(0, count, 500):
+        numbers = range(chunk, min(chunk + 500, count))
+        with transaction.atomic():
+            orders = Order.objects.bulk_create([
+                Order(number=f"DB{stamp}-{tag}-{i}", user=user, currency="CNY", total_incl_tax=Decimal("5.00"),
+                      total_excl_tax=Decimal("5.00"), shipping_incl_tax=0, shipping_excl_tax=0,
+                      status="awaiting_payment", shipping_address=address, date_placed=now) for i in numbers])
+            rows = [(order, listings[i % len(listings)], homes[i % len(homes)]) for order, i in zip(orders, numbers)]
+            lines = Line.objects.bulk_create([
+                Line(order=order, partner=listing.partner, partner_name=listing.partner.name,
+                     partner_sku=listing.partner_sku, stockrecord=listing, product=listing.product,
+                     title=listing.product.title, quantity=1, line_price_incl_tax=listing.price,
+                     line_price_excl_tax=listing.price, line_price_before_discounts_incl_tax=listing.price,
+                     line_price_before_discounts_excl_tax=listing.price, unit_price_incl_tax=listing.price,
+                     unit_price_excl_tax=listing.price, num_allocated=1) for order, listing, _ in rows])
+            groups = FulfilmentGroup.objects.bulk_create([
+                FulfilmentGroup(order=order, merchant=listing.partner, method="delivery", status=S.AWAITING_PAYMENT,
+                                dropoff=home, goods_total=listing.price) for order, listing, home in rows])
+            FulfilmentLine.objects.bulk_create([
+                FulfilmentLine(group=group, order_line=line, listing=listing, quantity=1, unit_price=listing.price,
+                               estimated_amount=listing.price) for group, line, (_, listing, _) in zip(groups, lines, rows)])
+        group_ids += [group.pk for group in groups]
+    return group_ids
+
+
+class Producer:
+    """Open loop: order i is confirmed at t0 + i/rate, by whichever producer thread is free.
+
+    The orders themselves are written beforehand, awaiting payment (not timed: in production
+    the web tier writes them on other machines). The timed commit is the payment confirmation,
+    as the sandbox notification does it: the group becomes "created" and dispatch is requested
+    in the same transaction."""
+
+    def __init__(self, rate: float, seconds: float, threads: int):
+        self.rate, self.total = rate, int(rate * seconds)
+        self.next = 0
+        self.lock = threading.Lock()
+        self.commits: dict[int, float] = {}  # group id -> wall-clock commit time
+        self.late = 0
+        self.errors: list[BaseException] = []
+        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        self.group_ids = prepare_orders(self.total, tag=f"{int(rate)}")
+
+    def _place(self, i: int) -> tuple[int, float]:
+        group_id = self.group_ids[i]
+        with transaction.atomic():
+            transition(group_id=group_id, to=S.CREATED, actor="bench:payment", note="支付成功")
+            request_dispatch(group_ids=[group_id])
+        return group_id, time.time()
+
+    def _run(self):
+        try:
+            while True:
+                with self.lock:
+                    i = self.next
+                    self.next += 1
+                if i >= self.total:
+                    return
+                due = self.t0 + i / self.rate
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                elif wait < -0.1:
+                    self.late += 1
+                group_id, committed = self._place(i)
+                self.commits[group_id] = committed
+        except BaseException as exc:
+            self.errors.append(exc)
+        finally:
+            connection.close()
+
+    def run(self) -> float:
+        self.t0 = time.monotonic()
+        for thread in self.threads:
+            thread.start()
+        for thread in self.threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]
+        return time.monotonic() - self.t0
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def slope(samples: list[tuple[float, int]]) -> float:
+    if len(samples) < 3:
+        return 0.0
+    xs, ys = [s[0] for s in samples], [s[1] for s in samples]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
+
+
+def epoch(moment: datetime | None) -> float | None:
+    return moment.astimezone(dt_timezone.utc).timestamp() if moment else None
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / TICK, sum(values) / TICK
+
+
+class CpuMeter:
+    """CPU used during a run by the worker (main process and pool), this bench process, the
+    PostgreSQL backends of the bench database, and the machine as a whole."""
+
+    def __init__(self, worker_pid: int):
+        self.worker_pid = worker_pid
+
+    def _pg_pids(self) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [BENCH_DB])
+            return [row[0] for row in cursor.fetchall()]
+
+    def snapshot(self) -> dict:
+        worker = [self.worker_pid, *children(self.worker_pid)]
+        me = os.times()
+        busy, total = machine_cpu()
+        return {"worker": {pid: process_cpu(pid) for pid in worker}, "bench": me.user + me.system,
+                "pg": {pid: process_cpu(pid) for pid in self._pg_pids()}, "busy": busy, "total": total,
+                "wall": time.monotonic()}
+
+    @staticmethod
+    def used(before: dict, after: dict) -> dict:
+        def delta(key):
+            return sum(cpu - before[key].get(pid, 0.0) for pid, cpu in after[key].items())
+
+        wall = after["wall"] - before["wall"]
+        return {"wall": wall, "worker": delta("worker"), "bench": after["bench"] - before["bench"], "pg": delta("pg"),
+                "machine_busy": after["busy"] - before["busy"], "machine_total": after["total"] - before["total"]}
+
+
+def run_rate(rate: float, seconds: float, producers: int, meter: CpuMeter) -> dict:
+    free_couriers()
+    producer = Producer(rate, seconds, producers)
+    sampler = QueueSampler()
+    sampler.start()
+    cpu_before = meter.snapshot()
+    started = time.time()
+    placing = producer.run()
+    placed_until = time.monotonic()
+    cpu = meter.used(cpu_before, meter.snapshot())
+    ids = list(producer.commits)
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while time.monotonic() < deadline:
+        if not FulfilmentGroup.objects.filter(pk__in=ids).exclude(status=S.COURIER_ASSIGNED).exists():
+            break
+        time.sleep(0.2)
+    sampler.stopping.set()
+    sampler.join()
+    events = {}
+    for group_id, status, at in FulfilmentEvent.objects.filter(
+            group_id__in=ids, status__in=[S.POINT_ASSIGNED, S.COURIER_ASSIGNED]).values_list("group_id", "status", "at"):
+        events[(group_id, status)] = epoch(at)
+    offered = dict((g, epoch(at)) for g, at in JobOffer.objects.filter(group_id__in=ids).values("group_id")
+                   .annotate(first=Min("offered_at")).values_list("group_id", "first"))
+
+    def latencies(stamps):
+        return [stamps[g] - producer.commits[g] for g in ids if stamps.get(g) is not None]
+
+    assigned_at = {g: events.get((g, S.COURIER_ASSIGNED)) for g in ids}
+    to_point = latencies({g: events.get((g, S.POINT_ASSIGNED)) for g in ids})
+    to_offer = latencies(offered)
+    to_courier = latencies(assigned_at)
+    run_end = started + placing
+    done_in_run = sum(1 for g in ids if assigned_at[g] is not None and assigned_at[g] <= run_end)
+    second_half = [s for s in sampler.samples if s[0] >= placed_until - placing / 2 and s[0] <= placed_until]
+    growth = slope(second_half)
+    missing = len(ids) - len(to_courier)
+    throughput = len(to_courier) / max(max((t for t in assigned_at.values() if t), default=started) - started, 1e-9)
+    sustained = missing == 0 and growth < 1.0 and done_in_run >= 0.95 * len(ids)
+    return {
+        "rate": rate, "orders": len(ids), "offered_rate": len(ids) / placing, "late_starts": producer.late,
+        "throughput": throughput, "assigned_in_run_per_s": done_in_run / placing, "missing": missing,
+        "queue_max": max((n for _, n in sampler.samples), default=0), "queue_slope": growth,
+        "queue_end": second_half[-1][1] if second_half else 0,
+        "point_p50": percentile(to_point, 50), "point_p99": percentile(to_point, 99),
+        "offer_p50": percentile(to_offer, 50), "offer_p99": percentile(to_offer, 99),
+        "p50": percentile(to_courier, 50), "p99": percentile(to_courier, 99), "sustained": sustained,
+        "cpu": cpu, "worker_ms_per_order": cpu["worker"] / max(len(to_offer), 1) * 1000,
+    }
+
+
+def show(r: dict) -> None:
+    ms = lambda v: f"{v * 1000:7.0f}"  # noqa: E731
+    print(f"rate {r['rate']:5.0f}/s offered {r['offered_rate']:6.1f}/s ({r['orders']} orders, {r['late_starts']} late)"
+          f" | assigned {r['throughput']:6.1f}/s, in-run {r['assigned_in_run_per_s']:6.1f}/s, missing {r['missing']}"
+          f" | queue max {r['queue_max']}, end {r['queue_end']}, slope {r['queue_slope']:+.2f}/s"
+          f" | ms p50/p99 point {ms(r['point_p50'])}/{ms(r['point_p99'])} offer {ms(r['offer_p50'])}/{ms(r['offer_p99'])}"
+          f" courier_assigned {ms(r['p50'])}/{ms(r['p99'])} | {'SUSTAINED' if r['sustained'] else 'not sustained'}",
+          flush=True)
+    c = r["cpu"]
+    print(f"      CPU while placing ({c['wall']:.0f} s, in cores): worker {c['worker'] / c['wall']:.2f}"
+          f" ({r['worker_ms_per_order']:.0f} ms per order offered), PostgreSQL (bench db) {c['pg'] / c['wall']:.2f},"
+          f" this process {c['bench'] / c['wall']:.2f}; machine busy {c['machine_busy'] / c['machine_total'] * 100:.0f}%"
+          f" of {os.cpu_count()} cores, of which {max(c['machine_busy'] - c['worker'] - c['pg'] - c['bench'], 0) / c['wall']:.2f}"
+          f" cores by other processes", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rates", default="50,150", help="offered rates (orders/s), comma separated")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--find-max", metavar="FROM:TO:STEP", help="step up the rate until it is no longer sustained")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes (the brief: one 2-core worker)")
+    parser.add_argument("--producers", type=int, default=8, help="threads committing orders")
+    args = parser.parse_args()
+
+    prepare()
+    print(f"machine: {os.cpu_count()} CPUs shared by PostgreSQL, Redis, the worker ({args.concurrency} processes), "
+          f"beat and this process (producers, courier apps); load average {os.getloadavg()[0]:.2f}")
+    results = []
+    with Celery(args.concurrency, ROOT / "var" / "log" / "dispatch-bench") as celery, CourierApps():
+        meter = CpuMeter(celery.processes[0].pid)
+        time.sleep(2)  # beat's first ticks
+        for rate in [float(r) for r in args.rates.split(",") if r]:
+            results.append(run_rate(rate, args.seconds, args.producers, meter))
+            show(results[-1])
+        if args.find_max:
+            start, stop, step = (float(x) for x in args.find_max.split(":"))
+            best = None
+            rate = start
+            while rate <= stop:
+                result = run_rate(rate, args.seconds, args.producers, meter)
+                show(result)
+                if not result["sustained"]:
+                    break
+                best = result
+                rate += step
+            print(f"highest rate sustained without the queue growing: {best['rate']:.0f}/s" if best
+                  else "no rate in the range was sustained")
+    ok50 = next((r for r in results if r["rate"] == 50), None)
+    if ok50:
+        verdict = "met" if ok50["sustained"] and ok50["p99"] <= 1.0 else "NOT met"
+        print(f"target (sustain 50/s with p99 ≤ 1 s commit→courier_assigned): {verdict} "
+              f"(p99 {ok50['p99'] * 1000:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()
