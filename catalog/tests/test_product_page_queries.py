@@ -76,3 +76,13 @@ def test_offers_of_a_hidden_product_or_an_inactive_merchant_are_not_shown(catalo
 def test_a_service_is_always_available(catalogue):
     [offer] = selectors.product_offers(product=catalogue.cleaning)
     assert offer.in_stock and offer.product is catalogue.cleaning
+
+
+def test_templates_are_parsed_once_per_process(settings):
+    # the storefront's pages render dozens of templates: Django's cached loader keeps them parsed
+    # (the default when TEMPLATES names no loaders; a custom list must keep it outside DEBUG)
+    from django.template import engines
+    from django.template.loaders.cached import Loader as CachedLoader
+
+    assert not settings.DEBUG
+    assert [type(loader) for loader in engines["django"].engine.template_loaders] == [CachedLoader]
