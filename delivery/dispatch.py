@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,6 +68,7 @@ NEAREST_COUNT = 30
 PREP_MINUTES = 15  # from the order to goods ready, for an as-soon-as-possible promise
 COURIER_TO_POINT_MINUTES = 5
 SCHEDULE_LEAD = timedelta(minutes=45)  # a delivery window is offered this long before it starts
+RETRY_ROUTING = timedelta(minutes=5)  # a group no point could take is routed again after this
 # how long a group may sit in a status before beat re-dispatches it
 STUCK_AFTER = {
     S.CREATED: timedelta(minutes=2),
@@ -541,14 +542,18 @@ def _take_back(group_id: int, limit: timedelta, now: datetime) -> None:
 
 def redispatch_stuck(*, now: datetime | None = None, limit: int = 200) -> Counter:
     """Beat: move on every group stuck past its status's limit (STUCK_AFTER): route "created"
-    groups again, offer point_assigned groups that have no open offer, take back jobs accepted
-    but not picked up. Answers how many of each it touched."""
+    groups again (at most every RETRY_ROUTING, so a shop without an open point does not pile up
+    decisions), offer point_assigned groups that have no open offer (not before their delivery
+    window comes near), take back jobs accepted but not picked up. Couriers left "busy" by
+    cancelled jobs are set available again. Answers how many of each it touched."""
     now = now or timezone.now()
     done = Counter()
+    recently_tried = DispatchDecision.objects.filter(group=OuterRef("pk"), decided_at__gt=now - RETRY_ROUTING)
     steps = [
-        (S.CREATED, FulfilmentGroup.objects.filter(status=S.CREATED), route_and_offer),
+        (S.CREATED, FulfilmentGroup.objects.filter(status=S.CREATED).exclude(Exists(recently_tried)), route_and_offer),
         (S.POINT_ASSIGNED, FulfilmentGroup.objects.filter(status=S.POINT_ASSIGNED)
          .exclude(method=FulfilmentGroup.Method.PICKUP, pickup_point__isnull=True)
+         .exclude(window__starts_at__gt=now + SCHEDULE_LEAD)
          .exclude(offers__state=JobOffer.State.PENDING), offer_next),
         (S.COURIER_ASSIGNED, FulfilmentGroup.objects.filter(status=S.COURIER_ASSIGNED, dispatch__provider__isnull=True)
          .exclude(window__starts_at__gt=now - STUCK_AFTER[S.COURIER_ASSIGNED]), None),
@@ -564,4 +569,6 @@ def redispatch_stuck(*, now: datetime | None = None, limit: int = 200) -> Counte
                 done[status] += 1
             except Exception:
                 log.exception("could not re-dispatch group %s", group_id)
+    for courier_id in Courier.objects.filter(status=Courier.Status.BUSY).values_list("pk", flat=True):
+        _refresh_courier_status(courier_id)
     return done

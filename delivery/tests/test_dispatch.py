@@ -183,9 +183,16 @@ def test_no_open_point_keeps_the_group_created_and_beat_routes_it_later():
     assert group.status == S.CREATED and group.point is None
     assert DispatchDecision.objects.get(group=group).candidates[0]["reason"].startswith("未营业")
 
+    # when beat's sweep comes by again soon after, while the store is still closed
+    soon = max(noon, timezone.now()) + timedelta(minutes=3)
+    dispatch.redispatch_stuck(now=soon)
+
+    # then it does not try again yet (no pile of identical decisions)
+    assert DispatchDecision.objects.filter(group=group).count() == 1
+
     # when the store opens and beat's sweep finds the group stuck
     FulfilmentPoint.objects.filter(pk=store.pk).update(closes="00:00")
-    dispatch.redispatch_stuck(now=timezone.now() + timedelta(minutes=5))
+    dispatch.redispatch_stuck(now=soon + dispatch.RETRY_ROUTING)
 
     # then it is routed
     group.refresh_from_db()
@@ -387,6 +394,29 @@ def test_cancelled_order_stops_dispatch_and_frees_the_courier():
     # and beat withdraws the dead offer
     dispatch.expire_offers(now=timezone.now() + timedelta(seconds=dispatch.OFFER_SECONDS + 1))
     assert JobOffer.objects.get(group=group).state == JobOffer.State.WITHDRAWN
+
+
+@pytest.mark.django_db
+def test_cancelled_after_acceptance_frees_the_courier():
+    # given a courier at capacity with an accepted job
+    courier = courier_at(100, capacity=1)
+    group, waiting = dispatchable_order(), dispatchable_order()
+    dispatch.route_and_offer(group_id=group.pk)
+    dispatch.courier_accept(courier=courier, group_id=group.pk)
+    courier.refresh_from_db()
+    assert courier.status == Courier.Status.BUSY
+
+    # when the order is cancelled before pickup (checkout's release_group moves it with transition)
+    transition(group_id=group.pk, to=S.CANCELLED, note="不要了")
+
+    # then the courier can be offered the next job at once, and beat shows them available again
+    dispatch.route_and_offer(group_id=waiting.pk)
+    assert JobOffer.objects.get(group=waiting).courier == courier
+    dispatch.redispatch_stuck()
+    courier.refresh_from_db()
+    assert courier.status == Courier.Status.AVAILABLE
+    with pytest.raises(dispatch.JobNotFound):
+        dispatch.courier_pickup(courier=courier, group_id=group.pk)
 
 
 @pytest.mark.django_db
