@@ -217,6 +217,16 @@ class FulfilmentGroup(models.Model):
     def total(self) -> Decimal:
         return self.goods_total + self.delivery_fee + self.weight_adjustment
 
+    @property
+    def weight_refund(self) -> Decimal:
+        """What goes back to the resident because weighed goods came out lighter (0 if none)."""
+        return max(-self.weight_adjustment, Decimal("0.00"))
+
+    @property
+    def weight_extra(self) -> Decimal:
+        """What the resident pays on top because weighed goods came out heavier (capped)."""
+        return max(self.weight_adjustment, Decimal("0.00"))
+
 
 class FulfilmentLine(models.Model):
     """An order line in its group, with the booked slot or the weighed-goods settlement."""

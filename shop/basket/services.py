@@ -104,7 +104,7 @@ def add_line(*, basket: Basket, listing_id, quantity=None, weight_g=None, slot_i
 
 
 def _own_line(basket: Basket, line_id) -> Line:
-    line = basket.lines.select_for_update().select_related("stockrecord__partner", "product", "slot").filter(pk=line_id).first() if basket.pk else None
+    line = basket.lines.select_for_update(of=("self",)).select_related("stockrecord__partner", "product", "slot").filter(pk=line_id).first() if basket.pk else None
     if line is None:
         raise NotFoundError("购物车里没有这一项")
     return line

@@ -322,7 +322,8 @@ def _locked_payment(order_id: int) -> Payment | None:
 def settle_order(order: Order, payment: Payment | None, released: list[FulfilmentGroup]) -> None:
     """After groups were released: refund what was paid for them; cancel the order when none is left."""
     if payment is not None and payment.status == Payment.Status.PAID:
-        payment.refunded_amount += sum((group.total for group in released), Decimal("0.00"))
+        # What was paid for them: the estimate and the fee (a weighing difference was never charged).
+        payment.refunded_amount += sum((group.goods_total + group.delivery_fee for group in released), Decimal("0.00"))
         if payment.refunded_amount >= payment.amount:
             payment.status = Payment.Status.REFUNDED
         payment.save(update_fields=["refunded_amount", "status"])
