@@ -30,6 +30,13 @@ Pages run in rounds, the order rotated each round, so ours and stock see the sam
 (client side: request sent to body read, queueing in gunicorn included), errors (non-200 or
 broken connections), the ratios ours/stock, and the load average from before and after.
 Every client is an anonymous visitor without cookies (no basket, no history cookie).
+
+Because requests/s on a shared machine depends on what else runs, it also prints the CPU each
+page costs per request (gunicorn workers, their PostgreSQL backends, Elasticsearch, this
+client) and the capacity that implies: CPUs x 1000 / server CPU ms per request.
+
+gunicorn gets the project's environment: DATABASE_CONN_MAX_AGE unset means a new database
+connection per request, as `make up` runs it; ``--conn-max-age 60`` keeps connections.
 """
 
 from __future__ import annotations
