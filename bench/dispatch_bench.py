@@ -162,7 +162,7 @@ class Celery:
         self.processes.append(subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=prefork",
              f"--concurrency={self.concurrency}", "-Q", "dispatch", "-n", hostname, "--without-gossip",
-             "--without-mingle", "--loglevel=INFO", f"--logfile={self.log_dir / 'worker.log'}", *self.extra],
+             "--without-mingle", "--loglevel=WARNING", f"--logfile={self.log_dir / 'worker.log'}", *self.extra],
             cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
         self.processes.append(subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "shop", "beat", "--loglevel=WARNING",
