@@ -400,7 +400,8 @@ def report(results: dict[str, list[Block]]) -> None:
             continue
         a, b = merge(results[ours]), merge(results[stock])
         per_round = [x.per_second / y.per_second for x, y in zip(results[ours], results[stock]) if y.per_second]
-        spread = f" (per round {min(per_round):.2f}-{max(per_round):.2f})" if per_round else ""
+        spread = (f" (per round {min(per_round):.2f}-{max(per_round):.2f}, median {statistics.median(per_round):.2f})"
+                  if per_round else "")
         print(f"{ours}/{stock}: req/s {a.per_second / b.per_second:.2f}{spread}, "
               f"p50 {percentile(a.latencies_ms, 50) / percentile(b.latencies_ms, 50):.2f}, "
               f"p95 {percentile(a.latencies_ms, 95) / percentile(b.latencies_ms, 95):.2f}, "
