@@ -132,7 +132,10 @@ def prepare():
 
 
 def free_couriers() -> None:
-    """Bench only: jobs held from an earlier run are marked delivered, so couriers have room again."""
+    """Bench only: jobs held from an earlier run are marked delivered, so couriers have room
+    again, and what an earlier (overloaded) run left in the queue is dropped."""
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("dispatch")
     FulfilmentGroup.objects.filter(status__in=[S.POINT_ASSIGNED, S.COURIER_ASSIGNED, S.CREATED, S.AWAITING_PAYMENT]
                                    ).update(status=S.DELIVERED)
     JobOffer.objects.filter(state=JobOffer.State.PENDING).update(state=JobOffer.State.WITHDRAWN)
@@ -152,8 +155,6 @@ class Celery:
     def __enter__(self):
         self.log_dir.mkdir(parents=True, exist_ok=True)
         free_couriers()
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("dispatch")
         others = [name for name, queues in (app.control.inspect(timeout=1.0).active_queues() or {}).items()
                   if any(q["name"] == "dispatch" for q in queues)]
         if others:
@@ -475,31 +476,37 @@ def main():
     parser.add_argument("--find-max", metavar="FROM:TO:STEP", help="step up the rate until it is no longer sustained")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (the brief: one 2-core worker)")
     parser.add_argument("--producers", type=int, default=8, help="threads committing orders")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="lower this process's priority (it stands for the web tier and the couriers' "
+                             "phones, which in production do not share the worker's CPUs)")
     args = parser.parse_args()
 
     prepare()
     print(f"machine: {os.cpu_count()} CPUs shared by PostgreSQL, Redis, the worker ({args.concurrency} processes), "
           f"beat and this process (producers, courier apps); load average {os.getloadavg()[0]:.2f}")
     results = []
-    with Celery(args.concurrency, ROOT / "var" / "log" / "dispatch-bench") as celery, CourierApps():
-        meter = CpuMeter(celery.processes[0].pid)
-        time.sleep(2)  # beat's first ticks
-        for rate in [float(r) for r in args.rates.split(",") if r]:
-            results.append(run_rate(rate, args.seconds, args.producers, meter))
-            show(results[-1])
-        if args.find_max:
-            start, stop, step = (float(x) for x in args.find_max.split(":"))
-            best = None
-            rate = start
-            while rate <= stop:
-                result = run_rate(rate, args.seconds, args.producers, meter)
-                show(result)
-                if not result["sustained"]:
-                    break
-                best = result
-                rate += step
-            print(f"highest rate sustained without the queue growing: {best['rate']:.0f}/s" if best
-                  else "no rate in the range was sustained")
+    with Celery(args.concurrency, ROOT / "var" / "log" / "dispatch-bench") as celery:
+        if args.nice:
+            os.nice(args.nice)  # the worker and beat, started above, keep the normal priority
+        with CourierApps():
+            meter = CpuMeter(celery.processes[0].pid)
+            time.sleep(2)  # beat's first ticks
+            for rate in [float(r) for r in args.rates.split(",") if r]:
+                results.append(run_rate(rate, args.seconds, args.producers, meter))
+                show(results[-1])
+            if args.find_max:
+                start, stop, step = (float(x) for x in args.find_max.split(":"))
+                best = None
+                rate = start
+                while rate <= stop:
+                    result = run_rate(rate, args.seconds, args.producers, meter)
+                    show(result)
+                    if not result["sustained"]:
+                        break
+                    best = result
+                    rate += step
+                print(f"highest rate sustained without the queue growing: {best['rate']:.0f}/s" if best
+                      else "no rate in the range was sustained")
     ok50 = next((r for r in results if r["rate"] == 50), None)
     if ok50:
         verdict = "met" if ok50["sustained"] and ok50["p99"] <= 1.0 else "NOT met"
