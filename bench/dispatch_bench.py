@@ -29,7 +29,9 @@ the couriers are free again.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import queue
 import statistics
 import subprocess
 import sys
@@ -268,6 +270,38 @@ def prepare_orders(count: int, *, tag: str) -> list[int]:
     return group_ids
 
 
+class ProducerPool:
+    """Long-lived producer threads: their database connections, and so the PostgreSQL backends
+    the CPU meter counts, last for the whole bench."""
+
+    def __init__(self, threads: int):
+        self.jobs: queue.Queue = queue.Queue()
+        self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self):
+        try:
+            while (job := self.jobs.get()) is not None:
+                try:
+                    job()
+                finally:
+                    self.jobs.task_done()
+        finally:
+            connection.close()
+
+    def run(self, jobs) -> None:
+        for job in jobs:
+            self.jobs.put(job)
+        self.jobs.join()
+
+    def close(self) -> None:
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+
 class Producer:
     """Open loop: order i is confirmed at t0 + i/rate, by whichever producer thread is free.
 
@@ -276,50 +310,31 @@ class Producer:
     as the sandbox notification does it: the group becomes "created" and dispatch is requested
     in the same transaction."""
 
-    def __init__(self, rate: float, seconds: float, threads: int):
+    def __init__(self, rate: float, seconds: float):
         self.rate, self.total = rate, int(rate * seconds)
-        self.next = 0
-        self.lock = threading.Lock()
         self.commits: dict[int, float] = {}  # group id -> wall-clock commit time
         self.late = 0
         self.errors: list[BaseException] = []
-        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
         self.group_ids = prepare_orders(self.total, tag=f"{int(rate)}")
 
-    def _place(self, i: int) -> tuple[int, float]:
-        group_id = self.group_ids[i]
-        with transaction.atomic():
-            transition(group_id=group_id, to=S.CREATED, actor="bench:payment", note="支付成功")
-            request_dispatch(group_ids=[group_id])
-        return group_id, time.time()
-
-    def _run(self):
+    def _place(self, i: int) -> None:
         try:
-            while True:
-                with self.lock:
-                    i = self.next
-                    self.next += 1
-                if i >= self.total:
-                    return
-                due = self.t0 + i / self.rate
-                wait = due - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-                elif wait < -0.1:
-                    self.late += 1
-                group_id, committed = self._place(i)
-                self.commits[group_id] = committed
-        except BaseException as exc:
+            wait = self.t0 + i / self.rate - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            elif wait < -0.1:
+                self.late += 1
+            group_id = self.group_ids[i]
+            with transaction.atomic():
+                transition(group_id=group_id, to=S.CREATED, actor="bench:payment", note="支付成功")
+                request_dispatch(group_ids=[group_id])
+            self.commits[group_id] = time.time()
+        except Exception as exc:
             self.errors.append(exc)
-        finally:
-            connection.close()
 
-    def run(self) -> float:
+    def run(self, pool: ProducerPool) -> float:
         self.t0 = time.monotonic()
-        for thread in self.threads:
-            thread.start()
-        for thread in self.threads:
-            thread.join()
+        pool.run(functools.partial(self._place, i) for i in range(self.total))
         if self.errors:
             raise self.errors[0]
         return time.monotonic() - self.t0
@@ -372,44 +387,59 @@ def machine_cpu() -> tuple[float, float]:
     return (sum(values) - idle) / TICK, sum(values) / TICK
 
 
-class CpuMeter:
-    """CPU used during a run by the worker (main process and pool), this bench process, the
-    PostgreSQL backends of the bench database, and the machine as a whole."""
+def pids_named(name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
 
-    def __init__(self, worker_pid: int):
-        self.worker_pid = worker_pid
+
+class CpuMeter:
+    """CPU used during a run by the worker (main process and pool), beat, this bench process,
+    PostgreSQL (its own processes and the bench database's backends, not other databases'),
+    Redis, and the machine as a whole; the rest is other people's work on the machine."""
+
+    def __init__(self, worker_pid: int, beat_pid: int):
+        self.worker_pid, self.beat_pid = worker_pid, beat_pid
 
     def _pg_pids(self) -> list[int]:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [BENCH_DB])
-            return [row[0] for row in cursor.fetchall()]
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname IS NOT NULL AND datname <> %s", [BENCH_DB])
+            others = {row[0] for row in cursor.fetchall()}
+        return [pid for pid in pids_named("postgres") if pid not in others]
 
     def snapshot(self) -> dict:
-        worker = [self.worker_pid, *children(self.worker_pid)]
         me = os.times()
         busy, total = machine_cpu()
-        return {"worker": {pid: process_cpu(pid) for pid in worker}, "bench": me.user + me.system,
-                "pg": {pid: process_cpu(pid) for pid in self._pg_pids()}, "busy": busy, "total": total,
-                "wall": time.monotonic()}
+        groups = {"worker": [self.worker_pid, *children(self.worker_pid)], "beat": [self.beat_pid],
+                  "pg": self._pg_pids(), "redis": pids_named("redis-server")}
+        return {**{key: {pid: process_cpu(pid) for pid in pids} for key, pids in groups.items()},
+                "bench": me.user + me.system, "busy": busy, "total": total, "wall": time.monotonic()}
 
     @staticmethod
     def used(before: dict, after: dict) -> dict:
         def delta(key):
             return sum(cpu - before[key].get(pid, 0.0) for pid, cpu in after[key].items())
 
-        wall = after["wall"] - before["wall"]
-        return {"wall": wall, "worker": delta("worker"), "bench": after["bench"] - before["bench"], "pg": delta("pg"),
-                "machine_busy": after["busy"] - before["busy"], "machine_total": after["total"] - before["total"]}
+        used = {key: delta(key) for key in ("worker", "beat", "pg", "redis")}
+        used.update(wall=after["wall"] - before["wall"], bench=after["bench"] - before["bench"],
+                    machine_busy=after["busy"] - before["busy"], machine_total=after["total"] - before["total"])
+        return used
 
 
-def run_rate(rate: float, seconds: float, producers: int, meter: CpuMeter) -> dict:
+def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter) -> dict:
     free_couriers()
-    producer = Producer(rate, seconds, producers)
+    producer = Producer(rate, seconds)
     sampler = QueueSampler()
     sampler.start()
     cpu_before = meter.snapshot()
     started = time.time()
-    placing = producer.run()
+    placing = producer.run(pool)
     placed_until = time.monotonic()
     cpu = meter.used(cpu_before, meter.snapshot())
     ids = list(producer.commits)
@@ -462,11 +492,13 @@ def show(r: dict) -> None:
           f" courier_assigned {ms(r['p50'])}/{ms(r['p99'])} | {'SUSTAINED' if r['sustained'] else 'not sustained'}",
           flush=True)
     c = r["cpu"]
+    ours = c["worker"] + c["beat"] + c["pg"] + c["redis"] + c["bench"]
     print(f"      CPU while placing ({c['wall']:.0f} s, in cores): worker {c['worker'] / c['wall']:.2f}"
-          f" ({r['worker_ms_per_order']:.0f} ms per order offered), PostgreSQL (bench db) {c['pg'] / c['wall']:.2f},"
-          f" this process {c['bench'] / c['wall']:.2f}; machine busy {c['machine_busy'] / c['machine_total'] * 100:.0f}%"
-          f" of {os.cpu_count()} cores, of which {max(c['machine_busy'] - c['worker'] - c['pg'] - c['bench'], 0) / c['wall']:.2f}"
-          f" cores by other processes", flush=True)
+          f" ({r['worker_ms_per_order']:.0f} ms per order offered), PostgreSQL {c['pg'] / c['wall']:.2f},"
+          f" Redis {c['redis'] / c['wall']:.2f}, beat {c['beat'] / c['wall']:.2f},"
+          f" this process (producers, courier apps) {c['bench'] / c['wall']:.2f}; machine busy"
+          f" {c['machine_busy'] / c['machine_total'] * 100:.0f}% of {os.cpu_count()} cores, other work"
+          f" {max(c['machine_busy'] - ours, 0) / c['wall']:.2f} cores", flush=True)
 
 
 def main():
@@ -488,18 +520,19 @@ def main():
     with Celery(args.concurrency, ROOT / "var" / "log" / "dispatch-bench") as celery:
         if args.nice:
             os.nice(args.nice)  # the worker and beat, started above, keep the normal priority
+        pool = ProducerPool(args.producers)
         with CourierApps():
-            meter = CpuMeter(celery.processes[0].pid)
+            meter = CpuMeter(celery.processes[0].pid, celery.processes[1].pid)
             time.sleep(2)  # beat's first ticks
             for rate in [float(r) for r in args.rates.split(",") if r]:
-                results.append(run_rate(rate, args.seconds, args.producers, meter))
+                results.append(run_rate(rate, args.seconds, pool, meter))
                 show(results[-1])
             if args.find_max:
                 start, stop, step = (float(x) for x in args.find_max.split(":"))
                 best = None
                 rate = start
                 while rate <= stop:
-                    result = run_rate(rate, args.seconds, args.producers, meter)
+                    result = run_rate(rate, args.seconds, pool, meter)
                     show(result)
                     if not result["sustained"]:
                         break
@@ -507,6 +540,7 @@ def main():
                     rate += step
                 print(f"highest rate sustained without the queue growing: {best['rate']:.0f}/s" if best
                       else "no rate in the range was sustained")
+        pool.close()
     ok50 = next((r for r in results if r["rate"] == 50), None)
     if ok50:
         verdict = "met" if ok50["sustained"] and ok50["p99"] <= 1.0 else "NOT met"
