@@ -12,6 +12,7 @@ circle: payment → fulfilment groups (pk) → stock records (pk) → slots (pk)
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -38,6 +39,7 @@ from shop.core.geo import haversine_m
 
 from .models import Payment
 
+log = logging.getLogger(__name__)
 Method = FulfilmentGroup.Method
 GroupStatus = FulfilmentGroup.Status
 PAYMENTS = {Payment.Provider.COD, Payment.Provider.SANDBOX}
@@ -291,8 +293,18 @@ def groups_placed(*, group_ids: list[int]) -> None:
     from merchants.tasks import notify_new_order
 
     request_dispatch(group_ids=group_ids)
-    for group_id in group_ids:
-        notify_new_order.delay_on_commit(group_id)
+
+    def notify() -> None:
+        # After commit the order exists whatever happens here: a broker outage must not turn
+        # it into an error page. The email is a courtesy; the dashboard lists the order anyway.
+        for group_id in group_ids:
+            try:
+                notify_new_order.apply_async((group_id,), retry=False)
+            except Exception:
+                log.warning("could not queue the new-order email of group %s", group_id, exc_info=True)
+                return
+
+    transaction.on_commit(notify)
 
 
 # --- giving back ------------------------------------------------------------------------------
