@@ -57,7 +57,8 @@ def _locked(quantities: dict[int, int]) -> list[StockRecord]:
     return records
 
 
-def _tracks_stock(record: StockRecord) -> bool:
+def tracks_stock(record: StockRecord) -> bool:
+    """Whether the listing counts units (home services and untracked classes do not)."""
     product_class = record.product.get_product_class()
     return product_class.track_stock if product_class else True
 
@@ -73,7 +74,7 @@ def allocate_stock(*, quantities: dict[int, int]) -> None:
     Raises InsufficientStock naming every short listing (and allocates nothing) when any
     listing lacks units; DomainError for unknown listings or non-positive quantities.
     """
-    records = [record for record in _locked(quantities) if _tracks_stock(record)]
+    records = [record for record in _locked(quantities) if tracks_stock(record)]
     shortages = [
         Shortage(listing_id=record.pk, requested=quantities[record.pk], available=max(available(record), 0))
         for record in records
@@ -91,7 +92,7 @@ def allocate_stock(*, quantities: dict[int, int]) -> None:
 def release_stock(*, quantities: dict[int, int]) -> None:
     """Give allocated units back (a cancelled or expired order); never below zero."""
     for record in _locked(quantities):
-        if not _tracks_stock(record):
+        if not tracks_stock(record):
             continue
         released = min(quantities[record.pk], record.num_allocated or 0)
         StockRecord.objects.filter(pk=record.pk).update(num_allocated=F("num_allocated") - released)

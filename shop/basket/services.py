@@ -16,7 +16,7 @@ from django.utils import timezone
 from delivery.models import Slot
 from delivery.services import SlotFull
 from merchants.models import StockRecord
-from merchants.services import InsufficientStock, Shortage, available
+from merchants.services import InsufficientStock, Shortage, available, tracks_stock
 from shop.core.errors import ConflictError, DomainError, NotFoundError
 
 from .models import Basket, Line
@@ -74,8 +74,7 @@ def _check_room(*, listing: StockRecord, slot: Slot | None, quantity: int) -> No
         if slot.remaining < quantity:
             raise SlotFull([{"slot_id": slot.pk, "listing_id": listing.pk, "requested": quantity, "available": slot.remaining}])
         return
-    product_class = listing.product.get_product_class()
-    if (product_class is None or product_class.track_stock) and available(listing) < quantity:
+    if tracks_stock(listing) and available(listing) < quantity:
         raise InsufficientStock([Shortage(listing_id=listing.pk, requested=quantity, available=max(available(listing), 0))])
 
 
