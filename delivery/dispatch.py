@@ -37,6 +37,7 @@ status does not allow the step (e.g. the order was cancelled), DomainError (422)
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections import Counter
@@ -44,7 +45,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Case, Count, Exists, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,9 +103,9 @@ def dropoff_of(group: FulfilmentGroup) -> tuple[float, float] | None:
 
 def service_slot(group: FulfilmentGroup) -> Slot | None:
     """The appointment of a home-service booking (None for goods)."""
-    line = (FulfilmentLine.objects.filter(group=group, slot__kind=Slot.Kind.SERVICE)
-            .select_related("slot").order_by("slot__starts_at").first())
-    return line.slot if line else None
+    slot_ids = (FulfilmentLine.objects.filter(group_id=group.pk, slot__kind=Slot.Kind.SERVICE)
+                .order_by("slot__starts_at").values_list("slot_id", flat=True)[:1])
+    return Slot.objects.get(pk=slot_ids[0]) if slot_ids else None
 
 
 def store_pickup(group: FulfilmentGroup) -> bool:
@@ -181,7 +183,7 @@ def _promise(group: FulfilmentGroup, point: FulfilmentPoint, slot: Slot | None, 
 def _locked_group(group_id: int) -> FulfilmentGroup:
     try:
         return (FulfilmentGroup.objects.select_for_update(of=("self",))
-                .select_related("point", "pickup_point", "dropoff").get(pk=group_id))
+                .select_related("point", "pickup_point", "dropoff", "courier").get(pk=group_id))
     except FulfilmentGroup.DoesNotExist:
         raise JobNotFound(_("没有这个订单")) from None
 
@@ -199,7 +201,7 @@ def _route(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> Fulfilme
         DispatchDecision.objects.create(group=group, point=point, candidates=candidates, reason=reason, decided_at=now)
         if point is not None:
             group = transition(
-                group_id=group.pk, to=S.POINT_ASSIGNED, actor=ACTOR, note=reason[:200], point=point,
+                group=group, to=S.POINT_ASSIGNED, actor=ACTOR, note=reason[:200], point=point,
                 promised_at=group.promised_at or _promise(group, point, slot, now),
             )
     if not DispatchJob.objects.filter(group=group, routed_at__isnull=True).update(routed_at=now):
@@ -221,17 +223,19 @@ def assign_point(*, group_id: int, now: datetime | None = None) -> FulfilmentGro
 # --- offers -----------------------------------------------------------------------------------
 
 
-def _courier_loads(courier_ids) -> Counter:
-    """Groups each courier holds plus the open offers it has for groups still waiting (one query)."""
-    held = (FulfilmentGroup.objects.filter(courier_id__in=courier_ids, status__in=HELD)
-            .order_by().values("courier_id").annotate(n=Count("pk")).values_list("courier_id", "n"))
-    offered = (JobOffer.objects.filter(courier_id__in=courier_ids, state=JobOffer.State.PENDING,
-                                       group__status=S.POINT_ASSIGNED)
-               .order_by().values("courier_id").annotate(n=Count("pk")).values_list("courier_id", "n"))
-    loads = Counter()
-    for courier_id, n in held.union(offered, all=True):
-        loads[courier_id] += n
-    return loads
+def _count_for_courier(queryset):
+    """A correlated count of `queryset`'s rows per Courier (for .annotate on couriers)."""
+    counted = queryset.filter(courier_id=OuterRef("pk")).order_by().values("courier_id").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")), 0)
+
+
+@functools.cache
+def _couriers_with_load():
+    """Couriers annotated with `load`: groups held plus open offers for groups still waiting.
+    Built once: composing the two subqueries costs more than running them."""
+    return Courier.objects.annotate(
+        load=_count_for_courier(FulfilmentGroup.objects.filter(status__in=HELD))
+        + _count_for_courier(JobOffer.objects.filter(state=JobOffer.State.PENDING, group__status=S.POINT_ASSIGNED)))
 
 
 def _offer_courier(group: FulfilmentGroup, now: datetime, *, first: bool) -> JobOffer | None:
@@ -241,22 +245,22 @@ def _offer_courier(group: FulfilmentGroup, now: datetime, *, first: bool) -> Job
     if origin is None:
         return None
     nearby = dict(positions.nearest_couriers(*origin, radius_m=COURIER_RADIUS_M, count=NEAREST_COUNT))
-    couriers = list(Courier.objects.filter(pk__in=list(nearby)).exclude(status=Courier.Status.OFFLINE))
-    loads = _courier_loads([c.pk for c in couriers])
+    couriers = (_couriers_with_load().filter(pk__in=list(nearby)).exclude(status=Courier.Status.OFFLINE)
+                .values_list("pk", "vehicle", "capacity", "load", named=True))
     tries = Counter() if first else Counter(group.offers.values_list("courier_id", flat=True))
 
     def rank(courier):
         speed = positions.SPEED_M_PER_MIN.get(courier.vehicle, positions.DEFAULT_SPEED)
         return tries[courier.pk], nearby[courier.pk] / speed, courier.pk
 
-    for courier in sorted(couriers, key=rank):
-        if loads[courier.pk] >= courier.capacity:
+    for courier in sorted((c for c in couriers if c.load < c.capacity), key=rank):
+        # Lock the courier, then count again in a new statement (it sees what committed while we
+        # waited for the lock): two jobs offered at once must not both take its last place.
+        locked = Courier.objects.select_for_update().filter(pk=courier.pk).exclude(status=Courier.Status.OFFLINE)
+        if not locked.values_list("pk", flat=True) or \
+                _couriers_with_load().filter(pk=courier.pk).values_list("load", flat=True)[0] >= courier.capacity:
             continue
-        # Lock the courier and count again: two jobs offered at once must not both take its last place.
-        courier = Courier.objects.select_for_update().get(pk=courier.pk)
-        if courier.status == Courier.Status.OFFLINE or _courier_loads([courier.pk])[courier.pk] >= courier.capacity:
-            continue
-        return JobOffer.objects.create(group=group, courier=courier, offered_at=now,
+        return JobOffer.objects.create(group=group, courier_id=courier.pk, offered_at=now,
                                        expires_at=now + timedelta(seconds=OFFER_SECONDS),
                                        note=f"{nearby[courier.pk]:.0f} 米")
     return None
@@ -333,7 +337,12 @@ def offer_next(*, group_id: int, now: datetime | None = None) -> JobOffer | None
 def route_and_offer(*, group_id: int, now: datetime | None = None) -> str:
     """The routing task's work, in one transaction: point, then the first offer. Answers the
     group's status (with "+offer" when an offer is open)."""
-    now = now or timezone.now()
+    return route_and_offer_in_transaction(group_id=group_id, now=now or timezone.now())
+
+
+def route_and_offer_in_transaction(*, group_id: int, now: datetime) -> str:
+    """route_and_offer inside the caller's transaction (the outbox drain's, which also holds
+    the group's DispatchJob row): no savepoint of its own."""
     group = _locked_group(group_id)
     slot = service_slot(group)
     was_created = group.status == S.CREATED
@@ -350,14 +359,15 @@ def _pending_offer(group: FulfilmentGroup, **agent) -> JobOffer | None:
 
 
 def _refresh_courier_status(courier_id: int) -> None:
-    """busy at capacity, available below it; an offline courier stays offline."""
-    courier = Courier.objects.get(pk=courier_id)
-    if courier.status == Courier.Status.OFFLINE:
-        return
-    held = FulfilmentGroup.objects.filter(courier_id=courier_id, status__in=HELD).count()
-    status = Courier.Status.BUSY if held >= courier.capacity else Courier.Status.AVAILABLE
-    if status != courier.status:
-        Courier.objects.filter(pk=courier_id).update(status=status)
+    """busy at capacity, available below it; an offline courier stays offline (one statement)."""
+    Courier.objects.filter(pk=courier_id).exclude(status=Courier.Status.OFFLINE).update(status=_status_by_load())
+
+
+@functools.cache
+def _status_by_load():
+    """busy when the groups a courier holds reach its capacity (built once, like _couriers_with_load)."""
+    held = _count_for_courier(FulfilmentGroup.objects.filter(status__in=HELD))
+    return Case(When(capacity__lte=held, then=Value(Courier.Status.BUSY)), default=Value(Courier.Status.AVAILABLE))
 
 
 def _accept(group_id: int, actor: str, **agent) -> FulfilmentGroup:
@@ -371,7 +381,7 @@ def _accept(group_id: int, actor: str, **agent) -> FulfilmentGroup:
     if offer.expires_at <= now:
         raise OfferExpired(_("派单已超时, 已转派他人"))
     changes = {"courier": agent["courier"]} if "courier" in agent else {}
-    group = transition(group_id=group.pk, to=S.COURIER_ASSIGNED, actor=actor, note=_agent_name(**agent), **changes)
+    group = transition(group=group, to=S.COURIER_ASSIGNED, actor=actor, note=_agent_name(**agent), **changes)
     JobOffer.objects.filter(pk=offer.pk).update(state=JobOffer.State.ACCEPTED, answered_at=now)
     if "provider" in agent:
         DispatchJob.objects.filter(group=group).update(provider=agent["provider"])
@@ -403,7 +413,7 @@ def _decline(group_id: int, actor: str, **agent) -> FulfilmentGroup:
         JobOffer.objects.filter(pk=offer.pk).update(state=JobOffer.State.DECLINED, answered_at=now)
     elif group.status == S.COURIER_ASSIGNED and _holds(group, **agent):
         # giving back a job already accepted, before pickup
-        group = transition(group_id=group.pk, to=S.POINT_ASSIGNED, actor=actor,
+        group = transition(group=group, to=S.POINT_ASSIGNED, actor=actor,
                            note=f"{_agent_name(**agent)} 放弃, 重新派单", courier=None)
         DispatchJob.objects.filter(group=group).update(provider=None, eta_at=None)
     else:
@@ -429,8 +439,7 @@ def courier_decline(*, courier: Courier, group_id: int) -> FulfilmentGroup:
 
 @transaction.atomic
 def courier_pickup(*, courier: Courier, group_id: int) -> FulfilmentGroup:
-    _held(group_id, courier=courier)
-    group = transition(group_id=group_id, to=S.PICKED_UP, actor=f"courier:{courier.pk}", note=courier.name)
+    group = transition(group=_held(group_id, courier=courier), to=S.PICKED_UP, actor=f"courier:{courier.pk}", note=courier.name)
     positions.refresh_etas(courier=courier, group=group)
     return group
 
@@ -440,12 +449,12 @@ def courier_deliver(*, courier: Courier, group_id: int, pickup_code: str | None 
     group = _held(group_id, courier=courier)
     actor = f"courier:{courier.pk}"
     if group.pickup_point_id:  # dropped at the community pickup station: the resident collects it there
-        group = transition(group_id=group_id, to=S.READY_FOR_PICKUP, actor=actor,
+        group = transition(group=group, to=S.READY_FOR_PICKUP, actor=actor,
                            note=f"已送达{group.pickup_point.name}")
         if pickup_code:
             group = collect(group_id=group_id, pickup_code=pickup_code, actor=actor)
     else:
-        group = transition(group_id=group_id, to=S.DELIVERED, actor=actor, note=courier.name)
+        group = transition(group=group, to=S.DELIVERED, actor=actor, note=courier.name)
     DispatchJob.objects.filter(group_id=group_id).update(eta_at=None)
     _refresh_courier_status(courier.pk)
     return group
@@ -456,8 +465,7 @@ def courier_fail(*, courier: Courier, group_id: int, reason: str) -> FulfilmentG
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("请填写失败原因"), fields={"reason": [_("请填写失败原因")]})
-    _held(group_id, courier=courier)
-    group = transition(group_id=group_id, to=S.FAILED, actor=f"courier:{courier.pk}", note=reason[:200])
+    group = transition(group=_held(group_id, courier=courier), to=S.FAILED, actor=f"courier:{courier.pk}", note=reason[:200])
     DispatchJob.objects.filter(group_id=group_id).update(eta_at=None)
     _refresh_courier_status(courier.pk)
     return group
@@ -475,7 +483,7 @@ def collect(*, group_id: int, pickup_code: str, actor: str) -> FulfilmentGroup:
     code = (pickup_code or "").strip()
     if not group.pickup_code or not secrets.compare_digest(code, group.pickup_code):
         raise DomainError(_("取货码不正确"), fields={"pickup_code": [_("取货码不正确")]})
-    return transition(group_id=group_id, to=S.COLLECTED, actor=actor, note="取货码已核验")
+    return transition(group=group, to=S.COLLECTED, actor=actor, note="取货码已核验")
 
 
 @transaction.atomic
@@ -491,14 +499,12 @@ def provider_decline(*, provider: ServiceProvider, group_id: int) -> FulfilmentG
 @transaction.atomic
 def provider_start(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
     """The provider sets off to the resident (picked_up: "on the way")."""
-    _held(group_id, provider=provider)
-    return transition(group_id=group_id, to=S.PICKED_UP, actor=f"provider:{provider.pk}", note=provider.name)
+    return transition(group=_held(group_id, provider=provider), to=S.PICKED_UP, actor=f"provider:{provider.pk}", note=provider.name)
 
 
 @transaction.atomic
 def provider_complete(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
-    _held(group_id, provider=provider)
-    return transition(group_id=group_id, to=S.DELIVERED, actor=f"provider:{provider.pk}", note=provider.name)
+    return transition(group=_held(group_id, provider=provider), to=S.DELIVERED, actor=f"provider:{provider.pk}", note=provider.name)
 
 
 # --- beat sweeps ------------------------------------------------------------------------------
@@ -533,7 +539,7 @@ def _take_back(group_id: int, limit: timedelta, now: datetime) -> None:
     if group.status != S.COURIER_ASSIGNED or group.updated_at > now - limit:
         return
     courier_id = group.courier_id
-    transition(group_id=group_id, to=S.POINT_ASSIGNED, actor=ACTOR, note="骑手超时未取货, 重新派单", courier=None)
+    transition(group=group, to=S.POINT_ASSIGNED, actor=ACTOR, note="骑手超时未取货, 重新派单", courier=None)
     DispatchJob.objects.filter(group_id=group_id).update(eta_at=None)
     if courier_id:
         _refresh_courier_status(courier_id)

@@ -183,15 +183,14 @@ def eta_for(group: FulfilmentGroup, *, now: datetime | None = None) -> datetime 
 
 
 def refresh_etas(*, courier: Courier, group: FulfilmentGroup | None = None) -> int:
-    """Recompute the ETA of every group the courier holds (or of just `group`); answer how
-    many were updated."""
+    """Recompute the ETA of every group the courier holds (or of just `group`, an instance the
+    caller has loaded with its point and drop-off); answer how many were updated."""
+    now = timezone.now()
+    if group is not None:
+        if group.courier_id != courier.pk or group.status not in ACTIVE:
+            return 0
+        return DispatchJob.objects.filter(group=group).update(eta_at=eta_for(group, now=now))
     groups = FulfilmentGroup.objects.filter(courier=courier, status__in=ACTIVE).select_related(
         "courier", "point", "pickup_point", "dropoff"
     )
-    if group is not None:
-        groups = groups.filter(pk=group.pk)
-    now = timezone.now()
-    updated = 0
-    for group in groups:
-        updated += DispatchJob.objects.filter(group=group).update(eta_at=eta_for(group, now=now))
-    return updated
+    return sum(DispatchJob.objects.filter(group=g).update(eta_at=eta_for(g, now=now)) for g in groups)

@@ -52,13 +52,19 @@ class BadTransition(ConflictError):
     code = "bad_transition"
 
 
-@transaction.atomic
-def transition(*, group_id: int, to: str, actor: str = "", note: str = "", **changes) -> FulfilmentGroup:
+def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = None, to: str, actor: str = "",
+               note: str = "", **changes) -> FulfilmentGroup:
     """Move a group to `to`, with an event; `changes` are other fields set in the same write.
 
-    Raises BadTransition (409) when the group's current status does not allow the move.
+    Pass `group_id`, or `group` when the caller has already locked it (select_for_update in
+    its own transaction): that saves reading and locking the row a second time.
+    Raises BadTransition (409) when the group's current status does not allow the move; it
+    is raised before anything is written, so a caller may catch it and carry on.
     """
-    group = FulfilmentGroup.objects.select_for_update().get(pk=group_id)
+    if group is None:
+        with transaction.atomic():
+            return transition(group=FulfilmentGroup.objects.select_for_update().get(pk=group_id), to=to,
+                              actor=actor, note=note, **changes)
     if to not in TRANSITIONS[group.status]:
         raise BadTransition(
             f"履约单 {group.pk} 当前状态为「{group.get_status_display()}」, 不能变为「{S(to).label}」",
@@ -66,14 +72,18 @@ def transition(*, group_id: int, to: str, actor: str = "", note: str = "", **cha
         )
     now = timezone.now()
     group.status = to
+    fields = {"status", "updated_at", *changes}  # updated_at: auto_now, read by the stuck-job sweep
     if to in {S.DELIVERED, S.COLLECTED}:
         group.completed_at = now
+        fields.add("completed_at")
     if note and to in FINAL:
         group.status_reason = note
+        fields.add("status_reason")
     for field, value in changes.items():
         setattr(group, field, value)
-    group.save()
-    FulfilmentEvent.objects.create(group=group, status=to, at=now, actor=actor[:64], note=note[:200])
+    with transaction.atomic(savepoint=False):  # the caller's transaction holds the lock: no savepoint needed
+        group.save(update_fields=fields)
+        FulfilmentEvent.objects.create(group=group, status=to, at=now, actor=actor[:64], note=note[:200])
     return group
 
 

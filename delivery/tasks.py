@@ -19,9 +19,18 @@ RELIABLE = dict(
 )
 
 
+@shared_task(name="dispatch.drain", **RELIABLE)
+def drain() -> int:
+    """Route the pending dispatch requests (delivery.outbox explains the wake-up)."""
+    from . import outbox
+
+    return outbox.drain()
+
+
 @shared_task(name="dispatch.route_group", **RELIABLE)
 def route_group(group_id: int) -> str:
-    """Choose the group's point, then offer the job to the nearest courier or provider."""
+    """Choose one group's point, then offer the job to the nearest courier or provider (the
+    embedded demo's in-process dispatch; a broker-backed deployment drains the outbox instead)."""
     from . import dispatch
 
     try:
@@ -32,7 +41,7 @@ def route_group(group_id: int) -> str:
 
 @shared_task(name="dispatch.send_outbox", **RELIABLE)
 def send_outbox() -> int:
-    """Beat: re-send the routing task for requests not yet routed (e.g. placed while the broker was down)."""
+    """Beat: wake the drain while requests are due (e.g. placed while the broker was down)."""
     from . import outbox
 
     return outbox.resend_pending()

@@ -1,0 +1,148 @@
+"""The dispatch drain (delivery/outbox.py): one wake-up message routes every pending request,
+workers draining side by side never route the same group twice, and one request that fails
+does not hold up the others."""
+
+import pytest
+from django.db import transaction
+
+from delivery import dispatch, outbox, positions
+from delivery.models import DispatchDecision, DispatchJob, FulfilmentEvent, FulfilmentGroup, JobOffer
+from delivery.outbox import request_dispatch
+from delivery.tasks import drain
+from delivery.tests.factories import CourierFactory, dispatchable_order, store_point
+from merchants.tests.factories import ListingFactory, MerchantFactory
+from tests.concurrency import no_search_sync, run_concurrently  # noqa: F401 (a fixture)
+
+S = FulfilmentGroup.Status
+
+
+def pending_orders(count: int) -> list[FulfilmentGroup]:
+    """`count` created groups of one merchant, each with its dispatch requested (the message not sent)."""
+    merchant = MerchantFactory()
+    store_point(merchant, capacity_per_hour=10_000)
+    listing = ListingFactory(partner=merchant, num_in_stock=10_000)
+    groups = [dispatchable_order(merchant=merchant, listing=listing) for _ in range(count)]
+    DispatchJob.objects.bulk_create([DispatchJob(group=group) for group in groups])
+    return groups
+
+
+def couriers_near(groups, count: int = 3) -> None:
+    merchant = groups[0].merchant
+    for _ in range(count):
+        courier = CourierFactory(capacity=100)
+        positions.update_position(courier=courier, lat=merchant.lat, lng=merchant.lng)
+
+
+@pytest.mark.django_db
+def test_one_drain_routes_every_pending_request_oldest_first():
+    # given five requests waiting and couriers nearby
+    groups = pending_orders(5)
+    couriers_near(groups)
+
+    # when one drain runs
+    routed = outbox.drain()
+
+    # then all five are routed and offered, each once, and no request is left pending
+    assert routed == 5
+    for group in groups:
+        group.refresh_from_db()
+        assert group.status == S.POINT_ASSIGNED
+        assert JobOffer.objects.filter(group=group, state=JobOffer.State.PENDING).count() == 1
+    assert not DispatchJob.objects.filter(routed_at__isnull=True).exists()
+    assert outbox.drain() == 0
+
+
+@pytest.mark.django_db
+def test_a_failing_request_is_left_pending_and_the_others_are_routed(monkeypatch):
+    # given three requests, the second of which makes routing raise (a bug, not the database)
+    groups = pending_orders(3)
+    bad = groups[1].pk
+    real = dispatch.route_and_offer_in_transaction
+
+    def route(*, group_id, now):
+        if group_id == bad:
+            raise ValueError("bad data")
+        return real(group_id=group_id, now=now)
+
+    monkeypatch.setattr(dispatch, "route_and_offer_in_transaction", route)
+
+    # when the drain runs
+    routed = outbox.drain()
+
+    # then the other two are routed, the bad one stays pending for beat, nothing of it half-written
+    assert routed == 2
+    assert list(DispatchJob.objects.filter(routed_at__isnull=True).values_list("group_id", flat=True)) == [bad]
+    assert FulfilmentGroup.objects.get(pk=bad).status == S.CREATED
+    assert not DispatchDecision.objects.filter(group_id=bad).exists()
+
+
+@pytest.mark.django_db
+def test_a_drain_stops_at_its_limit_and_wakes_another(monkeypatch):
+    # given more requests than one drain takes
+    groups = pending_orders(4)
+    wakes = []
+    monkeypatch.setattr(outbox, "wake", lambda **kwargs: wakes.append(kwargs) or True)
+
+    # when a drain with a limit of 3 runs
+    routed = outbox.drain(limit=3)
+
+    # then it routes 3, leaves the newest pending and asks for a fresh drain to carry on
+    assert routed == 3
+    assert list(DispatchJob.objects.filter(routed_at__isnull=True).values_list("group_id", flat=True)) == [groups[3].pk]
+    assert wakes == [{"force": True}]
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_commits_while_a_drain_is_due_publish_no_more_wake_ups(monkeypatch, django_capture_on_commit_callbacks):
+    # given the real broker, no drain due (the wake key cleared), and the publish counted
+    # (it still goes to Redis)
+    connection = outbox._broker()
+    client = connection.default_channel.client
+    client.delete(outbox.WAKE_KEY)
+    published = []
+    real_apply_async = drain.apply_async
+    monkeypatch.setattr(drain, "apply_async", lambda *a, **kw: published.append(1) or real_apply_async(*a, **kw))
+    groups = [dispatchable_order() for _ in range(3)]
+
+    # when three orders commit one after another
+    for group in groups:
+        with django_capture_on_commit_callbacks(execute=True):
+            with transaction.atomic():
+                request_dispatch(group_ids=[group.pk])
+
+    # then one wake-up was published for all three, and the key says a drain is due
+    assert len(published) == 1
+    assert 0 < client.ttl(outbox.WAKE_KEY) <= outbox.WAKE_SECONDS
+    assert DispatchJob.objects.filter(group__in=groups, sent_at__isnull=False).count() == 3
+
+    # when that drain starts (here: in-process) it clears the key, so the next commit wakes another
+    outbox.drain()
+    assert not client.exists(outbox.WAKE_KEY)
+    late = dispatchable_order()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            request_dispatch(group_ids=[late.pk])
+    assert len(published) == 2
+    client.delete(outbox.WAKE_KEY)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_drains_side_by_side_route_each_group_exactly_once(no_search_sync):
+    # given 30 requests waiting and couriers nearby
+    groups = pending_orders(30)
+    couriers_near(groups, count=5)
+
+    # when four drains run at once, each on its own connection
+    outcomes = run_concurrently(4, lambda _: outbox.drain())
+
+    # then they shared the work: every group routed and offered exactly once, none left
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    assert sum(outcomes) == 30
+    ids = [g.pk for g in groups]
+    assert FulfilmentGroup.objects.filter(pk__in=ids, status=S.POINT_ASSIGNED).count() == 30
+    assert FulfilmentEvent.objects.filter(group_id__in=ids, status=S.POINT_ASSIGNED).count() == 30
+    assert DispatchDecision.objects.filter(group_id__in=ids).count() == 30
+    assert JobOffer.objects.filter(group_id__in=ids).count() == 30
+    assert not DispatchJob.objects.filter(routed_at__isnull=True).exists()
