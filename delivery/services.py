@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from merchants.models import Partner
 from shop.core.errors import ConflictError, DomainError
 
-from .models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, Slot
+from .models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, PointStock, Slot
 
 S = FulfilmentGroup.Status
 
@@ -46,6 +46,9 @@ CANCELLABLE = {S.AWAITING_PAYMENT, S.CREATED, S.POINT_ASSIGNED, S.COURIER_ASSIGN
 FINAL = {status for status, onward in TRANSITIONS.items() if not onward}
 # Final statuses in which the goods never reached the resident: stock and slots go back.
 RETURNS_STOCK = {S.REJECTED, S.CANCELLED}
+# A routed group's goods are still at its point; ending it from here (rejected, cancelled,
+# failed) gives back the point stock dispatch took (release_point_stock).
+AT_POINT = {S.POINT_ASSIGNED, S.COURIER_ASSIGNED}
 
 
 class BadTransition(ConflictError):
@@ -56,7 +59,8 @@ class BadTransition(ConflictError):
 def transition(*, group_id: int, to: str, actor: str = "", note: str = "", **changes) -> FulfilmentGroup:
     """Move a group to `to`, with an event; `changes` are other fields set in the same write.
 
-    Raises BadTransition (409) when the group's current status does not allow the move.
+    Raises BadTransition (409) when the group's current status does not allow the move. A
+    group that ends while its goods are still at its point gives back the point stock it took.
     """
     group = FulfilmentGroup.objects.select_for_update().get(pk=group_id)
     if to not in TRANSITIONS[group.status]:
@@ -65,6 +69,8 @@ def transition(*, group_id: int, to: str, actor: str = "", note: str = "", **cha
             status=group.status, requested=to,
         )
     now = timezone.now()
+    if group.status in AT_POINT and to in FINAL:
+        release_point_stock(group=group)
     group.status = to
     if to in {S.DELIVERED, S.COLLECTED}:
         group.completed_at = now
@@ -80,6 +86,20 @@ def transition(*, group_id: int, to: str, actor: str = "", note: str = "", **cha
 def record_event(*, group: FulfilmentGroup, status: str, actor: str = "", note: str = "") -> FulfilmentEvent:
     """An event that is not a status change (e.g. "ready" for a delivery group, an ETA update)."""
     return FulfilmentEvent.objects.create(group=group, status=status, actor=actor[:64], note=note[:200])
+
+
+def release_point_stock(*, group: FulfilmentGroup) -> None:
+    """Give back the point stock a (locked) group's lines took at routing, once: each line
+    holding some is cleared as its units go back (rows locked in pk order, counted with F())."""
+    lines = list(FulfilmentLine.objects.filter(group=group, point_stock__isnull=False)
+                 .values_list("pk", "point_stock_id", "quantity"))
+    back: dict[int, int] = {}
+    for _line, stock_id, quantity in lines:
+        back[stock_id] = back.get(stock_id, 0) + quantity
+    for stock_id in PointStock.objects.select_for_update().filter(pk__in=list(back)).order_by("pk").values_list(
+            "pk", flat=True):
+        PointStock.objects.filter(pk=stock_id).update(num_in_stock=F("num_in_stock") + back[stock_id])
+    FulfilmentLine.objects.filter(pk__in=[line[0] for line in lines]).update(point_stock=None)
 
 
 # --- slots ------------------------------------------------------------------------------------
