@@ -15,7 +15,8 @@ hour) and is nearest in travel time to the drop-off; the DispatchDecision keeps 
 and why it lost. The merchant's own store always has the goods (its stock was allocated at
 checkout); any other point must hold every goods line as PointStock, whose units are taken
 under the point's lock when it is chosen (noted on the FulfilmentLines) and given back by
-services.transition when the group ends rejected, cancelled or failed before leaving it. The job is then offered to the available courier with spare capacity (held groups +
+services.transition when the group ends rejected, cancelled or failed before leaving it.
+The job is then offered to the available courier with spare capacity (held groups +
 open offers < capacity) nearest in travel time to the point, for OFFER_SECONDS; an offer not
 accepted in time is expired by beat and the job offered to the next courier.
 

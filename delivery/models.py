@@ -80,7 +80,7 @@ class PointStock(models.Model):
         constraints = [models.UniqueConstraint(fields=["point", "listing"], name="pointstock_one_per_listing")]
 
     def __str__(self):
-        return f"{self.point.name} · {self.listing_id}: {self.num_in_stock}"
+        return f"{self.point.name} · {self.listing.partner_sku}: {self.num_in_stock}"
 
 
 class Courier(models.Model):
@@ -261,7 +261,7 @@ class FulfilmentLine(models.Model):
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
     point_stock = models.ForeignKey(
         PointStock, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("占用履约点库存"), help_text=_("调度时从该履约点库存取出的数量即本行数量; 退回后清空"),
+        verbose_name=_("占用履约点库存"), help_text=_("调度从该履约点库存取出本行数量时记下, 退回后清空"),
     )
     quantity = models.PositiveIntegerField(_("数量"))
     unit_price = models.DecimalField(_("单价"), max_digits=10, decimal_places=2)

@@ -88,11 +88,12 @@ def record_event(*, group: FulfilmentGroup, status: str, actor: str = "", note: 
     return FulfilmentEvent.objects.create(group=group, status=status, actor=actor[:64], note=note[:200])
 
 
+@transaction.atomic
 def release_point_stock(*, group: FulfilmentGroup) -> None:
-    """Give back the point stock a (locked) group's lines took at routing, once: each line
-    holding some is cleared as its units go back (rows locked in pk order, counted with F())."""
-    lines = list(FulfilmentLine.objects.filter(group=group, point_stock__isnull=False)
-                 .values_list("pk", "point_stock_id", "quantity"))
+    """Give back the point stock a group's lines took at routing, once: each line holding some
+    is locked and cleared as its units go back (stock rows locked in pk order, F())."""
+    lines = list(FulfilmentLine.objects.select_for_update().filter(group=group, point_stock__isnull=False)
+                 .order_by("pk").values_list("pk", "point_stock_id", "quantity"))
     back: dict[int, int] = {}
     for _line, stock_id, quantity in lines:
         back[stock_id] = back.get(stock_id, 0) + quantity

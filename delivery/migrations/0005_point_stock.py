@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='fulfilmentline',
             name='point_stock',
-            field=models.ForeignKey(blank=True, help_text='调度时从该履约点库存取出的数量即本行数量; 退回后清空', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='delivery.pointstock', verbose_name='占用履约点库存'),
+            field=models.ForeignKey(blank=True, help_text='调度从该履约点库存取出本行数量时记下, 退回后清空', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='delivery.pointstock', verbose_name='占用履约点库存'),
         ),
         migrations.AddConstraint(
             model_name='pointstock',

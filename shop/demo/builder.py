@@ -321,8 +321,8 @@ def write_point_stock(plan: Plan, partners: dict[str, Partner], points: dict) ->
     listing_ids = {(pid, sku): pk for pk, pid, sku in StockRecord.objects.filter(partner_id__in=owner_ids)
                    .values_list("pk", "partner_id", "partner_sku")}
     point_ids = [points[(p.kind, p.name)].pk for p in stocked]
-    existing = {(point_id, listing_id): (pk, units) for pk, point_id, listing_id, units in
-                PointStock.objects.filter(point_id__in=point_ids).values_list("pk", "point_id", "listing_id", "num_in_stock")}
+    rows = PointStock.objects.filter(point_id__in=point_ids).values_list("pk", "point_id", "listing_id", "num_in_stock")
+    existing = {(point_id, listing_id): (pk, units) for pk, point_id, listing_id, units in rows}
     new, changed, planned = [], [], set()
     for p in stocked:
         point_id, pid = points[(p.kind, p.name)].pk, partners[p.merchant_code].pk
