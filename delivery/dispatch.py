@@ -8,11 +8,15 @@ Flow of a group (every status change through delivery.services.transition, with 
     pickup at the store: point_assigned, then ready_for_pickup when the merchant has it ready
     failed (courier_fail, with the reason) and cancelled/rejected (checkout.release_group) end it
 
-Routing picks, among the merchant's active points (its store and its front warehouses; stock
-is the merchant's, allocated at checkout), one that is open when the goods leave, has capacity
-left this hour (`capacity_per_hour`, counted from the decisions of the last hour) and is
-nearest in travel time to the drop-off; the DispatchDecision keeps every candidate and why it
-lost. The job is then offered to the available courier with spare capacity (held groups +
+Routing picks, among the active points of the merchant and of anyone (e.g. a community pickup
+station) holding PointStock of the group's listings, one that has the goods, is open when they
+leave, has capacity left this hour (`capacity_per_hour`, counted from the decisions of the last
+hour) and is nearest in travel time to the drop-off; the DispatchDecision keeps every candidate
+and why it lost. The merchant's own store always has the goods (its stock was allocated at
+checkout); any other point must hold every goods line as PointStock, whose units are taken
+under the point's lock when it is chosen (noted on the FulfilmentLines) and given back by
+services.transition when the group ends rejected, cancelled or failed before leaving it.
+The job is then offered to the available courier with spare capacity (held groups +
 open offers < capacity) nearest in travel time to the point, for OFFER_SECONDS; an offer not
 accepted in time is expired by beat and the job offered to the next courier.
 
@@ -45,7 +49,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, Exists, OuterRef, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,7 +58,7 @@ from shop.core.errors import ConflictError, DomainError, NotFoundError
 
 from . import positions
 from .models import (
-    Courier, DispatchDecision, DispatchJob, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, JobOffer,
+    Courier, DispatchDecision, DispatchJob, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, JobOffer, PointStock,
     ServiceProvider, Slot,
 )
 from .services import BadTransition, transition
@@ -134,21 +138,76 @@ def _hour_load(point: FulfilmentPoint, now: datetime) -> int:
 # --- routing ----------------------------------------------------------------------------------
 
 
+def _own_store(point: FulfilmentPoint, group: FulfilmentGroup) -> bool:
+    """The merchant's own store holds its stock (allocated at checkout); any other point holds
+    a listing only as PointStock rows."""
+    return point.kind == FulfilmentPoint.Kind.STORE and point.merchant_id == group.merchant_id
+
+
+def _goods_lines(group: FulfilmentGroup) -> list[FulfilmentLine]:
+    """The lines that need stock at the point (a home-service booking needs none)."""
+    return list(group.lines.filter(listing__isnull=False, slot__isnull=True).select_related("order_line")
+                .order_by("pk"))
+
+
+def _needed(lines: list[FulfilmentLine]) -> Counter:
+    need = Counter()
+    for line in lines:
+        need[line.listing_id] += line.quantity
+    return need
+
+
+def _shortage(lines: list[FulfilmentLine], held: dict[int, int]) -> str:
+    """Why stock held at a point (listing → units) does not cover the lines; "" when it does."""
+    titles = {line.listing_id: line.order_line.title for line in lines}
+    return "; ".join(f"缺货: {titles[listing_id]} 需要 {units}, 仅有 {held.get(listing_id, 0)}"
+                     for listing_id, units in sorted(_needed(lines).items()) if held.get(listing_id, 0) < units)
+
+
+def _take_stock(point: FulfilmentPoint, lines: list[FulfilmentLine]) -> str:
+    """Take the lines' units from a non-store point's stock and note on each line where they came
+    from (to give them back: services.release_point_stock). Rows locked in pk order and
+    re-checked, counted with F(); answers the shortage instead, taking nothing."""
+    need = _needed(lines)
+    rows = {row.listing_id: row for row in PointStock.objects.select_for_update()
+            .filter(point=point, listing_id__in=list(need)).order_by("pk")}
+    short = _shortage(lines, {listing_id: row.num_in_stock for listing_id, row in rows.items()})
+    if short:
+        return short
+    for listing_id, row in rows.items():
+        PointStock.objects.filter(pk=row.pk).update(num_in_stock=F("num_in_stock") - need[listing_id])
+    for line in lines:
+        line.point_stock = rows[line.listing_id]
+    FulfilmentLine.objects.bulk_update(lines, ["point_stock"])
+    return ""
+
+
 def _choose_point(group: FulfilmentGroup, slot: Slot | None, now: datetime):
-    """(point or None, candidates): every point of the merchant with its travel time and, for
-    those that lost, why. Tried nearest first; the hourly capacity is counted under the point's
-    lock (two groups routed at once must not both take its last place)."""
+    """(point or None, candidates): the merchant's points and any other point holding stock of
+    the group's listings, each with its travel time and, for those that lost, why. Tried nearest
+    first; the hourly capacity is counted, and a non-store point's stock taken, under the point's
+    lock (two groups routed at once must not both take its last place or its last unit)."""
     destination = dropoff_of(group)
     at = _leaves_at(group, slot, now)
-    points = {p.pk: p for p in FulfilmentPoint.objects.filter(merchant_id=group.merchant_id, is_active=True)}
+    lines = _goods_lines(group)
+    listing_ids = list(_needed(lines))
+    stocked = PointStock.objects.filter(listing_id__in=listing_ids)
+    points = {p.pk: p for p in FulfilmentPoint.objects.filter(
+        Q(merchant_id=group.merchant_id) | Q(pk__in=stocked.values("point_id")), is_active=True)}
+    held: dict[int, dict[int, int]] = {pk: {} for pk in points}
+    for point_id, listing_id, units in stocked.filter(point_id__in=list(points)).values_list(
+            "point_id", "listing_id", "num_in_stock"):
+        held[point_id][listing_id] = units
     candidates = []
     for point in points.values():
         travel = positions.travel_minutes(point.lat, point.lng, *destination) if destination else None
         reason = ""
-        if store_pickup(group) and point.kind != FulfilmentPoint.Kind.STORE:
+        if store_pickup(group) and not _own_store(point, group):
             reason = "到店自提只在门店"
         elif not _is_open(point, at):
             reason = f"未营业 ({point.opens:%H:%M}-{point.closes:%H:%M})"
+        elif not _own_store(point, group):
+            reason = _shortage(lines, held[point.pk])
         candidates.append({"point_id": point.pk, "name": point.name, "kind": point.kind,
                            "travel_min": None if travel is None else round(travel, 1),
                            "chosen": False, "reason": reason})
@@ -161,6 +220,10 @@ def _choose_point(group: FulfilmentGroup, slot: Slot | None, now: datetime):
         if used >= point.capacity_per_hour:
             row["reason"] = f"本小时已满 ({used}/{point.capacity_per_hour})"
             continue
+        if not _own_store(point, group):
+            row["reason"] = _take_stock(point, lines)
+            if row["reason"]:
+                continue
         row["chosen"] = True
         for other in candidates:
             if not other["reason"] and not other["chosen"]:

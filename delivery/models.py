@@ -61,6 +61,28 @@ class FulfilmentPoint(models.Model):
         return f"{self.get_kind_display()} · {self.name}"
 
 
+class PointStock(models.Model):
+    """Units of a merchant's listing held at a point other than its store (a front warehouse, a
+    community pickup station, a locker). A store needs no rows: it holds the merchant's own
+    stock (the StockRecord, allocated at checkout). Dispatch takes units when it routes a group
+    here and gives them back when the group ends before the goods left (delivery.services)."""
+
+    point = models.ForeignKey(FulfilmentPoint, on_delete=models.CASCADE, related_name="stock",
+                              verbose_name=_("履约点"))
+    listing = models.ForeignKey("partner.StockRecord", on_delete=models.CASCADE, related_name="point_stock",
+                                verbose_name=_("商户商品"))
+    num_in_stock = models.PositiveIntegerField(_("库存数量"), default=0)
+
+    class Meta:
+        ordering = ["point", "listing"]
+        verbose_name = _("履约点库存")
+        verbose_name_plural = _("履约点库存")
+        constraints = [models.UniqueConstraint(fields=["point", "listing"], name="pointstock_one_per_listing")]
+
+    def __str__(self):
+        return f"{self.point.name} · {self.listing.partner_sku}: {self.num_in_stock}"
+
+
 class Courier(models.Model):
     class Vehicle(models.TextChoices):
         EBIKE = "ebike", _("电动车")
@@ -237,6 +259,10 @@ class FulfilmentLine(models.Model):
         "partner.StockRecord", on_delete=models.SET_NULL, null=True, related_name="fulfilment_lines"
     )
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
+    point_stock = models.ForeignKey(
+        PointStock, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("占用履约点库存"), help_text=_("调度从该履约点库存取出本行数量时记下, 退回后清空"),
+    )
     quantity = models.PositiveIntegerField(_("数量"))
     unit_price = models.DecimalField(_("单价"), max_digits=10, decimal_places=2)
     estimated_amount = models.DecimalField(_("预估金额"), max_digits=10, decimal_places=2)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from merchants.models import Partner
 from shop.core.errors import ConflictError, DomainError
 
-from .models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, Slot
+from .models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, PointStock, Slot
 
 S = FulfilmentGroup.Status
 
@@ -46,6 +46,9 @@ CANCELLABLE = {S.AWAITING_PAYMENT, S.CREATED, S.POINT_ASSIGNED, S.COURIER_ASSIGN
 FINAL = {status for status, onward in TRANSITIONS.items() if not onward}
 # Final statuses in which the goods never reached the resident: stock and slots go back.
 RETURNS_STOCK = {S.REJECTED, S.CANCELLED}
+# A routed group's goods are still at its point; ending it from here (rejected, cancelled,
+# failed) gives back the point stock dispatch took (release_point_stock).
+AT_POINT = {S.POINT_ASSIGNED, S.COURIER_ASSIGNED}
 
 
 class BadTransition(ConflictError):
@@ -59,7 +62,8 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
     Pass `group_id`, or `group` when the caller has already locked it (select_for_update in
     its own transaction): that saves reading and locking the row a second time.
     Raises BadTransition (409) when the group's current status does not allow the move; it
-    is raised before anything is written, so a caller may catch it and carry on.
+    is raised before anything is written, so a caller may catch it and carry on. A group that
+    ends while its goods are still at its point gives back the point stock it took.
     """
     if group is None:
         with transaction.atomic():
@@ -71,6 +75,7 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
             status=group.status, requested=to,
         )
     now = timezone.now()
+    gives_back_point_stock = group.status in AT_POINT and to in FINAL
     group.status = to
     fields = {"status", "updated_at", *changes}  # updated_at: auto_now, read by the stuck-job sweep
     if to in {S.DELIVERED, S.COLLECTED}:
@@ -82,6 +87,8 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
     for field, value in changes.items():
         setattr(group, field, value)
     with transaction.atomic(savepoint=False):  # the caller's transaction holds the lock: no savepoint needed
+        if gives_back_point_stock:
+            release_point_stock(group=group)
         group.save(update_fields=fields)
         FulfilmentEvent.objects.create(group=group, status=to, at=now, actor=actor[:64], note=note[:200])
     return group
@@ -90,6 +97,21 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
 def record_event(*, group: FulfilmentGroup, status: str, actor: str = "", note: str = "") -> FulfilmentEvent:
     """An event that is not a status change (e.g. "ready" for a delivery group, an ETA update)."""
     return FulfilmentEvent.objects.create(group=group, status=status, actor=actor[:64], note=note[:200])
+
+
+@transaction.atomic
+def release_point_stock(*, group: FulfilmentGroup) -> None:
+    """Give back the point stock a group's lines took at routing, once: each line holding some
+    is locked and cleared as its units go back (stock rows locked in pk order, F())."""
+    lines = list(FulfilmentLine.objects.select_for_update().filter(group=group, point_stock__isnull=False)
+                 .order_by("pk").values_list("pk", "point_stock_id", "quantity"))
+    back: dict[int, int] = {}
+    for _line, stock_id, quantity in lines:
+        back[stock_id] = back.get(stock_id, 0) + quantity
+    for stock_id in PointStock.objects.select_for_update().filter(pk__in=list(back)).order_by("pk").values_list(
+            "pk", flat=True):
+        PointStock.objects.filter(pk=stock_id).update(num_in_stock=F("num_in_stock") + back[stock_id])
+    FulfilmentLine.objects.filter(pk__in=[line[0] for line in lines]).update(point_stock=None)
 
 
 # --- slots ------------------------------------------------------------------------------------

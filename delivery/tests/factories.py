@@ -5,7 +5,7 @@ import factory
 from django.utils import timezone
 
 from communities.tests.factories import BASE_LAT, BASE_LNG, CommunityFactory, UserFactory
-from delivery.models import Courier, FulfilmentPoint, Slot
+from delivery.models import Courier, FulfilmentPoint, PointStock, Slot
 
 
 class FulfilmentPointFactory(factory.django.DjangoModelFactory):
@@ -19,6 +19,15 @@ class FulfilmentPointFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = FulfilmentPoint
+
+
+class PointStockFactory(factory.django.DjangoModelFactory):
+    """Units of a listing held at a point: pass point= and listing=."""
+
+    num_in_stock = 10
+
+    class Meta:
+        model = PointStock
 
 
 class CourierFactory(factory.django.DjangoModelFactory):

@@ -19,8 +19,8 @@ from delivery.models import (
 from delivery.outbox import request_dispatch, resend_pending
 from delivery.services import BadTransition, transition
 from delivery.tests.factories import (
-    CourierFactory, FulfilmentPointFactory, ServiceProviderFactory, SlotFactory, dispatchable_order, order_with_groups,
-    store_point,
+    CourierFactory, FulfilmentPointFactory, PointStockFactory, ServiceProviderFactory, SlotFactory, dispatchable_order,
+    order_with_groups, store_point,
 )
 from merchants.tests.factories import ListingFactory, MerchantFactory
 from shop.celery import app
@@ -144,10 +144,13 @@ def test_routing_picks_the_nearest_open_point_with_capacity_and_says_why_the_oth
                                   lat=north(400), lng=BASE_LNG, opens="00:00", closes="00:00", capacity_per_hour=1)
     near = FulfilmentPointFactory(kind=FulfilmentPoint.Kind.FRONT_WAREHOUSE, merchant=merchant,
                                   lat=north(200), lng=BASE_LNG, opens="00:00", closes="00:00")
+    listing = ListingFactory(partner=merchant)
+    for warehouse in (closed, shut, full, near):  # each holds the goods (tests/test_point_stock.py: when not)
+        PointStockFactory(point=warehouse, listing=listing, num_in_stock=5)
     now = timezone.localtime().replace(hour=12, minute=0)  # a minute the short-hours warehouse is closed
     DispatchDecision.objects.create(group=dispatchable_order(merchant=merchant), point=full, reason="earlier",
                                     decided_at=now - timedelta(minutes=10))
-    group = dispatchable_order(merchant=merchant, dropoff=resident)
+    group = dispatchable_order(merchant=merchant, dropoff=resident, listing=listing)
 
     # when the group is routed
     dispatch.assign_point(group_id=group.pk, now=now)

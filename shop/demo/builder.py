@@ -1,7 +1,8 @@
 """Write a demo plan to the database, by natural keys, so that loading twice changes nothing.
 
 Natural keys: Community.slug, Product.upc, Partner.code, (partner, partner_sku) of a listing,
-(kind, merchant) of a store fulfilment point and (kind, name) of the others, User.mobile,
+(kind, merchant) of a store fulfilment point and (kind, name) of the others, (point, listing)
+of a warehouse's stock, User.mobile,
 StandardAddress.code, (user, standard address) of a saved address, Group.name.
 
 Rows the demo owns are brought back to the plan: opening hours and calendar exceptions of a
@@ -26,7 +27,7 @@ from oscar.core.utils import slugify
 
 from catalog.models import Category, Product, ProductCategory, ProductClass
 from communities.models import Community, ResidentAddress, StandardAddress
-from delivery.models import Courier, FulfilmentPoint, Slot
+from delivery.models import Courier, FulfilmentPoint, PointStock, Slot
 from merchants.models import BusinessFormat, OpeningException, OpeningPeriod, Partner, StockRecord
 from shop.accounts.models import User
 
@@ -312,6 +313,32 @@ def write_points(plan: Plan, partners: dict[str, Partner], communities: dict[str
     return result
 
 
+def write_point_stock(plan: Plan, partners: dict[str, Partner], points: dict) -> None:
+    """The goods on the demo warehouses' shelves, brought back to the plan (rows the plan no
+    longer holds on those points are removed)."""
+    stocked = [p for p in plan.points if p.kind == "front_warehouse"]
+    owner_ids = {partners[p.merchant_code].pk for p in stocked}
+    listing_ids = {(pid, sku): pk for pk, pid, sku in StockRecord.objects.filter(partner_id__in=owner_ids)
+                   .values_list("pk", "partner_id", "partner_sku")}
+    point_ids = [points[(p.kind, p.name)].pk for p in stocked]
+    rows = PointStock.objects.filter(point_id__in=point_ids).values_list("pk", "point_id", "listing_id", "num_in_stock")
+    existing = {(point_id, listing_id): (pk, units) for pk, point_id, listing_id, units in rows}
+    new, changed, planned = [], [], set()
+    for p in stocked:
+        point_id, pid = points[(p.kind, p.name)].pk, partners[p.merchant_code].pk
+        for sku, units in p.stock:
+            key = (point_id, listing_ids[(pid, sku)])
+            planned.add(key)
+            row = existing.get(key)
+            if row is None:
+                new.append(PointStock(point_id=key[0], listing_id=key[1], num_in_stock=units))
+            elif row[1] != units:
+                changed.append(PointStock(pk=row[0], num_in_stock=units))
+    PointStock.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    PointStock.objects.bulk_update(changed, ["num_in_stock"], batch_size=BATCH_SIZE)
+    PointStock.objects.filter(pk__in=[row[0] for key, row in existing.items() if key not in planned]).delete()
+
+
 # --- people ----------------------------------------------------------------------------------
 
 
@@ -459,6 +486,7 @@ def write_plan(plan: Plan) -> None:
         write_listings(plan, partners, product_ids)
         write_slots(partners)
         points = write_points(plan, partners, communities)
+        write_point_stock(plan, partners, points)
         users = write_users(plan)
         write_addresses(plan, users, communities)
         write_couriers(plan, users, points)
@@ -490,6 +518,7 @@ def counts() -> list[tuple[str, int]]:
         ("预约时段 Slot", Slot.objects.count()),
         ("在售商品 StockRecord", StockRecord.objects.count()),
         ("履约点 FulfilmentPoint", FulfilmentPoint.objects.count()),
+        ("履约点库存 PointStock", PointStock.objects.count()),
         ("骑手 Courier", Courier.objects.count()),
         ("用户 User", User.objects.count()),
     ]

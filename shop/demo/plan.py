@@ -119,6 +119,7 @@ class PointPlan:
     capacity_per_hour: int
     opens: str
     closes: str
+    stock: list[tuple[str, int]] = field(default_factory=list)  # (owner's partner_sku, units) on its shelves
 
 
 @dataclass
@@ -527,7 +528,26 @@ def _plan_points(seed: int, communities: list[CommunityPlan], merchant_plans: li
                 f"{district.DISTRICT}{compound}{building}栋楼下", lat, lng, 60, "00:00", "23:59",
             ))
     assert len({(p.kind, p.name) for p in points}) == len(points), "fulfilment point names must be unique"
+    _stock_warehouses(seed, points, merchant_plans)
     return points
+
+
+def _stock_warehouses(seed: int, points: list[PointPlan], merchant_plans: list[MerchantPlan]) -> None:
+    """Put goods on the front warehouses' shelves (PointStock; a store needs none). A warehouse
+    business's own warehouse is its only premises: it holds all its goods, as its listings say.
+    A supermarket chain's 到家 warehouse holds 40-70 % of the chain's goods, a few days' worth."""
+    rng = rng_for(seed, "point-stock")
+    owners = {m.code: m for m in merchant_plans}
+    for point in points:
+        if point.kind != "front_warehouse":
+            continue
+        owner = owners[point.merchant_code]
+        goods = [listing for listing in owner.listings if listing.num_in_stock is not None]
+        if owner.format_code == "front_warehouse":
+            point.stock = [(listing.partner_sku, listing.num_in_stock) for listing in goods]
+        else:
+            chosen = sorted(rng.sample(range(len(goods)), round(len(goods) * rng.uniform(0.4, 0.7))))
+            point.stock = [(goods[i].partner_sku, rng.randint(6, 40)) for i in chosen]
 
 
 RESIDENT_COUNT = 100

@@ -19,7 +19,7 @@ from wagtail.models import GroupPagePermission
 from catalog.models import Category, Product, ProductClass
 from cms.models import CommunityIndexPage
 from communities.models import Community, ResidentAddress, StandardAddress
-from delivery.models import Courier, FulfilmentPoint
+from delivery.models import Courier, FulfilmentPoint, PointStock
 from merchants.models import BusinessFormat, OpeningException, OpeningPeriod, Partner, StockRecord
 from shop.accounts.models import User
 from shop.core.geo import haversine_m, polygon_contains
@@ -214,6 +214,23 @@ def test_fulfilment_points_and_couriers():
     for courier in Courier.objects.select_related("home_point", "user"):
         assert courier.home_point is not None and courier.user.mobile
         assert haversine_m(courier.last_lat, courier.last_lng, courier.home_point.lat, courier.home_point.lng) < 1_500
+
+
+def test_front_warehouses_hold_their_owners_goods():
+    warehouses = FulfilmentPoint.objects.filter(kind="front_warehouse").select_related("merchant")
+    chains = [w for w in warehouses if w.merchant.format_id == "supermarket"]
+    assert chains and len(chains) < len(warehouses)
+    for warehouse in warehouses:
+        goods = StockRecord.objects.filter(partner=warehouse.merchant, num_in_stock__isnull=False)
+        held = PointStock.objects.filter(point=warehouse)
+        # only the owner's goods, never a home service, and some units of each
+        assert set(held.values_list("listing__partner_id", flat=True)) == {warehouse.merchant_id}
+        assert not held.filter(listing__num_in_stock__isnull=True).exists()
+        assert not held.filter(num_in_stock=0).exists()
+        if warehouse in chains:  # a chain's 到家 warehouse carries a part of the range
+            assert 0.3 * goods.count() <= held.count() <= 0.8 * goods.count()
+        else:  # a warehouse business's only premises holds everything it sells
+            assert held.count() == goods.count()
 
 
 def test_residents_live_inside_their_community():
