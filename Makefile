@@ -2,8 +2,9 @@
 #
 #   make demo      embedded default: SQLite, no services; migrate, load_demo, collectstatic,
 #                  runserver on 127.0.0.1:$(PORT) with the demo couriers moving in the background
-#   make test      install, start PostgreSQL/Redis/Elasticsearch, run the whole pytest suite
-#                  against them (a real Celery worker is started by the test fixtures)
+#   make test      install (with Debian's Chromium for the browser test), start PostgreSQL/Redis/
+#                  Elasticsearch, run the whole pytest suite against them (a real Celery worker
+#                  and the courier simulator are started by the test fixtures)
 #   make services  start PostgreSQL (15432), Redis (16379), Elasticsearch (19200) on 127.0.0.1
 #   make up        services + migrate + load_demo + gunicorn on 127.0.0.1:$(PORT) + worker + beat
 #                  + simulated couriers (orders placed in the browser are delivered on their own)
@@ -33,13 +34,17 @@ TEST := scripts/with-env.sh test
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u ELASTICSEARCH_URL -u CELERY_BROKER_URL \
 	-u CELERY_RESULT_BACKEND -u CELERY_TASK_ALWAYS_EAGER -u SEARCH_BACKEND -u DJANGO_SETTINGS_MODULE
 
-.PHONY: help install demo services up down status test
+.PHONY: help install browser demo services up down status test
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 install:
 	scripts/install.sh
+
+# Debian's Chromium for the browser test (tests/test_browser_order_flow.py, tests/browser.py).
+browser:
+	scripts/chromium.sh install
 
 demo: install
 	@mkdir -p var  # the SQLite file lives in var/ (git-ignored, absent from a fresh clone)
@@ -78,5 +83,5 @@ status:
 	-scripts/couriers.sh status
 
 # CI-style: the real services, tasks on a real worker (CELERY_TASK_ALWAYS_EAGER=false).
-test: install services
+test: install browser services
 	$(TEST) $(RUN) pytest $(PYTEST_DB) $(PYTEST_ARGS)

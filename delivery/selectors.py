@@ -221,8 +221,11 @@ EVENT_LABELS = {
 
 
 def _status_label(status: str) -> str:
+    """An event in the words of the steps above it (备货中, not the shop's 已分配履约点)."""
     if status in EVENT_LABELS:
         return str(EVENT_LABELS[status])
+    if status in STEP_LABELS:
+        return str(STEP_LABELS[status])
     try:
         return str(S(status).label)
     except ValueError:

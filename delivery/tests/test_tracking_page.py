@@ -139,6 +139,22 @@ def test_merchant_steps_are_named_in_the_history(client, order):
     assert "商家已接单" in history and "accepted" not in re.sub(r"<[^>]+>", "", history)
 
 
+def test_the_history_names_each_status_as_the_steps_do(client, order):
+    # given a group picked up by a courier
+    first = order.fulfilment_groups.order_by("pk").first()
+    on_the_way(first, CourierFactory(name="张师傅"), picked_up=True)
+    client.force_login(order.user)
+
+    section = _section(client.get(f"/orders/{order.number}/tracking/"), first)
+
+    # then each event carries its status and reads like the step it reached, not the shop's words
+    history = re.search(r'<details class="tracking-events">.*?</details>', section, flags=re.S).group(0)
+    assert re.findall(r'<li data-status="(\w+)">', history) == ["point_assigned", "courier_assigned", "picked_up"]
+    words = re.sub(r"<[^>]+>", "", history)
+    assert "备货中" in words and "骑手已接单" in words and "骑手配送中" in words
+    assert "已分配履约点" not in words
+
+
 def test_a_failed_group_shows_the_reason(client, order):
     first = order.fulfilment_groups.order_by("pk").first()
     transition(group_id=first.pk, to=S.POINT_ASSIGNED, point=FulfilmentPointFactory())

@@ -1,0 +1,115 @@
+"""The dispatch issue's definition of done, in a real browser: an order placed in the browser moves
+through every status on the tracking page, with a real Celery worker dispatching it and the
+courier simulator (`manage.py simulate_couriers`, a subprocess on the test database) riding it.
+
+The flow itself (sign in, catalogue near home, product page, basket, checkout, order page,
+tracking page) is tests/browser.py, which also checks a running `make up` by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.browser import DELIVERY_STATUSES, chromium_problem, run_flow
+from tests.services import _tail, _test_database_url, in_ci
+
+pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.postgres]
+
+ROOT = Path(__file__).resolve().parent.parent
+# The simulator steps every second and rides 30 s per step (about 96 m on an e-bike): the
+# courier is ~4 steps from the shop and ~7 from the door, so the whole ride takes ~15 s.
+SIMULATOR = ["--interval", "1", "--speed-up", "30", "--no-sweeps", "--seconds", "240"]
+FLOW_TIMEOUT_SECONDS = 120
+
+
+@pytest.fixture
+def chromium():
+    problem = chromium_problem()
+    if problem:
+        message = f"Chromium is not available: {problem}. `make test` installs it."
+        if in_ci():
+            pytest.fail(f"{message} [CI=true: a missing browser is a failure, never a skip]", pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def neighbourhood():
+    """make_scene's resident and merchants, the resident's home 600 m north of the shops, the
+    stall's store as its fulfilment point and one courier 300 m south of it."""
+    from communities.models import StandardAddress
+    from communities.tests.factories import BASE_LAT, BASE_LNG, UserFactory
+    from delivery.models import Courier
+    from delivery.positions import update_position
+    from delivery.tests.factories import CourierFactory, store_point
+    from shop.checkout.tests.scene import make_scene
+
+    scene = make_scene()
+    StandardAddress.objects.filter(pk=scene.address.standard_address_id).update(lat=BASE_LAT + 0.0054, lng=BASE_LNG)
+    scene.address.is_default = True
+    scene.address.save(update_fields=["is_default"])
+    store_point(scene.greens.partner, name="菜场青菜摊门店")
+    courier = CourierFactory(name="张师傅", user=UserFactory(mobile="13800000093"), vehicle=Courier.Vehicle.EBIKE)
+    update_position(courier=courier, lat=BASE_LAT - 0.0027, lng=BASE_LNG)
+    return scene
+
+
+@pytest.fixture
+def couriers(live_celery_worker, tmp_path):
+    """`manage.py simulate_couriers` on the test database, for the test."""
+    from django.db import connection
+
+    env = dict(os.environ, CELERY_TASK_ALWAYS_EAGER="false", PYTHONUNBUFFERED="1")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.test")
+    database_url = _test_database_url(connection.settings_dict["NAME"])
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    log = tmp_path / "couriers.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen([sys.executable, "manage.py", "simulate_couriers", *SIMULATOR], cwd=ROOT, env=env,
+                                   stdout=output, stderr=subprocess.STDOUT)
+    yield log
+    process.send_signal(signal.SIGINT)  # the command stops cleanly on Ctrl-C
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_an_order_placed_in_the_browser_moves_through_every_status_on_the_tracking_page(
+        chromium, transactional_db, neighbourhood, couriers, live_server, monkeypatch, tmp_path):
+    # given the page polls every 3 s (its shortest) instead of 10, so a run takes seconds, not minutes
+    monkeypatch.setattr("delivery.views.POLL_SECONDS", 3)
+    lines = []
+    started = time.monotonic()
+
+    # when the resident signs in, orders the greens near home for ASAP delivery, cash on
+    # delivery, and watches the tracking page (never reloading it) until the order is delivered
+    try:
+        result = run_flow(base_url=live_server.url, mobile=str(neighbourhood.resident.mobile),
+                          password="demo-pass-123", product="青菜", timeout=FLOW_TIMEOUT_SECONDS,
+                          screenshots=tmp_path / "screenshots", log=lines.append)
+    except AssertionError as error:
+        pytest.fail(f"{error}\n--- flow\n" + "\n".join(lines) + f"\n--- couriers\n{_tail(couriers)}", pytrace=False)
+
+    # then the page showed the statuses in order, ending delivered, and its event list holds
+    # every one of them (a fast step that fell between two polls is still listed)
+    seen = [s.status for s in result.seen]
+    assert seen[-1] == "delivered", seen
+    assert [s for s in result.events if s in DELIVERY_STATUSES] == list(DELIVERY_STATUSES)
+    assert len(seen) >= 2, f"the page never changed by itself: {seen}"
+    assert not result.page_errors
+    # and the database agrees with the page
+    from delivery.models import FulfilmentGroup
+
+    group = FulfilmentGroup.objects.get(order__number=result.order_number)
+    assert group.status == "delivered" and group.courier.name == "张师傅"
+    assert group.order.user == neighbourhood.resident and result.product == "青菜"
+    print(f"browser flow: {time.monotonic() - started:.1f}s, page showed {seen}, timings {result.timings}")
