@@ -485,7 +485,8 @@ def collect(*, group_id: int, pickup_code: str, actor: str, now: datetime | None
     code = (pickup_code or "").strip()
     if not group.pickup_code or not secrets.compare_digest(code, group.pickup_code):
         left = pickup_attempts.record_failure(group, now=now)
-        raise DomainError(_("取货码不正确"), fields={"pickup_code": [_("取货码不正确")]}, attempts_left=left)
+        raise DomainError(_("取货码不正确"), fields={"pickup_code": [_("取货码不正确")]},
+                          attempts_left=left)
     pickup_attempts.reset(group)
     return transition(group_id=group_id, to=S.COLLECTED, actor=actor, note="取货码已核验")
 

@@ -34,7 +34,8 @@ def _listing(listing_id) -> StockRecord:
     if listing is None or listing.price is None or not listing.product.is_public:
         raise DomainError("no such listing", fields={"listing_id": [_("没有这个商品")]})
     if not listing.partner.is_active:
-        raise ConflictError(_("商户已暂停营业"), code="merchant_unavailable", fields={"listing_id": [_("商户已暂停营业")]})
+        raise ConflictError(_("商户已暂停营业"), code="merchant_unavailable",
+                            fields={"listing_id": [_("商户已暂停营业")]})
     return listing
 
 
@@ -43,14 +44,16 @@ def quantity_for(*, listing: StockRecord, quantity=None, weight_g=None) -> int:
     product = listing.product
     if weight_g is not None:
         if not product.is_sold_by_weight:
-            raise DomainError("weight for a piece product", fields={"weight_g": [_("该商品按件销售, 请填写数量")]})
+            raise DomainError("weight for a piece product",
+                              fields={"weight_g": [_("该商品按件销售, 请填写数量")]})
         if not isinstance(weight_g, int) or weight_g <= 0:
             raise DomainError("bad weight", fields={"weight_g": [_("重量须为正整数 (克)")]})
         quantity = math.ceil(weight_g / product.pack_size_g)
     if quantity is None:
         quantity = 1
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
-        raise DomainError("bad quantity", fields={"quantity": [_("数量须为 1 到 %(max)s 的整数") % {"max": MAX_QUANTITY}]})
+        raise DomainError("bad quantity",
+                          fields={"quantity": [_("数量须为 1 到 %(max)s 的整数") % {"max": MAX_QUANTITY}]})
     return quantity
 
 
@@ -66,7 +69,8 @@ def _slot_for(*, listing: StockRecord, slot_id) -> Slot | None:
     if slot is None or (slot.product_id not in (None, product.pk)):
         raise DomainError("no such slot", fields={"slot_id": [_("该商户没有这个服务时段")]})
     if slot.starts_at <= timezone.now():
-        raise ConflictError(_("所选时段已过"), code="slot_past", fields={"slot_id": [_("所选时段已过, 请重新选择")]})
+        raise ConflictError(_("所选时段已过"), code="slot_past",
+                            fields={"slot_id": [_("所选时段已过, 请重新选择")]})
     return slot
 
 
@@ -91,7 +95,8 @@ def add_line(*, basket: Basket, listing_id, quantity=None, weight_g=None, slot_i
     line = basket.lines.select_for_update().filter(line_reference=reference).first()
     total = quantity + (line.quantity if line else 0)
     if total > MAX_QUANTITY:
-        raise DomainError("bad quantity", fields={"quantity": [_("同一商品最多 %(max)s 份") % {"max": MAX_QUANTITY}]})
+        raise DomainError("bad quantity",
+                          fields={"quantity": [_("同一商品最多 %(max)s 份") % {"max": MAX_QUANTITY}]})
     _check_room(listing=listing, slot=slot, quantity=total)
     if line:
         line.quantity = total
