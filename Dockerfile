@@ -36,5 +36,8 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home m
 USER market
 
 ENV DJANGO_SETTINGS_MODULE=shop.settings.production
+# gunicorn's workers keep their PostgreSQL connection for 60 s (checked before reuse:
+# CONN_HEALTH_CHECKS in settings) instead of connecting on every request.
+ENV DATABASE_CONN_MAX_AGE=60
 EXPOSE 8000
 CMD ["gunicorn", "shop.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]

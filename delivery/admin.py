@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
-from .models import Courier, FulfilmentPoint, PointStock
+from .models import (
+    Courier, DispatchDecision, DispatchJob, FulfilmentEvent, FulfilmentGroup, FulfilmentLine, FulfilmentPoint,
+    JobOffer, PointStock, ServiceProvider,
+)
 
 
 class PointStockInline(admin.TabularInline):
@@ -35,3 +40,190 @@ class CourierAdmin(admin.ModelAdmin):
     list_filter = ["status", "vehicle"]
     search_fields = ["name", "user__mobile"]
     raw_id_fields = ["user", "home_point"]
+
+
+# --- dispatch: read-mostly pages for an operator investigating a stuck order ---------------------
+# A group's status changes only through delivery.services.transition (with an event), so groups,
+# events, dispatch jobs, decisions and offers are shown, never edited here. The one action,
+# "dispatch now", calls the dispatch core like the routing task does.
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """View only: no add, change or delete (the change page answers in view mode)."""
+
+    def has_dispatch_permission(self, request):
+        """The "dispatch now" action: for those who may change fulfilment groups."""
+        return request.user.has_perm("delivery.change_fulfilmentgroup")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(description=_("立即调度 (分配履约点并派单)"), permissions=["dispatch"])
+def dispatch_now(modeladmin, request, queryset):
+    """Route and offer the chosen groups now, as the routing task would; idempotent."""
+    from . import dispatch
+
+    group_ids = (queryset.values_list("group_id", flat=True) if queryset.model is DispatchJob
+                 else queryset.values_list("pk", flat=True))
+    outcomes = []
+    for group_id in group_ids:
+        try:
+            outcomes.append(f"{group_id}: {dispatch.route_and_offer(group_id=group_id)}")
+        except Exception as exc:  # one group's trouble must not hide the others'
+            outcomes.append(f"{group_id}: {type(exc).__name__}: {exc}")
+    modeladmin.message_user(request, _("已调度: %(outcomes)s") % {"outcomes": "; ".join(outcomes)})
+
+
+class FulfilmentEventInline(ReadOnlyInline):
+    model = FulfilmentEvent
+    fields = ["at", "status", "actor", "note"]
+    readonly_fields = fields
+    ordering = ["at", "pk"]
+
+
+class FulfilmentLineInline(ReadOnlyInline):
+    model = FulfilmentLine
+    fields = ["order_line", "listing", "slot", "quantity", "unit_price", "estimated_amount", "estimated_weight_g",
+              "actual_weight_g", "final_amount"]
+    readonly_fields = fields
+
+
+class JobOfferInline(ReadOnlyInline):
+    model = JobOffer
+    fk_name = "group"
+    fields = ["offered_at", "courier", "provider", "state", "expires_at", "answered_at", "note"]
+    readonly_fields = fields
+
+
+class DispatchDecisionInline(ReadOnlyInline):
+    model = DispatchDecision
+    fields = ["decided_at", "point", "reason"]
+    readonly_fields = fields
+
+
+def _order_number(obj) -> str:
+    return obj.group.order.number
+
+
+@admin.register(FulfilmentGroup)
+class FulfilmentGroupAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "order_number", "merchant", "method", "status", "point", "courier", "created_at",
+                    "promised_at", "completed_at", "updated_at"]
+    list_display_links = ["pk", "order_number"]
+    list_filter = ["status", "method"]
+    search_fields = ["order__number", "=pk", "merchant__name", "courier__name"]
+    list_select_related = ["order", "merchant", "point", "courier"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    exclude = ["pickup_code"]  # the resident's secret: an operator has no need to read it
+    inlines = [FulfilmentEventInline, FulfilmentLineInline, DispatchDecisionInline, JobOfferInline]
+    actions = [dispatch_now]
+
+    @admin.display(description=_("订单号"), ordering="order__number")
+    def order_number(self, obj):
+        return obj.order.number
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "pickup_code"]
+
+
+@admin.register(DispatchJob)
+class DispatchJobAdmin(ReadOnlyAdmin):
+    list_display = ["group", "order_number", "status", "requested_at", "sent_at", "routed_at", "provider", "eta_at"]
+    list_filter = [("routed_at", admin.EmptyFieldListFilter), "group__status"]
+    search_fields = ["group__order__number", "=group__pk"]
+    list_select_related = ["group__order", "group__merchant", "provider"]
+    ordering = ["-requested_at", "-pk"]
+    actions = [dispatch_now]
+
+    @admin.display(description=_("订单号"), ordering="group__order__number")
+    def order_number(self, obj):
+        return _order_number(obj)
+
+    @admin.display(description=_("履约状态"), ordering="group__status")
+    def status(self, obj):
+        return obj.group.get_status_display()
+
+
+@admin.register(DispatchDecision)
+class DispatchDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["decided_at", "group", "order_number", "point", "reason"]
+    list_filter = [("point", admin.EmptyFieldListFilter), ("decided_at", admin.DateFieldListFilter)]
+    search_fields = ["group__order__number", "=group__pk", "reason"]
+    list_select_related = ["group__order", "group__merchant", "point"]
+    ordering = ["-decided_at", "-pk"]
+    fields = ["group", "decided_at", "point", "reason", "candidate_table"]
+    readonly_fields = fields
+
+    @admin.display(description=_("订单号"), ordering="group__order__number")
+    def order_number(self, obj):
+        return _order_number(obj)
+
+    @admin.display(description=_("候选履约点"))
+    def candidate_table(self, obj):
+        """Every candidate the routing weighed: travel time, chosen or why it lost."""
+        if not obj.candidates:
+            return "-"
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    c.get("point_id"), c.get("name", ""), c.get("kind", ""),
+                    "-" if c.get("travel_min") is None else c["travel_min"],
+                    _("选中") if c.get("chosen") else (c.get("reason") or ""),
+                )
+                for c in obj.candidates
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            "ID", _("名称"), _("类型"), _("路程 (分钟)"), _("结果"), rows,
+        )
+
+
+@admin.register(JobOffer)
+class JobOfferAdmin(ReadOnlyAdmin):
+    list_display = ["offered_at", "group", "order_number", "courier", "provider", "state", "expires_at",
+                    "answered_at", "note"]
+    list_filter = ["state", ("offered_at", admin.DateFieldListFilter)]
+    search_fields = ["group__order__number", "=group__pk", "courier__name", "provider__name"]
+    list_select_related = ["group__order", "group__merchant", "courier", "provider"]
+    ordering = ["-offered_at", "-pk"]
+
+    @admin.display(description=_("订单号"), ordering="group__order__number")
+    def order_number(self, obj):
+        return _order_number(obj)
+
+
+@admin.register(ServiceProvider)
+class ServiceProviderAdmin(admin.ModelAdmin):
+    """Staff records of home-service providers: editable (no status machine behind them)."""
+
+    list_display = ["name", "merchant", "user", "status", "last_lat", "last_lng"]
+    list_filter = ["status"]
+    search_fields = ["name", "merchant__name", "user__mobile"]
+    list_select_related = ["merchant", "user"]
+    raw_id_fields = ["merchant", "user"]

@@ -278,13 +278,14 @@ class CourierJobActionView(CourierView):
                          "status_label": group.get_status_display()})
 
 
-def _action_schema(summary: str, request=EmptySerializer):
+def _action_schema(summary: str, request=EmptySerializer, responses: dict | None = None):
     return extend_schema(
         request=request,
         responses={
             200: JobResultSerializer,
             404: OpenApiResponse(description="not a job offered to or held by you"),
             409: OpenApiResponse(description="the job's current status does not allow this"),
+            **(responses or {}),
         },
         summary=summary,
     )
@@ -320,7 +321,12 @@ class PickupJobView(CourierJobActionView):
 class DeliverJobView(CourierJobActionView):
     serializer_class = DeliverSerializer
 
-    @_action_schema("Delivered to the resident (pickup_code when the job asks for it)", DeliverSerializer)
+    @_action_schema(
+        "Delivered to the resident (pickup_code when the job asks for it)", DeliverSerializer,
+        {422: OpenApiResponse(description="wrong pickup code (attempts_left says how many tries remain)"),
+         429: OpenApiResponse(description="too many wrong pickup codes: locked for retry_after seconds "
+                                          "(also the Retry-After header)")},
+    )
     def post(self, request, group_id: int):
         return super().post(request, group_id)
 

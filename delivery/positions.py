@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shop.core.errors import DomainError
 from shop.core.geo import bounding_box, haversine_m
@@ -91,14 +92,14 @@ def update_position(*, courier: Courier, lat: float, lng: float) -> Courier:
     try:
         lat, lng = float(lat), float(lng)
     except (TypeError, ValueError):
-        raise DomainError("坐标必须是数字", fields={"lat": ["坐标必须是数字"]}) from None
+        raise DomainError(_("坐标必须是数字"), fields={"lat": [_("坐标必须是数字")]}) from None
     fields = {}
     if not (math.isfinite(lat) and -90 <= lat <= 90):
-        fields["lat"] = ["纬度须在 -90 到 90 之间"]
+        fields["lat"] = [_("纬度须在 -90 到 90 之间")]
     if not (math.isfinite(lng) and -180 <= lng <= 180):
-        fields["lng"] = ["经度须在 -180 到 180 之间"]
+        fields["lng"] = [_("经度须在 -180 到 180 之间")]
     if fields:
-        raise DomainError("坐标超出范围", fields=fields)
+        raise DomainError(_("坐标超出范围"), fields=fields)
     now = timezone.now()
     Courier.objects.filter(pk=courier.pk).update(last_lat=lat, last_lng=lng, last_seen=now)
     courier.last_lat, courier.last_lng, courier.last_seen = lat, lng, now

@@ -4,7 +4,8 @@
 #   scripts/web.sh start | stop | status
 #
 # Settings: $DJANGO_SETTINGS_MODULE (default shop.settings.base) with the environment of
-# scripts/env.sh. Static files are served by whitenoise after collectstatic.
+# scripts/env.sh, and DATABASE_CONN_MAX_AGE=60 unless set. Static files are served by whitenoise
+# after collectstatic.
 MARKET_SCRIPT=web
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -13,6 +14,9 @@ WEB_PIDFILE="$MARKET_RUN/gunicorn.pid"
 WEB_LOGFILE="$MARKET_LOG/gunicorn.log"
 WEB_URL="http://127.0.0.1:$MARKET_WEB_PORT"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-shop.settings.base}"
+# Each gunicorn worker keeps its PostgreSQL connection for a minute instead of opening one per
+# request (checked before reuse: CONN_HEALTH_CHECKS in settings). Override with the variable.
+export DATABASE_CONN_MAX_AGE="${DATABASE_CONN_MAX_AGE:-60}"
 
 answers() { curl -s -o /dev/null --max-time 5 "$WEB_URL/healthz"; }
 

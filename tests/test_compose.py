@@ -97,6 +97,15 @@ def test_the_commands_of_web_worker_and_beat(services):
     assert services["beat"]["command"][:4] == ["celery", "-A", "shop", "beat"]
 
 
+def test_gunicorn_keeps_its_database_connections(services):
+    # every gunicorn start reuses connections for 60 s; settings check them before reuse
+    assert str(environment(services["web"])["DATABASE_CONN_MAX_AGE"]) == "60"
+    assert re.search(r"^ENV DATABASE_CONN_MAX_AGE=60$", (ROOT / "Dockerfile").read_text(), re.M)
+    assert 'DATABASE_CONN_MAX_AGE="${DATABASE_CONN_MAX_AGE:-60}"' in (ROOT / "scripts" / "web.sh").read_text()
+    for name in ("base.py", "production.py"):
+        assert "CONN_HEALTH_CHECKS" in (ROOT / "shop" / "settings" / name).read_text()
+
+
 def test_published_ports_are_bound_to_127_0_0_1_only(services):
     published = []
     for name, service in services.items():

@@ -1,5 +1,6 @@
 """The resident's basket over the API: read it grouped by merchant, add and remove lines."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
@@ -67,7 +68,7 @@ class AddLineSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if "quantity" in attrs and "weight_g" in attrs:
-            raise serializers.ValidationError({"weight_g": ["数量和重量只填一个"]})
+            raise serializers.ValidationError({"weight_g": [_("数量和重量只填一个")]})
         return attrs
 
 
@@ -93,7 +94,7 @@ class BasketView(APIView):
             resident_address = ResidentAddress.objects.select_related("standard_address").filter(
                 pk=query.validated_data["address_id"], user=request.user).first()
             if resident_address is None:
-                raise serializers.ValidationError({"address_id": ["请选择您自己的地址"]})
+                raise serializers.ValidationError({"address_id": [_("请选择您自己的地址")]})
             address = resident_address.standard_address
         return Response(basket_data(selectors.open_basket(user=request.user), address=address))
 

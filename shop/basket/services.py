@@ -12,6 +12,7 @@ import math
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delivery.models import Slot
 from delivery.services import SlotFull
@@ -31,9 +32,10 @@ def _listing(listing_id) -> StockRecord:
         .first()
     )
     if listing is None or listing.price is None or not listing.product.is_public:
-        raise DomainError("no such listing", fields={"listing_id": ["没有这个商品"]})
+        raise DomainError("no such listing", fields={"listing_id": [_("没有这个商品")]})
     if not listing.partner.is_active:
-        raise ConflictError("商户已暂停营业", code="merchant_unavailable", fields={"listing_id": ["商户已暂停营业"]})
+        raise ConflictError(_("商户已暂停营业"), code="merchant_unavailable",
+                            fields={"listing_id": [_("商户已暂停营业")]})
     return listing
 
 
@@ -42,14 +44,16 @@ def quantity_for(*, listing: StockRecord, quantity=None, weight_g=None) -> int:
     product = listing.product
     if weight_g is not None:
         if not product.is_sold_by_weight:
-            raise DomainError("weight for a piece product", fields={"weight_g": ["该商品按件销售, 请填写数量"]})
+            raise DomainError("weight for a piece product",
+                              fields={"weight_g": [_("该商品按件销售, 请填写数量")]})
         if not isinstance(weight_g, int) or weight_g <= 0:
-            raise DomainError("bad weight", fields={"weight_g": ["重量须为正整数 (克)"]})
+            raise DomainError("bad weight", fields={"weight_g": [_("重量须为正整数 (克)")]})
         quantity = math.ceil(weight_g / product.pack_size_g)
     if quantity is None:
         quantity = 1
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
-        raise DomainError("bad quantity", fields={"quantity": [f"数量须为 1 到 {MAX_QUANTITY} 的整数"]})
+        raise DomainError("bad quantity",
+                          fields={"quantity": [_("数量须为 1 到 %(max)s 的整数") % {"max": MAX_QUANTITY}]})
     return quantity
 
 
@@ -57,15 +61,16 @@ def _slot_for(*, listing: StockRecord, slot_id) -> Slot | None:
     product = listing.product
     if not product.is_service:
         if slot_id is not None:
-            raise DomainError("slot for goods", fields={"slot_id": ["只有上门服务需要选择时段"]})
+            raise DomainError("slot for goods", fields={"slot_id": [_("只有上门服务需要选择时段")]})
         return None
     if slot_id is None:
-        raise DomainError("slot required", fields={"slot_id": ["请选择上门服务时间"]})
+        raise DomainError("slot required", fields={"slot_id": [_("请选择上门服务时间")]})
     slot = Slot.objects.filter(pk=slot_id, kind=Slot.Kind.SERVICE, merchant_id=listing.partner_id).first()
     if slot is None or (slot.product_id not in (None, product.pk)):
-        raise DomainError("no such slot", fields={"slot_id": ["该商户没有这个服务时段"]})
+        raise DomainError("no such slot", fields={"slot_id": [_("该商户没有这个服务时段")]})
     if slot.starts_at <= timezone.now():
-        raise ConflictError("所选时段已过", code="slot_past", fields={"slot_id": ["所选时段已过, 请重新选择"]})
+        raise ConflictError(_("所选时段已过"), code="slot_past",
+                            fields={"slot_id": [_("所选时段已过, 请重新选择")]})
     return slot
 
 
@@ -90,7 +95,8 @@ def add_line(*, basket: Basket, listing_id, quantity=None, weight_g=None, slot_i
     line = basket.lines.select_for_update().filter(line_reference=reference).first()
     total = quantity + (line.quantity if line else 0)
     if total > MAX_QUANTITY:
-        raise DomainError("bad quantity", fields={"quantity": [f"同一商品最多 {MAX_QUANTITY} 份"]})
+        raise DomainError("bad quantity",
+                          fields={"quantity": [_("同一商品最多 %(max)s 份") % {"max": MAX_QUANTITY}]})
     _check_room(listing=listing, slot=slot, quantity=total)
     if line:
         line.quantity = total
@@ -105,7 +111,7 @@ def add_line(*, basket: Basket, listing_id, quantity=None, weight_g=None, slot_i
 def _own_line(basket: Basket, line_id) -> Line:
     line = basket.lines.select_for_update(of=("self",)).select_related("stockrecord__partner", "product", "slot").filter(pk=line_id).first() if basket.pk else None
     if line is None:
-        raise NotFoundError("购物车里没有这一项")
+        raise NotFoundError(_("购物车里没有这一项"))
     return line
 
 

@@ -2,6 +2,7 @@
 
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -98,7 +99,7 @@ def order_data(order, request=None) -> dict:
 def _own_order(request, number):
     order = selectors.order_of(user=request.user, number=number)
     if order is None:
-        raise NotFoundError("没有这个订单")
+        raise NotFoundError(_("没有这个订单"))
     return order
 
 

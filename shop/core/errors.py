@@ -34,6 +34,18 @@ class ConflictError(DomainError):
     code = "conflict"
 
 
+class TooManyAttempts(DomainError):
+    """429: too many tries of something guessable (a pickup code); try again in `retry_after`
+    seconds (in the body and the Retry-After header)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "too_many_attempts"
+
+    def __init__(self, detail: str, *, retry_after: int, **kwargs):
+        super().__init__(detail, retry_after=int(retry_after), **kwargs)
+        self.retry_after = int(retry_after)
+
+
 def error_body(code: str, detail: str, fields: dict | None = None, **extra) -> dict:
     return {"error": code, "detail": str(detail), "fields": fields or {}, **extra}
 
@@ -47,7 +59,10 @@ def _flatten(detail) -> dict:
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()  # the request's transaction (ATOMIC_REQUESTS) must not commit half a change
-        return Response(error_body(exc.code, exc.detail, exc.fields, **exc.extra), status=exc.status_code)
+        response = Response(error_body(exc.code, exc.detail, exc.fields, **exc.extra), status=exc.status_code)
+        if getattr(exc, "retry_after", None) is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
