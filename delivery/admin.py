@@ -36,10 +36,10 @@ class PointStockAdmin(admin.ModelAdmin):
 
 @admin.register(Courier)
 class CourierAdmin(admin.ModelAdmin):
-    list_display = ["name", "vehicle", "status", "capacity", "home_point", "last_seen"]
-    list_filter = ["status", "vehicle"]
+    list_display = ["name", "vehicle", "status", "capacity", "merchant", "home_point", "last_seen"]
+    list_filter = ["status", "vehicle", ("merchant", admin.EmptyFieldListFilter)]
     search_fields = ["name", "user__mobile"]
-    raw_id_fields = ["user", "home_point"]
+    raw_id_fields = ["user", "home_point", "merchant"]
 
 
 # --- dispatch: read-mostly pages for an operator investigating a stuck order ---------------------

@@ -54,7 +54,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from merchants.models import Partner
 from shop.core.errors import ConflictError, DomainError, NotFoundError
+from shop.core.geo import haversine_m
 
 from . import pickup_attempts, positions
 from .models import (
@@ -301,15 +303,27 @@ def _couriers_with_load():
         + _count_for_courier(JobOffer.objects.filter(state=JobOffer.State.PENDING, group__status=S.POINT_ASSIGNED)))
 
 
+def _own_couriers(merchant_id: int) -> list[int]:
+    """The couriers of a merchant that delivers with its own (Partner.Delivery.OWN); empty when
+    it registered none, and then platform couriers carry its orders."""
+    return list(Courier.objects.filter(merchant_id=merchant_id, merchant__delivery_capability=Partner.Delivery.OWN)
+                .values_list("pk", flat=True))
+
+
 def _offer_courier(group: FulfilmentGroup, now: datetime, *, first: bool) -> JobOffer | None:
-    """The available courier nearest the point in travel time with room for one more job;
-    couriers already asked for this job come last (`first`: none was)."""
+    """The available courier nearest the point in travel time with room for one more job: the
+    merchant's own couriers if it has any, else platform couriers (those of no merchant).
+    Couriers already asked for this job come last (`first`: none was)."""
     origin = (group.point.lat, group.point.lng) if group.point_id else dropoff_of(group)
     if origin is None:
         return None
-    nearby = dict(positions.nearest_couriers(*origin, radius_m=COURIER_RADIUS_M, count=NEAREST_COUNT))
-    couriers = (_couriers_with_load().filter(pk__in=list(nearby)).exclude(status=Courier.Status.OFFLINE)
-                .values_list("pk", "vehicle", "capacity", "load", named=True))
+    own = _own_couriers(group.merchant_id)
+    if own:  # the merchant delivers itself: only its own couriers, wherever they are
+        nearby = {pk: haversine_m(*origin, *here) for pk in own if (here := positions.position_of(pk))}
+    else:
+        nearby = dict(positions.nearest_couriers(*origin, radius_m=COURIER_RADIUS_M, count=NEAREST_COUNT))
+    couriers = (_couriers_with_load().filter(pk__in=list(nearby), merchant_id=group.merchant_id if own else None)
+                .exclude(status=Courier.Status.OFFLINE).values_list("pk", "vehicle", "capacity", "load", named=True))
     tries = Counter() if first else Counter(group.offers.values_list("courier_id", flat=True))
 
     def rank(courier):

@@ -106,6 +106,10 @@ class Courier(models.Model):
         FulfilmentPoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="couriers",
         verbose_name=_("常驻站点"),
     )
+    merchant = models.ForeignKey(
+        "partner.Partner", on_delete=models.CASCADE, null=True, blank=True, related_name="own_couriers",
+        verbose_name=_("所属商户"), help_text=_("商户自配送的骑手: 只接这家商户的订单。留空为平台骑手"),
+    )
     last_lat = models.FloatField(_("最近纬度"), validators=latitude_validators, null=True, blank=True)
     last_lng = models.FloatField(_("最近经度"), validators=longitude_validators, null=True, blank=True)
     last_seen = models.DateTimeField(_("最近上报"), null=True, blank=True)
