@@ -128,7 +128,7 @@ def test_commits_while_a_drain_is_due_publish_no_more_wake_ups(monkeypatch, djan
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the migrations' reference rows
 def test_drains_side_by_side_route_each_group_exactly_once(no_search_sync):
     # given 30 requests waiting and couriers nearby
     groups = pending_orders(30)
