@@ -66,7 +66,7 @@ def assert_placed_and_pending(order: Order, caplog) -> None:
     assert outbox.pending_group_ids(now=due) == sorted(group.pk for group in groups)
     # and the outage was logged, not raised
     warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
-    assert any("could not send the dispatch" in message for message in warnings), warnings
+    assert any("could not wake the dispatch drain" in message for message in warnings), warnings
     assert any("could not queue the new-order email" in message for message in warnings), warnings
 
 
