@@ -16,7 +16,7 @@ group and its line each) are written beforehand, awaiting payment, and not timed
 production the web tier writes them on other machines, here it would take the worker's CPU.
 The timed commit is the payment confirmation, as the sandbox notification does it: producer
 threads commit order i at t0 + i/rate, moving its group to "created" and calling
-``request_dispatch`` in the same transaction. The couriers' apps are threads of this process
+``request_dispatch`` in the same transaction. The couriers' apps are two processes of their own
 that poll open offers (every 20 ms when there are none) and accept them. Measured per order,
 from that commit: point_assigned, offered (the worker's work) and courier_assigned (plus the
 simulated app's poll). The backlog (requests committed and not yet routed; one wake-up message
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import multiprocessing
 import os
 import queue
 import statistics
@@ -190,37 +191,50 @@ class Celery:
                 process.wait(timeout=10)
 
 
+def courier_app(index: int, count: int, ready, stopping) -> None:
+    """One courier-app process: polls the open offers of every `count`-th group and accepts them."""
+    try:
+        JobOffer.objects.exists()  # connected: the first poll is not the one to pay for it
+        ready.set()
+        while not stopping.is_set():
+            offers = list(JobOffer.objects.filter(state=JobOffer.State.PENDING).extra(
+                where=["group_id %% %s = %s"], params=[count, index]).select_related("courier")[:200])
+            for offer in offers:
+                try:
+                    dispatch.courier_accept(courier=offer.courier, group_id=offer.group_id)
+                except DomainError:
+                    pass
+            if not offers:
+                time.sleep(0.02)
+    finally:
+        connection.close()
+
+
 class CourierApps:
-    """Every courier's app: threads that poll the open offers and accept them."""
+    """Every courier's app: processes of their own (the phones are not the web tier, so they do
+    not share its interpreter lock) that poll the open offers and accept them."""
 
-    def __init__(self, threads: int = 2):
-        self.stopping = threading.Event()
-        self.threads = [threading.Thread(target=self._run, args=(i, threads), daemon=True) for i in range(threads)]
-
-    def _run(self, index: int, count: int):
-        try:
-            while not self.stopping.is_set():
-                offers = list(JobOffer.objects.filter(state=JobOffer.State.PENDING).extra(
-                    where=["courier_id %% %s = %s"], params=[count, index]).select_related("courier")[:200])
-                for offer in offers:
-                    try:
-                        dispatch.courier_accept(courier=offer.courier, group_id=offer.group_id)
-                    except DomainError:
-                        pass
-                if not offers:
-                    time.sleep(0.02)
-        finally:
-            connection.close()
+    def __init__(self, processes: int = 2):
+        context = multiprocessing.get_context("spawn")
+        self.stopping = context.Event()
+        self.ready = [context.Event() for _ in range(processes)]
+        self.processes = [context.Process(target=courier_app, args=(i, processes, self.ready[i], self.stopping),
+                                          daemon=True) for i in range(processes)]
 
     def __enter__(self):
-        for thread in self.threads:
-            thread.start()
+        for process in self.processes:
+            process.start()
+        for ready in self.ready:  # each has imported Django and connected (seconds on a busy machine)
+            if not ready.wait(timeout=120):
+                sys.exit("the courier apps did not start")
         return self
 
     def __exit__(self, *exc):
         self.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=10)
+        for process in self.processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
 
 
 class BacklogSampler(threading.Thread):
@@ -413,8 +427,8 @@ class CpuMeter:
     PostgreSQL (its own processes and the bench database's backends, not other databases'),
     Redis, and the machine as a whole; the rest is other people's work on the machine."""
 
-    def __init__(self, worker_pid: int, beat_pid: int):
-        self.worker_pid, self.beat_pid = worker_pid, beat_pid
+    def __init__(self, worker_pid: int, beat_pid: int, courier_pids: list[int]):
+        self.worker_pid, self.beat_pid, self.courier_pids = worker_pid, beat_pid, courier_pids
 
     def _pg_pids(self) -> list[int]:
         with connection.cursor() as cursor:
@@ -426,7 +440,7 @@ class CpuMeter:
         me = os.times()
         busy, total = machine_cpu()
         groups = {"worker": [self.worker_pid, *children(self.worker_pid)], "beat": [self.beat_pid],
-                  "pg": self._pg_pids(), "redis": pids_named("redis-server")}
+                  "pg": self._pg_pids(), "redis": pids_named("redis-server"), "couriers": self.courier_pids}
         return {**{key: {pid: process_cpu(pid) for pid in pids} for key, pids in groups.items()},
                 "bench": me.user + me.system, "busy": busy, "total": total, "wall": time.monotonic()}
 
@@ -435,7 +449,7 @@ class CpuMeter:
         def delta(key):
             return sum(cpu - before[key].get(pid, 0.0) for pid, cpu in after[key].items())
 
-        used = {key: delta(key) for key in ("worker", "beat", "pg", "redis")}
+        used = {key: delta(key) for key in ("worker", "beat", "pg", "redis", "couriers")}
         used.update(wall=after["wall"] - before["wall"], bench=after["bench"] - before["bench"],
                     machine_busy=after["busy"] - before["busy"], machine_total=after["total"] - before["total"])
         return used
@@ -503,11 +517,11 @@ def show(r: dict) -> None:
           f" courier_assigned {ms(r['p50'])}/{ms(r['p99'])} | {'SUSTAINED' if r['sustained'] else 'not sustained'}",
           flush=True)
     c = r["cpu"]
-    ours = c["worker"] + c["beat"] + c["pg"] + c["redis"] + c["bench"]
+    ours = c["worker"] + c["beat"] + c["pg"] + c["redis"] + c["bench"] + c["couriers"]
     print(f"      CPU while placing ({c['wall']:.0f} s, in cores): worker {c['worker'] / c['wall']:.2f}"
           f" ({r['worker_ms_per_order']:.0f} ms per order offered), PostgreSQL {c['pg'] / c['wall']:.2f},"
           f" Redis {c['redis'] / c['wall']:.2f}, beat {c['beat'] / c['wall']:.2f},"
-          f" this process (producers, courier apps) {c['bench'] / c['wall']:.2f}; machine busy"
+          f" producers {c['bench'] / c['wall']:.2f}, courier apps {c['couriers'] / c['wall']:.2f}; machine busy"
           f" {c['machine_busy'] / c['machine_total'] * 100:.0f}% of {os.cpu_count()} cores, other work"
           f" {max(c['machine_busy'] - ours, 0) / c['wall']:.2f} cores", flush=True)
 
@@ -526,14 +540,14 @@ def main():
 
     prepare()
     print(f"machine: {os.cpu_count()} CPUs shared by PostgreSQL, Redis, the worker ({args.concurrency} processes), "
-          f"beat and this process (producers, courier apps); load average {os.getloadavg()[0]:.2f}")
+          f"beat, the producers (this process) and the courier apps (2 processes); load average {os.getloadavg()[0]:.2f}")
     results = []
     with Celery(args.concurrency, ROOT / "var" / "log" / "dispatch-bench") as celery:
         if args.nice:
             os.nice(args.nice)  # the worker and beat, started above, keep the normal priority
         pool = ProducerPool(args.producers)
-        with CourierApps():
-            meter = CpuMeter(celery.processes[0].pid, celery.processes[1].pid)
+        with CourierApps() as apps:
+            meter = CpuMeter(celery.processes[0].pid, celery.processes[1].pid, [p.pid for p in apps.processes])
             time.sleep(2)  # beat's first ticks
             for rate in [float(r) for r in args.rates.split(",") if r]:
                 results.append(run_rate(rate, args.seconds, pool, meter))

@@ -436,8 +436,11 @@ def _pending_offer(group: FulfilmentGroup, **agent) -> JobOffer | None:
 
 
 def _refresh_courier_status(courier_id: int) -> None:
-    """busy at capacity, available below it; an offline courier stays offline (one statement)."""
-    Courier.objects.filter(pk=courier_id).exclude(status=Courier.Status.OFFLINE).update(status=_status_by_load())
+    """busy at capacity, available below it; an offline courier stays offline. One statement
+    that writes (and so locks) the courier's row only when the status changes: routing locks
+    that row to offer jobs, and an accept must not wait for it (nor make routing wait)."""
+    (Courier.objects.filter(pk=courier_id).exclude(status=Courier.Status.OFFLINE)
+     .exclude(status=_status_by_load()).update(status=_status_by_load()))
 
 
 @functools.cache

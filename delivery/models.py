@@ -234,7 +234,13 @@ class FulfilmentGroup(models.Model):
                 condition=~models.Q(method="pickup") | ~models.Q(pickup_code=""), name="fulfilmentgroup_pickup_has_code"
             ),
         ]
-        indexes = [models.Index(fields=["merchant", "status"], name="group_merchant_status_idx")]
+        indexes = [
+            models.Index(fields=["merchant", "status"], name="group_merchant_status_idx"),
+            # the jobs a courier holds (dispatch counts them per courier on every offer and accept);
+            # a courier's delivered history and the city's other active groups stay out of it
+            models.Index(fields=["courier"], condition=models.Q(status__in=["courier_assigned", "picked_up"]),
+                         name="group_held_by_courier_idx"),
+        ]
 
     def __str__(self):
         return f"{self.order.number}-{self.pk} {self.merchant}"
