@@ -173,3 +173,23 @@ def dispatchable_order(*, merchant=None, dropoff=None, method: str = "delivery",
     group.dropoff = dropoff
     group.save(update_fields=["dropoff"])
     return group
+
+
+M_PER_DEG = 111_000
+
+
+def north(metres: float) -> float:
+    """The latitude `metres` north of the test neighbourhood's base point."""
+    from communities.tests.factories import BASE_LAT
+
+    return BASE_LAT + metres / M_PER_DEG
+
+
+def courier_at(metres_north: float, **fields) -> Courier:
+    """A courier whose live position is `metres_north` of the base point."""
+    from communities.tests.factories import BASE_LNG
+    from delivery import positions
+
+    courier = CourierFactory(**fields)
+    positions.update_position(courier=courier, lat=north(metres_north), lng=BASE_LNG)
+    return courier

@@ -20,41 +20,21 @@ from delivery.outbox import request_dispatch, resend_pending
 from delivery.services import BadTransition, transition
 from delivery.tests.factories import (
     CourierFactory, FulfilmentPointFactory, PointStockFactory, ServiceProviderFactory, SlotFactory, dispatchable_order,
-    order_with_groups, store_point,
+    courier_at, north, order_with_groups, store_point,
 )
 from merchants.tests.factories import ListingFactory, MerchantFactory
 from shop.celery import app
 from shop.core.errors import DomainError
 
 S = FulfilmentGroup.Status
-M_PER_DEG = 111_000
 
-
-def north(metres: float) -> float:
-    return BASE_LAT + metres / M_PER_DEG
-
-
-@pytest.fixture(autouse=True)
-def _fresh_positions():
-    """Positions of couriers from earlier tests must not be found (when Redis is configured)."""
-    client = positions.redis_client()
-    if client is not None:
-        client.delete(positions.GEO_KEY)
-    yield
-    if client is not None:
-        client.delete(positions.GEO_KEY)
+pytestmark = pytest.mark.usefixtures("fresh_positions")
 
 
 @pytest.fixture
 def eager(monkeypatch):
     """Tasks run in-process, as in the embedded demo, whatever the environment says."""
     monkeypatch.setitem(app.conf, "task_always_eager", True)
-
-
-def courier_at(metres_north: float, **fields) -> Courier:
-    courier = CourierFactory(**fields)
-    positions.update_position(courier=courier, lat=north(metres_north), lng=BASE_LNG)
-    return courier
 
 
 def statuses(group) -> list[str]:

@@ -3,30 +3,13 @@ platform orders never go to another merchant's couriers."""
 
 import pytest
 
-from communities.tests.factories import BASE_LAT, BASE_LNG
-from delivery import dispatch, positions
+from delivery import dispatch
 from delivery.models import JobOffer
-from delivery.tests.factories import CourierFactory, dispatchable_order
+from delivery.tests.factories import courier_at, dispatchable_order
 from merchants.models import Partner
 from merchants.tests.factories import MerchantFactory
 
-M_PER_DEG = 111_000
-
-
-@pytest.fixture(autouse=True)
-def _fresh_positions():
-    client = positions.redis_client()
-    if client is not None:
-        client.delete(positions.GEO_KEY)
-    yield
-    if client is not None:
-        client.delete(positions.GEO_KEY)
-
-
-def courier_at(metres_north: float, **fields):
-    courier = CourierFactory(**fields)
-    positions.update_position(courier=courier, lat=BASE_LAT + metres_north / M_PER_DEG, lng=BASE_LNG)
-    return courier
+pytestmark = pytest.mark.usefixtures("fresh_positions")
 
 
 def offered_to(group):

@@ -6,12 +6,12 @@ The last test races real PostgreSQL connections: routing never takes more than a
 
 import pytest
 
-from communities.tests.factories import BASE_LAT, BASE_LNG, StandardAddressFactory
+from communities.tests.factories import BASE_LNG, StandardAddressFactory
 from delivery import dispatch, positions
 from delivery.models import DispatchDecision, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, PointStock
 from delivery.services import BadTransition, release_point_stock
 from delivery.tests.factories import (
-    CourierFactory, FulfilmentPointFactory, PointStockFactory, dispatchable_order, order_with_groups, store_point,
+    CourierFactory, FulfilmentPointFactory, PointStockFactory, dispatchable_order, north, order_with_groups, store_point,
 )
 from merchants.tests.factories import ListingFactory, MerchantFactory
 from shop.checkout.services import cancel_order, release_group
@@ -19,22 +19,8 @@ from tests.concurrency import no_search_sync, run_concurrently  # noqa: F401  (f
 
 S = FulfilmentGroup.Status
 WAREHOUSE = FulfilmentPoint.Kind.FRONT_WAREHOUSE
-M_PER_DEG = 111_000
 
-
-def north(metres: float) -> float:
-    return BASE_LAT + metres / M_PER_DEG
-
-
-@pytest.fixture(autouse=True)
-def _fresh_positions():
-    """Positions of couriers from earlier tests must not be found (when Redis is configured)."""
-    client = positions.redis_client()
-    if client is not None:
-        client.delete(positions.GEO_KEY)
-    yield
-    if client is not None:
-        client.delete(positions.GEO_KEY)
+pytestmark = pytest.mark.usefixtures("fresh_positions")
 
 
 def chain_with_warehouse(*, warehouse_m: float = 700, resident_m: float = 900, **warehouse):
