@@ -49,7 +49,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When, prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -107,11 +109,17 @@ def dropoff_of(group: FulfilmentGroup) -> tuple[float, float] | None:
     return None
 
 
+def _lines(group: FulfilmentGroup) -> list[FulfilmentLine]:
+    """The group's lines with their slots, read once per group instance (routing asks twice)."""
+    prefetch_related_objects([group], Prefetch(
+        "lines", queryset=FulfilmentLine.objects.select_related("slot", "order_line").order_by("pk")))
+    return list(group.lines.all())
+
+
 def service_slot(group: FulfilmentGroup) -> Slot | None:
     """The appointment of a home-service booking (None for goods)."""
-    slot_ids = (FulfilmentLine.objects.filter(group_id=group.pk, slot__kind=Slot.Kind.SERVICE)
-                .order_by("slot__starts_at").values_list("slot_id", flat=True)[:1])
-    return Slot.objects.get(pk=slot_ids[0]) if slot_ids else None
+    slots = [line.slot for line in _lines(group) if line.slot_id and line.slot.kind == Slot.Kind.SERVICE]
+    return min(slots, key=lambda slot: slot.starts_at, default=None)
 
 
 def store_pickup(group: FulfilmentGroup) -> bool:
@@ -148,8 +156,7 @@ def _own_store(point: FulfilmentPoint, group: FulfilmentGroup) -> bool:
 
 def _goods_lines(group: FulfilmentGroup) -> list[FulfilmentLine]:
     """The lines that need stock at the point (a home-service booking needs none)."""
-    return list(group.lines.filter(listing__isnull=False, slot__isnull=True).select_related("order_line")
-                .order_by("pk"))
+    return [line for line in _lines(group) if line.listing_id and not line.slot_id]
 
 
 def _needed(lines: list[FulfilmentLine]) -> Counter:
@@ -248,7 +255,8 @@ def _promise(group: FulfilmentGroup, point: FulfilmentPoint, slot: Slot | None, 
 def _locked_group(group_id: int) -> FulfilmentGroup:
     try:
         return (FulfilmentGroup.objects.select_for_update(of=("self",))
-                .select_related("point", "pickup_point", "dropoff", "courier").get(pk=group_id))
+                .select_related("point", "pickup_point", "dropoff", "courier")
+                .annotate(merchant_delivery=F("merchant__delivery_capability")).get(pk=group_id))
     except FulfilmentGroup.DoesNotExist:
         raise JobNotFound(_("没有这个订单")) from None
 
@@ -303,11 +311,12 @@ def _couriers_with_load():
         + _count_for_courier(JobOffer.objects.filter(state=JobOffer.State.PENDING, group__status=S.POINT_ASSIGNED)))
 
 
-def _own_couriers(merchant_id: int) -> list[int]:
+def _own_couriers(group: FulfilmentGroup) -> list[int]:
     """The couriers of a merchant that delivers with its own (Partner.Delivery.OWN); empty when
     it registered none, and then platform couriers carry its orders."""
-    return list(Courier.objects.filter(merchant_id=merchant_id, merchant__delivery_capability=Partner.Delivery.OWN)
-                .values_list("pk", flat=True))
+    if group.merchant_delivery != Partner.Delivery.OWN:  # annotated by _locked_group
+        return []
+    return list(Courier.objects.filter(merchant_id=group.merchant_id).values_list("pk", flat=True))
 
 
 def _offer_courier(group: FulfilmentGroup, now: datetime, *, first: bool) -> JobOffer | None:
@@ -317,7 +326,7 @@ def _offer_courier(group: FulfilmentGroup, now: datetime, *, first: bool) -> Job
     origin = (group.point.lat, group.point.lng) if group.point_id else dropoff_of(group)
     if origin is None:
         return None
-    own = _own_couriers(group.merchant_id)
+    own = _own_couriers(group)
     if own:  # the merchant delivers itself: only its own couriers, wherever they are
         nearby = {pk: haversine_m(*origin, *here) for pk in own if (here := positions.position_of(pk))}
     else:
