@@ -89,14 +89,16 @@ class Worker:
         return [int(pid) for pid in text.split()]
 
     def kill_pool_process(self) -> bool:
-        children = self.children()
-        if not children:
-            return False
-        try:
-            os.kill(random.choice(children), signal.SIGKILL)
-        except ProcessLookupError:
-            return False
-        return True
+        """SIGKILL the pool's processes (the worker's main process forks new ones). Both, because
+        a drain usually holds a whole wave in one of them and which one is not visible from here."""
+        killed = False
+        for pid in self.children():
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed = True
+            except ProcessLookupError:
+                pass
+        return killed
 
     def kill_all(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -192,14 +194,15 @@ def town(redis_client):
 
 
 def place(listings, homes, count: int) -> list[int]:
-    """Orders committed one per transaction, each asking for dispatch inside it, as checkout does."""
-    group_ids = []
-    for i in range(count):
+    """A wave of orders: written first, then their dispatch requested one commit each, back to
+    back, as the sandbox payment notices do. The requests arrive within milliseconds, so the
+    worker has a wave to drain (one order at a time it would finish each before the next)."""
+    groups = [dispatchable_order(listing=listings[i % len(listings)], dropoff=homes[i % len(homes)])
+              for i in range(count)]
+    for group in groups:
         with transaction.atomic():
-            group = dispatchable_order(listing=listings[i % len(listings)], dropoff=homes[i % len(homes)])
             request_dispatch(group_ids=[group.pk])
-        group_ids.append(group.pk)
-    return group_ids
+    return [group.pk for group in groups]
 
 
 def place_and_roll_back(listings, homes, count: int) -> int:
@@ -250,12 +253,12 @@ def test_worker_killed_again_and_again_every_order_assigned_exactly_once(worker,
     kills = Counter()
     rng = random.Random(5)
 
-    # when orders are committed in waves while the worker is SIGKILLed, mostly a pool process
-    # in the middle of its work and every fifth time the whole worker (then started again)
+    # when orders are committed in waves while the worker is SIGKILLed, mostly its pool
+    # processes in the middle of their work and every fifth time the whole worker (then started again)
     for wave in range(15):
         group_ids += place(listings, homes, 8)
         place_and_roll_back(listings, homes, 1 if wave % 5 == 0 else 0)
-        time.sleep(rng.uniform(0.05, 0.3))  # let the worker get into the wave
+        time.sleep(rng.uniform(0.01, 0.08))  # let the worker get into the wave, not through it
         if wave % 5 == 4:
             worker.kill_all()
             kills["worker"] += 1
