@@ -48,36 +48,31 @@ class CourierAdmin(admin.ModelAdmin):
 # "dispatch now", calls the dispatch core like the routing task does.
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """View only: no add, change or delete (the change page answers in view mode)."""
+class NoEditing:
+    """No add, change or delete: a group's status changes only through transition."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(NoEditing, admin.ModelAdmin):
+    """View only (the change page answers in view mode)."""
 
     def has_dispatch_permission(self, request):
         """The "dispatch now" action: for those who may change fulfilment groups."""
         return request.user.has_perm("delivery.change_fulfilmentgroup")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(NoEditing, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.action(description=_("立即调度 (分配履约点并派单)"), permissions=["dispatch"])
