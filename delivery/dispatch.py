@@ -603,12 +603,14 @@ def provider_decline(*, provider: ServiceProvider, group_id: int) -> FulfilmentG
 @transaction.atomic
 def provider_start(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
     """The provider sets off to the resident (picked_up: "on the way")."""
-    return transition(group=_held(group_id, provider=provider), to=S.PICKED_UP, actor=f"provider:{provider.pk}", note=provider.name)
+    return transition(group=_held(group_id, provider=provider), to=S.PICKED_UP, actor=f"provider:{provider.pk}",
+                      note=provider.name)
 
 
 @transaction.atomic
 def provider_complete(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
-    return transition(group=_held(group_id, provider=provider), to=S.DELIVERED, actor=f"provider:{provider.pk}", note=provider.name)
+    return transition(group=_held(group_id, provider=provider), to=S.DELIVERED, actor=f"provider:{provider.pk}",
+                      note=provider.name)
 
 
 # --- beat sweeps ------------------------------------------------------------------------------
