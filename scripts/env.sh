@@ -33,6 +33,10 @@ case "$MARKET_ENV" in
     dev) _market_redis_db=0; _market_index_prefix=market ;;
     *) echo "scripts/env.sh: unknown MARKET_ENV '$MARKET_ENV' (dev or test)" >&2; return 1 2>/dev/null || exit 1 ;;
 esac
+# Several work trees can share one set of services: each sets its own database name
+# (MARKET_PG_DB), Redis database (MARKET_REDIS_DB, 2-15) and index prefix (MARKET_INDEX_PREFIX).
+_market_redis_db="${MARKET_REDIS_DB:-$_market_redis_db}"
+_market_index_prefix="${MARKET_INDEX_PREFIX:-$_market_index_prefix}"
 
 export DATABASE_URL="postgres://${MARKET_PG_USER}:${MARKET_PG_PASSWORD}@127.0.0.1:${MARKET_PG_PORT}/${MARKET_PG_DB}"
 export REDIS_URL="redis://127.0.0.1:${MARKET_REDIS_PORT}/${_market_redis_db}"
