@@ -27,6 +27,7 @@ from wagtail.search import index
 
 from cms.blocks import RICH_TEXT_FEATURES, body_blocks, offer_blocks
 from cms.sanitize import clean_html, clean_stream
+from cms.search_text import search_terms, stream_text
 from communities import selectors as community_selectors
 
 
@@ -76,7 +77,7 @@ class CommunityPage(RoutablePageMixin, Page):
 
     content_panels = [FieldPanel("community", read_only=True), FieldPanel("intro"), FieldPanel("body")]
     promote_panels: list = []
-    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+    search_fields = Page.search_fields + [index.SearchField("search_text")]
 
     class Meta:
         verbose_name = _("社区主页")
@@ -91,6 +92,9 @@ class CommunityPage(RoutablePageMixin, Page):
         self.intro = clean_html(self.intro)
         clean_stream(self.body)
         return super().save(*args, **kwargs)
+
+    def search_text(self) -> str:
+        return search_terms(self.title, self.intro, stream_text(self.body))
 
     def get_context(self, request, *args, **kwargs):
         from cms.selectors import community_sections
@@ -115,7 +119,7 @@ class CommunityChildPage(Page):
 
     parent_page_types = ["cms.CommunityPage"]
     subpage_types: list[str] = []
-    search_fields = Page.search_fields + [index.SearchField("body")]
+    search_fields = Page.search_fields + [index.SearchField("search_text")]
 
     class Meta:
         abstract = True
@@ -123,6 +127,9 @@ class CommunityChildPage(Page):
     def save(self, *args, **kwargs):
         clean_stream(self.body)
         return super().save(*args, **kwargs)
+
+    def search_text(self) -> str:
+        return search_terms(self.title, stream_text(self.body))
 
     @property
     def community_page(self) -> CommunityPage | None:
@@ -153,7 +160,7 @@ class NoticePage(CommunityChildPage):
         verbose_name_plural = _("通知公告")
 
 
-class EventPage(CommunityChildPage):
+class EventPage(RoutablePageMixin, CommunityChildPage):
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
     place_name = models.CharField(_("地点"), max_length=80, help_text=_("如: 社区服务中心二楼活动室"))
@@ -225,7 +232,7 @@ class EventPage(CommunityChildPage):
 
         return event_cancel(request, event=self)
 
-    @path("signups.csv", name="export")
+    @path("export/", name="export")
     def export(self, request):
         from cms.views import event_export
 
@@ -286,7 +293,7 @@ class PromotionPage(CommunityChildPage):
         elif not errors:
             from cms.selectors import offers_outside_circle
 
-            parent = getattr(self, "_parent_for_clean", None) or (self.get_parent() if self.pk else None)
+            parent = getattr(self, "_parent_for_clean", None) or (self.get_parent() if self.path else None)
             community = getattr(getattr(parent, "specific", None), "community", None)
             outside = offers_outside_circle(offers=self.offers, community=community) if community else []
             if outside:

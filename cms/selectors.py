@@ -303,13 +303,15 @@ def search_pages(*, query: str, community_page: CommunityPage | None = None, lim
     """Live community pages matching the words (Wagtail search; the database backend)."""
     from wagtail.models import Page
 
-    query = (query or "").strip()
-    if not query:
+    from cms.search_text import query_terms
+
+    terms = query_terms((query or "").strip())
+    if not terms:
         return []
     pages = Page.objects.live().type(CommunityPage, NoticePage, EventPage, PromotionPage)
     if community_page is not None:
         pages = pages.descendant_of(community_page, inclusive=True)
-    return list(pages.specific().search(query)[:limit])
+    return list(pages.specific().search(terms, operator="and")[:limit])
 
 
 def feed_items(*, community_page: CommunityPage, now: datetime.datetime, limit: int = 20) -> list:

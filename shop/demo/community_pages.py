@@ -183,10 +183,10 @@ def write_pages(plan: Plan, users: dict, partners: dict, *, now: datetime.dateti
             EventSignup.objects.bulk_create(new)
         for p in pages.promotions:
             partner = partners[p.merchant_code]
-            offers = [("merchant_card", {"merchant": partner.pk, "note": ""})]
+            offers = [{"type": "merchant_card", "value": {"merchant": partner.pk, "note": ""}}]
             listing = StockRecord.objects.filter(partner=partner, partner_sku=p.listing_sku).first()
             if listing is not None:
-                offers.append(("listing_card", {"listing": listing.pk, "note": ""}))
+                offers.append({"type": "listing_card", "value": {"listing": listing.pk, "note": ""}})
             starts = datetime.datetime.combine(today - datetime.timedelta(days=p.started_days_ago), datetime.time(0),
                                                tzinfo=tz)
             _upsert(parent, PromotionPage, p.slug, {
