@@ -36,7 +36,7 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # Uploaded images served by Django (images only, nosniff: shop/core/media.py); production
     # serves media from another origin.
-    urlpatterns.insert(0, path("media/<path:path>", serve_media, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.insert(0, path("media/<path:path>", serve_media))
 
 handler404 = "shop.core.views.page_not_found"
 handler500 = "shop.core.views.server_error"

@@ -8,6 +8,7 @@ production SERVE_MEDIA is off and media come from a separate origin (DJANGO_MEDI
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from django.views.static import serve
 
@@ -15,11 +16,11 @@ IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "webp"})
 IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
 
 
-def serve_media(request, path: str, document_root: str):
+def serve_media(request, path: str):
     extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
     if extension not in IMAGE_EXTENSIONS or path.startswith("documents/"):
         raise Http404("not an image")
-    response = serve(request, path, document_root=document_root)
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Content-Type"] = IMAGE_TYPES[extension]
     response["X-Content-Type-Options"] = "nosniff"
     return response
