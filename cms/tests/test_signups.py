@@ -115,3 +115,32 @@ def test_only_the_communitys_editors_export_the_list(client):
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][1:4] == ["赵大妈", "13912345678", "已报名"]
+
+
+def test_the_api_signs_up_once_and_cancels(client):
+    page = event(community_page(), starts_at=datetime.datetime(2099, 1, 1, 9, tzinfo=datetime.UTC), capacity=1)
+    url = f"/api/v1/events/{page.pk}/signup/"
+    assert client.post(url).status_code in {401, 403}
+    client.force_login(UserFactory())
+    response = client.post(url)
+    assert response.status_code == 201 and response.json()["status"] == "confirmed"
+    again = client.post(url)
+    assert again.status_code == 409 and again.json()["error"] == "already_signed_up"
+    assert client.post("/api/v1/events/987654/signup/").json()["error"] == "unknown_event"
+    response = client.delete(url)
+    assert response.status_code == 200 and response.json() == {"event": page.pk, "status": "cancelled",
+                                                                "promoted": False}
+
+
+def test_the_api_list_is_the_organisers_only(client):
+    home = community_page()
+    page = event(home, starts_at=datetime.datetime(2099, 1, 1, 9, tzinfo=datetime.UTC))
+    resident = UserFactory(last_name="钱", first_name="阿姨")
+    sign_up(event_id=page.pk, user=resident, now=NOW)
+    url = f"/api/v1/events/{page.pk}/signups/"
+    client.force_login(resident)
+    assert client.get(url).status_code == 404
+    client.force_login(editor_of(community_page()))
+    assert client.get(url).status_code == 404
+    client.force_login(editor_of(home))
+    assert client.get(url).json()[0]["name"] == "钱阿姨"
