@@ -234,7 +234,7 @@ def offers_outside_circle(*, offers, community: Community) -> list[str]:
         inside = merchant.pk in inside_ids or (
             result.truncated and haversine_m(circle.lat, circle.lng, merchant.lat, merchant.lng) <= circle.radius_m
         )
-        if not inside:
+        if not inside and merchant.name not in outside:
             outside.append(merchant.name)
     return outside
 

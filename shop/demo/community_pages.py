@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from shop.core.geo import haversine_m
+
 from .plan import Plan, rng_for
 
 EDITOR_COMMUNITIES = ("gulou-shanxilu", "gulou-yihelu")  # the demo editor's two communities
@@ -99,9 +101,11 @@ def plan_pages(plan: Plan) -> list[CommunityPagesPlan]:
             signups = min(signups, len(pages.residents))
             pages.events.append(EventPlan(f"event-{index}", title, rng.randint(2, 6) + 3 * (index - 1),
                                           rng.choice((9, 14, 19)), 2, place, capacity, signups, text))
-        shops = sorted((m for m in plan.merchants if m.community_slug == slug and m.listings), key=lambda m: m.code)
+        # one of the five shops nearest the community's centre (well inside its 15-minute walk)
+        shops = sorted((m for m in plan.merchants if m.community_slug == slug and m.listings),
+                       key=lambda m: (haversine_m(community.centroid_lat, community.centroid_lng, m.lat, m.lng), m.code))
         if shops:
-            shop = shops[rng.randrange(len(shops))]
+            shop = shops[rng.randrange(min(5, len(shops)))]
             listing = shop.listings[0]
             pages.promotions.append(PromotionPlan("promotion-1", f"{shop.name} 社区居民专享优惠", shop.code,
                                                   listing.partner_sku, 1, 14, "凭社区居民身份享受优惠, 送货上门。"))
