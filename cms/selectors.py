@@ -76,7 +76,8 @@ def community_page_for(*, community_id: int) -> CommunityPage | None:
     return CommunityPage.objects.live().select_related("community").filter(community_id=community_id).first()
 
 
-def live_notices(*, community_page: CommunityPage, now: datetime.datetime, limit: int = NOTICES_SHOWN) -> list[NoticePage]:
+def live_notices(*, community_page: CommunityPage, now: datetime.datetime,
+                 limit: int = NOTICES_SHOWN) -> list[NoticePage]:
     """Pinned notices first, then the latest; a notice past its expiry date is left out."""
     today = timezone.localdate(now)
     return list(
@@ -118,7 +119,8 @@ def circle_summary(*, community: Community, lat: float | None = None, lng: float
     formats = business_formats()
 
     def coverage(codes):
-        return [FormatCoverage(code, format_name(formats[code]), formats[code].tier) for code in codes if code in formats]
+        return [FormatCoverage(code, format_name(formats[code]), formats[code].tier)
+                for code in codes if code in formats]
 
     missing = coverage(result.formats_missing)
     return CircleSummary(

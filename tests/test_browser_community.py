@@ -80,7 +80,8 @@ def publish_from_admin(page) -> None:
 def set_field(page, selector: str, value: str) -> None:
     """Type into a field that may sit on another tab of the editor."""
     page.evaluate("([s, v]) => { const el = document.querySelector(s); el.value = v;"
-                  " el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); }",
+                  " el.dispatchEvent(new Event('input', {bubbles: true}));"
+                  " el.dispatchEvent(new Event('change', {bubbles: true})); }",
                   [selector, value])
 
 

@@ -38,7 +38,8 @@ def event(parent, *, title="手机课堂", starts_at=None, hours=2, capacity=3, 
     starts_at = starts_at or NOW + datetime.timedelta(days=3)
     community = parent.community
     return publish(parent, EventPage(
-        title=title, slug=f"event-{next(_slugs)}", starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=hours),
+        title=title, slug=f"event-{next(_slugs)}", starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=hours),
         place_name="活动室", place_lat=community.centroid_lat, place_lng=community.centroid_lng, capacity=capacity,
         waiting_list_size=waiting_list_size, body=[("text", "<p>欢迎参加</p>")], **kwargs,
     ))

@@ -59,12 +59,14 @@ def test_the_editor_of_a_cannot_create_edit_publish_or_delete_under_b(client, tw
     assert not NoticePage.objects.filter(slug="sneaky").exists()
     # edit and publish
     assert client.get(f"/cms-admin/pages/{theirs.pk}/edit/").status_code in refused
-    client.post(f"/cms-admin/pages/{theirs.pk}/edit/", {**notice_form("改掉了", slug=theirs.slug), "action-publish": "1"})
+    client.post(f"/cms-admin/pages/{theirs.pk}/edit/",
+                {**notice_form("改掉了", slug=theirs.slug), "action-publish": "1"})
     # unpublish, delete, move, copy
     client.post(f"/cms-admin/pages/{theirs.pk}/unpublish/")
     client.post(f"/cms-admin/pages/{theirs.pk}/delete/")
     client.post(f"/cms-admin/pages/{theirs.pk}/move/{a.pk}/confirm/")
-    client.post(f"/cms-admin/pages/{theirs.pk}/copy/", {"new_title": "抄", "new_slug": "copied", "new_parent_page": a.pk})
+    client.post(f"/cms-admin/pages/{theirs.pk}/copy/",
+                {"new_title": "抄", "new_slug": "copied", "new_parent_page": a.pk})
     theirs.refresh_from_db()
     assert theirs.title == "乙的通知" and theirs.live and theirs.get_parent().pk == b.pk
     assert not Page.objects.filter(slug="copied").exists()

@@ -102,8 +102,11 @@ def plan_pages(plan: Plan) -> list[CommunityPagesPlan]:
             pages.events.append(EventPlan(f"event-{index}", title, rng.randint(2, 6) + 3 * (index - 1),
                                           rng.choice((9, 14, 19)), 2, place, capacity, signups, text))
         # one of the five shops nearest the community's centre (well inside its 15-minute walk)
+        def distance(m, c=community):
+            return haversine_m(c.centroid_lat, c.centroid_lng, m.lat, m.lng)
+
         shops = sorted((m for m in plan.merchants if m.community_slug == slug and m.listings),
-                       key=lambda m: (haversine_m(community.centroid_lat, community.centroid_lng, m.lat, m.lng), m.code))
+                       key=lambda m: (distance(m), m.code))
         if shops:
             shop = shops[rng.randrange(min(5, len(shops)))]
             listing = shop.listings[0]
