@@ -7,4 +7,6 @@ class CmsConfig(AppConfig):
     verbose_name = _("社区页面 CMS")
 
     def ready(self):
-        from cms import signals  # noqa: F401  (a saved community gets its page)
+        from cms import signals  # a saved community gets its page
+
+        signals.connect_page_signals()

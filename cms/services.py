@@ -183,3 +183,23 @@ def cancel_sign_up(*, event_id: int, user, now: datetime.datetime | None = None)
     first.status, first.changed_at = EventSignup.Status.CONFIRMED, now
     first.save(update_fields=["status", "changed_at"])
     return first
+
+
+@transaction.atomic
+def fill_seats(*, event_id: int, now: datetime.datetime | None = None) -> list[EventSignup]:
+    """Give free seats (after an editor raised the capacity) to the waiting list, first come
+    first served. Returns the promoted sign-ups."""
+    now = now or timezone.now()
+    event = EventPage.objects.select_for_update(of=("self",)).filter(pk=event_id).order_by("pk").first()
+    if event is None:
+        return []
+    confirmed = EventSignup.objects.filter(event=event, status=EventSignup.Status.CONFIRMED).count()
+    free = event.capacity - confirmed
+    if free <= 0:
+        return []
+    promoted = list(EventSignup.objects.select_for_update().filter(event=event, status=EventSignup.Status.WAITING)
+                    .order_by("created_at", "pk")[:free])
+    for signup in promoted:
+        signup.status, signup.changed_at = EventSignup.Status.CONFIRMED, now
+        signup.save(update_fields=["status", "changed_at"])
+    return promoted

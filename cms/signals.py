@@ -14,3 +14,18 @@ def community_saved(sender, instance: Community, raw: bool = False, **kwargs) ->
     from cms.services import sync_community_page
 
     sync_community_page(community_id=instance.pk)
+
+
+def event_published(sender, instance, **kwargs) -> None:
+    """A published event whose capacity grew gives the new seats to its waiting list."""
+    from cms.services import fill_seats
+
+    fill_seats(event_id=instance.pk)
+
+
+def connect_page_signals() -> None:
+    from wagtail.signals import page_published
+
+    from cms.models import EventPage
+
+    page_published.connect(event_published, sender=EventPage, dispatch_uid="cms.event_published")

@@ -144,3 +144,16 @@ def test_the_api_list_is_the_organisers_only(client):
     assert client.get(url).status_code == 404
     client.force_login(editor_of(home))
     assert client.get(url).json()[0]["name"] == "钱阿姨"
+
+
+def test_raising_the_capacity_gives_the_new_seats_to_the_waiting_list():
+    page = event(community_page(), capacity=1, waiting_list_size=3)
+    first, second, third = UserFactory(), UserFactory(), UserFactory()
+    for minute, user in enumerate((first, second, third)):
+        sign_up(event_id=page.pk, user=user, now=NOW + datetime.timedelta(minutes=minute))
+    # when the editor publishes the event with two places instead of one
+    page.capacity = 2
+    page.save_revision().publish()
+    # then the first on the waiting list gets the new place, the next keeps waiting
+    assert EventSignup.objects.get(user=second).status == "confirmed"
+    assert EventSignup.objects.get(user=third).status == "waiting"
