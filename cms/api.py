@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cms import selectors, services
-from cms.models import EventPage
 from shop.core.errors import NotFoundError
 
 _status = inline_serializer("EventSignupStatus", {"event": serializers.IntegerField(),
@@ -45,7 +44,7 @@ class EventSignupListView(APIView):
         "name": serializers.CharField(), "mobile": serializers.CharField(), "status": serializers.CharField(),
         "created_at": serializers.DateTimeField()}, many=True)}, summary="The organiser's sign-up list")
     def get(self, request, event_id: int):
-        event = EventPage.objects.filter(pk=event_id).first()
+        event = selectors.event_by_id(event_id=event_id)
         # not the community's editor: the same answer as an unknown event
         if event is None or not event.permissions_for_user(request.user).can_edit():
             raise NotFoundError(_("没有这个活动"), code="unknown_event")

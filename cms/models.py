@@ -25,7 +25,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PagePermissionTester
 from wagtail.search import index
 
+from cms import constants
 from cms.blocks import RICH_TEXT_FEATURES, body_blocks, offer_blocks
+from cms.constants import PROMOTION_WORKFLOW, REVIEWER_GROUP
 from cms.sanitize import clean_html, clean_stream
 from cms.search_text import search_terms, stream_text
 from communities import selectors as community_selectors
@@ -239,10 +241,6 @@ class EventPage(RoutablePageMixin, CommunityChildPage):
         return event_export(request, event=self)
 
 
-PROMOTION_WORKFLOW = "优惠审核"  # created by cms/migrations; PromotionPage.get_workflow returns it
-REVIEWER_GROUP = "街道审核员"  # the street office's reviewers: approve promotions
-
-
 class PromotionPermissionTester(PagePermissionTester):
     """Only a street-office reviewer (or a superuser) publishes a promotion: an editor submits
     it to the 优惠审核 workflow, whose approval publishes it. Wagtail checks this tester in
@@ -327,11 +325,11 @@ class EventSignup(models.Model):
     Written only by cms.services (the event row is locked while seats are counted)."""
 
     class Status(models.TextChoices):
-        CONFIRMED = "confirmed", _("已报名")
-        WAITING = "waiting", _("候补")
-        CANCELLED = "cancelled", _("已取消")
+        CONFIRMED = constants.CONFIRMED, _("已报名")
+        WAITING = constants.WAITING, _("候补")
+        CANCELLED = constants.CANCELLED, _("已取消")
 
-    ACTIVE = (Status.CONFIRMED, Status.WAITING)
+    ACTIVE = constants.ACTIVE
 
     event = models.ForeignKey(EventPage, on_delete=models.CASCADE, related_name="signups", verbose_name=_("活动"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_signups")

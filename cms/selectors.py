@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.models import CommunityPage, EventPage, EventSignup, NoticePage, PromotionPage
+from cms.constants import ACTIVE, CANCELLED, CONFIRMED, WAITING, cms_model
+from wagtail.models import Page
+
 from communities import circle as circles
 from communities import selectors as community_selectors
 from communities.models import Community
@@ -48,7 +51,7 @@ class CircleSummary:
 
 @dataclass
 class EventRow:
-    page: EventPage
+    page: Page
     confirmed: int
     waiting: int
 
@@ -64,24 +67,28 @@ class EventRow:
 @dataclass
 class Sections:
     community: Community
-    page: CommunityPage
-    notices: list[NoticePage]
+    page: Page
+    notices: list[Page]
     events: list[EventRow]
-    promotions: list[PromotionPage]
+    promotions: list[Page]
     circle: CircleSummary | None = None
     extra: dict = field(default_factory=dict)
 
 
-def community_page_for(*, community_id: int) -> CommunityPage | None:
-    return CommunityPage.objects.live().select_related("community").filter(community_id=community_id).first()
+def community_page_for(*, community_id: int) -> Page | None:
+    return cms_model("CommunityPage").objects.live().select_related("community").filter(community_id=community_id).first()
 
 
-def live_notices(*, community_page: CommunityPage, now: datetime.datetime,
-                 limit: int = NOTICES_SHOWN) -> list[NoticePage]:
+def community_page_by_slug(*, slug: str) -> Page | None:
+    return cms_model("CommunityPage").objects.live().filter(slug=slug).first()
+
+
+def live_notices(*, community_page: Page, now: datetime.datetime,
+                 limit: int = NOTICES_SHOWN) -> list[Page]:
     """Pinned notices first, then the latest; a notice past its expiry date is left out."""
     today = timezone.localdate(now)
     return list(
-        NoticePage.objects.live().child_of(community_page)
+        cms_model("NoticePage").objects.live().child_of(community_page)
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
         .order_by("-pinned", "-first_published_at", "-pk")[:limit]
     )
@@ -90,20 +97,20 @@ def live_notices(*, community_page: CommunityPage, now: datetime.datetime,
 def coming_events(*, community_page, now: datetime.datetime, limit: int = EVENTS_SHOWN) -> list[EventRow]:
     """Events that have not ended, soonest first, with their seats taken and waiting."""
     events = (
-        EventPage.objects.live().child_of(community_page).filter(ends_at__gt=now)
+        cms_model("EventPage").objects.live().child_of(community_page).filter(ends_at__gt=now)
         .annotate(
-            confirmed=Count("signups", filter=Q(signups__status=EventSignup.Status.CONFIRMED)),
-            waiting=Count("signups", filter=Q(signups__status=EventSignup.Status.WAITING)),
+            confirmed=Count("signups", filter=Q(signups__status=CONFIRMED)),
+            waiting=Count("signups", filter=Q(signups__status=WAITING)),
         )
         .order_by("starts_at", "pk")[:limit]
     )
     return [EventRow(page=event, confirmed=event.confirmed, waiting=event.waiting) for event in events]
 
 
-def live_promotions(*, community_page, now: datetime.datetime, limit: int = PROMOTIONS_SHOWN) -> list[PromotionPage]:
+def live_promotions(*, community_page, now: datetime.datetime, limit: int = PROMOTIONS_SHOWN) -> list[Page]:
     """Published (approved) promotions running now."""
     return list(
-        PromotionPage.objects.live().child_of(community_page).filter(starts_at__lte=now, ends_at__gt=now)
+        cms_model("PromotionPage").objects.live().child_of(community_page).filter(starts_at__lte=now, ends_at__gt=now)
         .order_by("ends_at", "pk")[:limit]
     )
 
@@ -133,7 +140,7 @@ def circle_summary(*, community: Community, lat: float | None = None, lng: float
     )
 
 
-def community_sections(*, community_page: CommunityPage, now: datetime.datetime, with_circle: bool = True,
+def community_sections(*, community_page: Page, now: datetime.datetime, with_circle: bool = True,
                        lat: float | None = None, lng: float | None = None) -> Sections:
     community = community_page.community
     return Sections(
@@ -250,7 +257,7 @@ class EventState:
     waiting: int
     capacity: int
     waiting_list_size: int
-    mine: EventSignup | None
+    mine: models.Model | None
     open: bool  # sign-ups still taken (before the start)
     reason: str  # why not, when not
 
@@ -264,18 +271,18 @@ class EventState:
 
 
 def event_counts(*, event_id: int) -> tuple[int, int]:
-    counts = EventSignup.objects.filter(event_id=event_id).aggregate(
-        confirmed=Count("pk", filter=Q(status=EventSignup.Status.CONFIRMED)),
-        waiting=Count("pk", filter=Q(status=EventSignup.Status.WAITING)),
+    counts = cms_model("EventSignup").objects.filter(event_id=event_id).aggregate(
+        confirmed=Count("pk", filter=Q(status=CONFIRMED)),
+        waiting=Count("pk", filter=Q(status=WAITING)),
     )
     return counts["confirmed"], counts["waiting"]
 
 
-def event_state(*, event: EventPage, user, now: datetime.datetime) -> EventState:
+def event_state(*, event: Page, user, now: datetime.datetime) -> EventState:
     confirmed, waiting = event_counts(event_id=event.pk)
     mine = None
     if user is not None and user.is_authenticated:
-        mine = EventSignup.objects.filter(event=event, user=user, status__in=EventSignup.ACTIVE).first()
+        mine = cms_model("EventSignup").objects.filter(event=event, user=user, status__in=ACTIVE).first()
     reason = ""
     if event.starts_at <= now:
         reason = _("活动已开始或已结束, 不再接受报名")
@@ -284,39 +291,42 @@ def event_state(*, event: EventPage, user, now: datetime.datetime) -> EventState
     return EventState(confirmed, waiting, event.capacity, event.waiting_list_size, mine, not reason, reason)
 
 
-def event_signups(*, event: EventPage) -> list[EventSignup]:
+def event_by_id(*, event_id: int) -> Page | None:
+    return cms_model("EventPage").objects.filter(pk=event_id).first()
+
+
+def event_signups(*, event: Page) -> list[models.Model]:
     """Every sign-up of an event (the organiser's list), seats first, in sign-up order."""
-    order = {EventSignup.Status.CONFIRMED: 0, EventSignup.Status.WAITING: 1, EventSignup.Status.CANCELLED: 2}
-    rows = list(EventSignup.objects.filter(event=event).select_related("user").order_by("created_at", "pk"))
+    order = {CONFIRMED: 0, WAITING: 1, CANCELLED: 2}
+    rows = list(cms_model("EventSignup").objects.filter(event=event).select_related("user").order_by("created_at", "pk"))
     return sorted(rows, key=lambda row: order[row.status])
 
 
-def my_signups(*, user, now: datetime.datetime) -> list[EventSignup]:
+def my_signups(*, user, now: datetime.datetime) -> list[models.Model]:
     if user is None or not user.is_authenticated:
         return []
-    return list(EventSignup.objects.filter(user=user, status__in=EventSignup.ACTIVE, event__ends_at__gt=now)
+    return list(cms_model("EventSignup").objects.filter(user=user, status__in=ACTIVE, event__ends_at__gt=now)
                 .select_related("event").order_by("event__starts_at"))
 
 
 # --- search and feed ---------------------------------------------------------------------------
 
 
-def search_pages(*, query: str, community_page: CommunityPage | None = None, limit: int = 30):
+def search_pages(*, query: str, community_page: Page | None = None, limit: int = 30):
     """Live community pages matching the words (Wagtail search; the database backend)."""
-    from wagtail.models import Page
-
     from cms.search_text import query_terms
 
     terms = query_terms((query or "").strip())
     if not terms:
         return []
-    pages = Page.objects.live().type(CommunityPage, NoticePage, EventPage, PromotionPage)
+    pages = Page.objects.live().type(*(cms_model(name) for name in ("CommunityPage", "NoticePage", "EventPage",
+                                                                       "PromotionPage")))
     if community_page is not None:
         pages = pages.descendant_of(community_page, inclusive=True)
     return list(pages.specific().search(terms, operator="and")[:limit])
 
 
-def feed_items(*, community_page: CommunityPage, now: datetime.datetime, limit: int = 20) -> list:
+def feed_items(*, community_page: Page, now: datetime.datetime, limit: int = 20) -> list:
     """The newest notices, events and running promotions of a community, newest first."""
     notices = live_notices(community_page=community_page, now=now, limit=limit)
     events = [row.page for row in coming_events(community_page=community_page, now=now, limit=limit)]

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
-from cms.models import REVIEWER_GROUP, CommunityIndexPage, CommunityPage, EventPage, EventSignup
+from cms.constants import ACTIVE, CANCELLED, CONFIRMED, REVIEWER_GROUP, WAITING, cms_model
 from communities.models import Community
 from shop.core.errors import ConflictError, DomainError, NotFoundError
 
@@ -36,30 +37,30 @@ def default_intro(community: Community) -> str:
 
 
 @transaction.atomic
-def sync_community_page(*, community_id: int) -> CommunityPage | None:
+def sync_community_page(*, community_id: int) -> Page | None:
     """Create the community's page (published, under the district's index) or bring its title
     back to the community's name. None when there is no index page to put it under."""
     community = Community.objects.select_for_update().filter(pk=community_id).first()
     if community is None:
         raise NotFoundError(_("没有这个社区"), code="unknown_community")
-    page = CommunityPage.objects.filter(community=community).first()
+    page = cms_model("CommunityPage").objects.filter(community=community).first()
     if page is None:
-        index = CommunityIndexPage.objects.first()
+        index = cms_model("CommunityIndexPage").objects.first()
         if index is None:
             return None
-        page = CommunityPage(title=community.name, slug=community.slug, community=community,
+        page = cms_model("CommunityPage")(title=community.name, slug=community.slug, community=community,
                              intro=default_intro(community))
         index.add_child(instance=page)
         page.save_revision().publish()
         return page
     if page.title != community.name or page.draft_title != community.name:
         # the title only: a draft an editor is writing stays as it is
-        CommunityPage.objects.filter(pk=page.pk).update(title=community.name, draft_title=community.name)
+        cms_model("CommunityPage").objects.filter(pk=page.pk).update(title=community.name, draft_title=community.name)
         page.refresh_from_db()
     return page
 
 
-def sync_all_community_pages() -> list[CommunityPage]:
+def sync_all_community_pages() -> list[Page]:
     pages = []
     for community_id in Community.objects.order_by("pk").values_list("pk", flat=True):
         page = sync_community_page(community_id=community_id)
@@ -120,15 +121,15 @@ def reviewer_group() -> Group:
 # --- event sign-ups ---------------------------------------------------------------------------
 
 
-def _locked_event(event_id: int) -> EventPage:
-    event = EventPage.objects.select_for_update(of=("self",)).filter(pk=event_id).order_by("pk").first()
+def _locked_event(event_id: int) -> Page:
+    event = cms_model("EventPage").objects.select_for_update(of=("self",)).filter(pk=event_id).order_by("pk").first()
     if event is None or not event.live:
         raise NotFoundError(_("没有这个活动"), code="unknown_event")
     return event
 
 
 @transaction.atomic
-def sign_up(*, event_id: int, user, now: datetime.datetime | None = None) -> EventSignup:
+def sign_up(*, event_id: int, user, now: datetime.datetime | None = None) -> models.Model:
     """Sign a resident up: a seat while there is one, else a place on the waiting list.
 
     Refused (nothing written): a past or started event (422 `event_started`), a second
@@ -140,22 +141,22 @@ def sign_up(*, event_id: int, user, now: datetime.datetime | None = None) -> Eve
     event = _locked_event(event_id)
     if event.starts_at <= now:
         raise DomainError(_("活动已开始或已结束, 不再接受报名"), code="event_started")
-    if EventSignup.objects.filter(event=event, user=user, status__in=EventSignup.ACTIVE).exists():
+    if cms_model("EventSignup").objects.filter(event=event, user=user, status__in=ACTIVE).exists():
         raise ConflictError(_("您已经报过名了"), code="already_signed_up")
-    confirmed = EventSignup.objects.filter(event=event, status=EventSignup.Status.CONFIRMED).count()
-    waiting = EventSignup.objects.filter(event=event, status=EventSignup.Status.WAITING).count()
+    confirmed = cms_model("EventSignup").objects.filter(event=event, status=CONFIRMED).count()
+    waiting = cms_model("EventSignup").objects.filter(event=event, status=WAITING).count()
     if confirmed < event.capacity:
-        status = EventSignup.Status.CONFIRMED
+        status = CONFIRMED
     elif waiting < event.waiting_list_size:
-        status = EventSignup.Status.WAITING
+        status = WAITING
     else:
         raise ConflictError(_("名额和候补都已满, 不能再报名"), code="event_full",
                             capacity=event.capacity, waiting_list_size=event.waiting_list_size)
-    return EventSignup.objects.create(event=event, user=user, status=status, created_at=now, changed_at=now)
+    return cms_model("EventSignup").objects.create(event=event, user=user, status=status, created_at=now, changed_at=now)
 
 
 @transaction.atomic
-def cancel_sign_up(*, event_id: int, user, now: datetime.datetime | None = None) -> EventSignup | None:
+def cancel_sign_up(*, event_id: int, user, now: datetime.datetime | None = None) -> models.Model | None:
     """Cancel the resident's sign-up; a freed seat goes to the first on the waiting list.
     Returns the promoted sign-up (or None)."""
     now = now or timezone.now()
@@ -164,42 +165,42 @@ def cancel_sign_up(*, event_id: int, user, now: datetime.datetime | None = None)
     event = _locked_event(event_id)
     if event.ends_at <= now:
         raise DomainError(_("活动已经结束"), code="event_over")
-    mine = (EventSignup.objects.select_for_update().filter(event=event, user=user, status__in=EventSignup.ACTIVE)
+    mine = (cms_model("EventSignup").objects.select_for_update().filter(event=event, user=user, status__in=ACTIVE)
             .order_by("pk").first())
     if mine is None:
         raise NotFoundError(_("您没有报名这个活动"), code="not_signed_up")
-    freed_seat = mine.status == EventSignup.Status.CONFIRMED
-    mine.status, mine.changed_at = EventSignup.Status.CANCELLED, now
+    freed_seat = mine.status == CONFIRMED
+    mine.status, mine.changed_at = CANCELLED, now
     mine.save(update_fields=["status", "changed_at"])
     if not freed_seat:
         return None
-    confirmed = EventSignup.objects.filter(event=event, status=EventSignup.Status.CONFIRMED).count()
+    confirmed = cms_model("EventSignup").objects.filter(event=event, status=CONFIRMED).count()
     if confirmed >= event.capacity:
         return None
-    first = (EventSignup.objects.select_for_update().filter(event=event, status=EventSignup.Status.WAITING)
+    first = (cms_model("EventSignup").objects.select_for_update().filter(event=event, status=WAITING)
              .order_by("created_at", "pk").first())
     if first is None:
         return None
-    first.status, first.changed_at = EventSignup.Status.CONFIRMED, now
+    first.status, first.changed_at = CONFIRMED, now
     first.save(update_fields=["status", "changed_at"])
     return first
 
 
 @transaction.atomic
-def fill_seats(*, event_id: int, now: datetime.datetime | None = None) -> list[EventSignup]:
+def fill_seats(*, event_id: int, now: datetime.datetime | None = None) -> list[models.Model]:
     """Give free seats (after an editor raised the capacity) to the waiting list, first come
     first served. Returns the promoted sign-ups."""
     now = now or timezone.now()
-    event = EventPage.objects.select_for_update(of=("self",)).filter(pk=event_id).order_by("pk").first()
+    event = cms_model("EventPage").objects.select_for_update(of=("self",)).filter(pk=event_id).order_by("pk").first()
     if event is None:
         return []
-    confirmed = EventSignup.objects.filter(event=event, status=EventSignup.Status.CONFIRMED).count()
+    confirmed = cms_model("EventSignup").objects.filter(event=event, status=CONFIRMED).count()
     free = event.capacity - confirmed
     if free <= 0:
         return []
-    promoted = list(EventSignup.objects.select_for_update().filter(event=event, status=EventSignup.Status.WAITING)
+    promoted = list(cms_model("EventSignup").objects.select_for_update().filter(event=event, status=WAITING)
                     .order_by("created_at", "pk")[:free])
     for signup in promoted:
-        signup.status, signup.changed_at = EventSignup.Status.CONFIRMED, now
+        signup.status, signup.changed_at = CONFIRMED, now
         signup.save(update_fields=["status", "changed_at"])
     return promoted

@@ -47,9 +47,7 @@ def search_view(request, *, index_page):
     community_page = None
     community_slug = request.GET.get("community", "")
     if community_slug:
-        from cms.models import CommunityPage
-
-        community_page = CommunityPage.objects.live().filter(slug=community_slug).first()
+        community_page = selectors.community_page_by_slug(slug=community_slug)
     results = selectors.search_pages(query=query, community_page=community_page)
     return TemplateResponse(request, "cms/search.html", {
         "page": index_page, "query": query, "results": results, "community_page": community_page,
