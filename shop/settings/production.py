@@ -25,7 +25,4 @@ SECURE_HSTS_PRELOAD = True
 # Uploaded media are user content: never served by Django from the site's own origin in
 # production (a separate media host, DJANGO_MEDIA_URL); see shop/core/media.py.
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=False)
-EMAIL_BACKEND = env("DJANGO_# Uploaded media are user content: never served by Django from the site's own origin in
-# production (a separate media host, DJANGO_MEDIA_URL); see shop/core/media.py.
-SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=False)
-EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
