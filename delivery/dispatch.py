@@ -61,6 +61,7 @@ from shop.core.errors import ConflictError, DomainError, NotFoundError
 from shop.core.geo import haversine_m
 
 from . import pickup_attempts, positions
+from .lifecycle import ON_THE_WAY
 from .models import (
     Courier, DispatchDecision, DispatchJob, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, JobOffer, PointStock,
     ServiceProvider, Slot,
@@ -85,7 +86,6 @@ STUCK_AFTER = {
     S.POINT_ASSIGNED: timedelta(seconds=30),  # with no open offer (no courier was free)
     S.COURIER_ASSIGNED: timedelta(minutes=30),  # accepted but never picked up: taken back
 }
-HELD = positions.ACTIVE  # (courier_assigned, picked_up): the courier has the job
 
 
 class JobNotFound(NotFoundError):
@@ -307,7 +307,7 @@ def _couriers_with_load():
     """Couriers annotated with `load`: groups held plus open offers for groups still waiting.
     Built once: composing the two subqueries costs more than running them."""
     return Courier.objects.annotate(
-        load=_count_for_courier(FulfilmentGroup.objects.filter(status__in=HELD))
+        load=_count_for_courier(FulfilmentGroup.objects.filter(status__in=ON_THE_WAY))
         + _count_for_courier(JobOffer.objects.filter(state=JobOffer.State.PENDING, group__status=S.POINT_ASSIGNED)))
 
 
@@ -359,7 +359,7 @@ def _overlaps(a_start, a_minutes, b_start, b_minutes) -> bool:
 def _provider_busy(provider_ids, slot: Slot) -> set[int]:
     """Providers holding or offered another booking whose appointment overlaps this one."""
     held = FulfilmentLine.objects.filter(
-        group__dispatch__provider_id__in=provider_ids, group__status__in=HELD, slot__kind=Slot.Kind.SERVICE,
+        group__dispatch__provider_id__in=provider_ids, group__status__in=ON_THE_WAY, slot__kind=Slot.Kind.SERVICE,
     ).values_list("group__dispatch__provider_id", "slot__starts_at", "slot__duration_min")
     offered = FulfilmentLine.objects.filter(
         group__offers__provider_id__in=provider_ids, group__offers__state=JobOffer.State.PENDING,
@@ -455,7 +455,7 @@ def _refresh_courier_status(courier_id: int) -> None:
 @functools.cache
 def _status_by_load():
     """busy when the groups a courier holds reach its capacity (built once, like _couriers_with_load)."""
-    held = _count_for_courier(FulfilmentGroup.objects.filter(status__in=HELD))
+    held = _count_for_courier(FulfilmentGroup.objects.filter(status__in=ON_THE_WAY))
     return Case(When(capacity__lte=held, then=Value(Courier.Status.BUSY)), default=Value(Courier.Status.AVAILABLE))
 
 
@@ -489,7 +489,7 @@ def _agent_name(*, courier: Courier | None = None, provider: ServiceProvider | N
 
 def _held(group_id: int, **agent) -> FulfilmentGroup:
     group = _locked_group(group_id)
-    if not _holds(group, **agent) or group.status not in {*HELD, S.READY_FOR_PICKUP}:
+    if not _holds(group, **agent) or group.status not in {*ON_THE_WAY, S.READY_FOR_PICKUP}:
         raise JobNotFound(_("该订单不在您名下"))
     return group
 

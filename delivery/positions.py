@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from shop.core.errors import DomainError
 from shop.core.geo import bounding_box, haversine_m
 
+from .lifecycle import ON_THE_WAY
 from .models import Courier, DispatchJob, FulfilmentGroup
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,6 @@ SPEED_M_PER_MIN = {
 }
 DEFAULT_SPEED = SPEED_M_PER_MIN[Courier.Vehicle.EBIKE]
 S = FulfilmentGroup.Status
-ACTIVE = (S.COURIER_ASSIGNED, S.PICKED_UP)  # groups a courier holds
 
 
 def travel_minutes(lat1: float, lng1: float, lat2: float, lng2: float, vehicle: str | None = None) -> float:
@@ -168,7 +168,7 @@ def eta_for(group: FulfilmentGroup, *, now: datetime | None = None) -> datetime 
     holds the group, or a position is unknown."""
     from .dispatch import dropoff_of
 
-    if group.status not in ACTIVE or group.courier_id is None:
+    if group.status not in ON_THE_WAY or group.courier_id is None:
         return None
     here = position_of(group.courier_id)
     dropoff = dropoff_of(group)
@@ -188,10 +188,10 @@ def refresh_etas(*, courier: Courier, group: FulfilmentGroup | None = None) -> i
     caller has loaded with its point and drop-off); answer how many were updated."""
     now = timezone.now()
     if group is not None:
-        if group.courier_id != courier.pk or group.status not in ACTIVE:
+        if group.courier_id != courier.pk or group.status not in ON_THE_WAY:
             return 0
         return DispatchJob.objects.filter(group=group).update(eta_at=eta_for(group, now=now))
-    groups = FulfilmentGroup.objects.filter(courier=courier, status__in=ACTIVE).select_related(
+    groups = FulfilmentGroup.objects.filter(courier=courier, status__in=ON_THE_WAY).select_related(
         "courier", "point", "pickup_point", "dropoff"
     )
     return sum(DispatchJob.objects.filter(group=g).update(eta_at=eta_for(g, now=now)) for g in groups)

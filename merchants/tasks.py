@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from delivery.models import FulfilmentGroup
-from delivery.services import IN_SHOP
+from delivery.lifecycle import IN_SHOP
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from delivery.services import (
     accept_group,
     mark_ready,
     record_weights,
-    reject_group,
 )
 from delivery.tests.factories import CourierFactory, FulfilmentPointFactory, order_with_groups
 from merchants.tests.factories import ListingFactory, MerchantFactory
+from shop.checkout.services import reject_group
 from shop.core.errors import ConflictError, DomainError
 
 S = FulfilmentGroup.Status

@@ -14,7 +14,7 @@ from oscar.apps.order.models import Order
 
 from communities.models import ResidentAddress, StandardAddress
 from delivery.models import FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot
-from delivery.services import CANCELLABLE, RETURNS_STOCK
+from delivery.lifecycle import CANCELLABLE, RETURNS_STOCK
 from merchants.selectors import in_service_area
 from shop.basket.selectors import BasketGroup
 from shop.core.geo import bounding_box, haversine_m

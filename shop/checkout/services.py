@@ -29,6 +29,7 @@ from oscar.apps.order.utils import OrderNumberGenerator
 
 from communities.models import ResidentAddress
 from delivery import services as fulfilment
+from delivery.lifecycle import CANCELLABLE, RETURNS_STOCK
 from delivery.models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot, new_pickup_code
 from merchants.selectors import in_service_area
 from merchants.services import allocate_stock, release_stock
@@ -340,10 +341,10 @@ def settle_order(order: Order, payment: Payment | None, released: list[Fulfilmen
             payment.status = Payment.Status.REFUNDED
         payment.save(update_fields=["refunded_amount", "status"])
     elif payment is not None and payment.status == Payment.Status.PENDING:
-        if not order.fulfilment_groups.exclude(status__in=fulfilment.RETURNS_STOCK).exists():
+        if not order.fulfilment_groups.exclude(status__in=RETURNS_STOCK).exists():
             payment.status = Payment.Status.CANCELLED
             payment.save(update_fields=["status"])
-    if not order.fulfilment_groups.exclude(status__in=fulfilment.RETURNS_STOCK).exists():
+    if not order.fulfilment_groups.exclude(status__in=RETURNS_STOCK).exists():
         Order.objects.filter(pk=order.pk).update(status="cancelled")
 
 
@@ -353,7 +354,7 @@ def release_group(*, group_id: int, to: str, actor: str, note: str = "") -> Fulf
 
     Raises BadTransition (409) when the group can no longer be stopped.
     """
-    if to not in fulfilment.RETURNS_STOCK:
+    if to not in RETURNS_STOCK:
         raise ValueError(f"release_group moves to cancelled or rejected, not {to}")
     order_id = FulfilmentGroup.objects.values_list("order_id", flat=True).get(pk=group_id)
     payment = _locked_payment(order_id)
@@ -375,8 +376,8 @@ def cancel_order(*, order_number: str, user, reason: str = "", actor: str = "") 
         raise NotFoundError(_("没有这个订单"))
     payment = _locked_payment(order.pk)
     groups = list(FulfilmentGroup.objects.select_for_update().filter(order=order).order_by("pk"))
-    live = [group for group in groups if group.status not in fulfilment.RETURNS_STOCK]
-    stuck = [group for group in live if group.status not in fulfilment.CANCELLABLE]
+    live = [group for group in groups if group.status not in RETURNS_STOCK]
+    stuck = [group for group in live if group.status not in CANCELLABLE]
     if not live or stuck:
         raise ConflictError(
             _("订单已有商品出库或已完成, 不能取消"), code="cannot_cancel",
@@ -390,3 +391,18 @@ def cancel_order(*, order_number: str, user, reason: str = "", actor: str = "") 
     settle_order(order, payment, live)
     order.refresh_from_db()
     return order
+
+
+@transaction.atomic
+def reject_group(*, group_id: int, user, reason: str) -> FulfilmentGroup:
+    """The merchant refuses its part of the order: the group becomes rejected and gives its
+    stock and slots back. "Not found" (404) to anyone who is not staff of the group's merchant."""
+    # No lock here: release_group locks the payment before the group (the lock order above).
+    pk = fulfilment.group_pk(group_id)
+    merchant_id = FulfilmentGroup.objects.filter(pk=pk).values_list("merchant_id", flat=True).first()
+    if merchant_id is None or not fulfilment.is_merchant_staff(user, merchant_id):
+        raise fulfilment.GroupNotFound()
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写拒单原因"), fields={"reason": [_("请填写拒单原因")]})
+    return release_group(group_id=pk, to=GroupStatus.REJECTED, actor=fulfilment.merchant_actor(user), note=reason[:200])

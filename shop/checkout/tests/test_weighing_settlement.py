@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from communities.tests.factories import UserFactory
-from delivery.services import record_weights, reject_group
+from delivery.services import record_weights
+from shop.checkout.services import reject_group
 from shop.checkout import payment as gateway
 from shop.checkout.services import place_order
 
