@@ -22,6 +22,7 @@ from merchants.models import Partner
 from shop.core.errors import ConflictError, DomainError
 
 from .lifecycle import AT_POINT, COMPLETED, IN_SHOP, TERMINAL, allowed, in_shop
+from .signals import group_ended
 from .models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, PointStock, Slot
 
 S = FulfilmentGroup.Status
@@ -67,6 +68,8 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
             release_point_stock(group=group)
         group.save(update_fields=fields)
         FulfilmentEvent.objects.create(group=group, status=to, at=now, actor=actor[:64], note=note[:200])
+        if to in TERMINAL:
+            group_ended.send(sender=FulfilmentGroup, group=group)
     return group
 
 

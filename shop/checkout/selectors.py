@@ -20,7 +20,9 @@ from shop.basket.selectors import BasketGroup
 from shop.core.geo import bounding_box, haversine_m
 
 from .models import Payment
-from .services import PICKUP_POINT_MAX_M
+
+# A community pickup station must be within this distance of the resident's address.
+PICKUP_POINT_MAX_M = 2000
 
 
 def orders_of(*, user) -> QuerySet[Order]:
