@@ -97,8 +97,10 @@ from delivery import dispatch, positions  # noqa: E402
 from delivery.models import (  # noqa: E402
     Courier, DispatchJob, FulfilmentEvent, FulfilmentGroup, FulfilmentLine, JobOffer,
 )
-from delivery.outbox import WAKE_KEY, request_dispatch  # noqa: E402
+from delivery.outbox import request_dispatch  # noqa: E402
+from delivery.tasks import WAKE_KEY  # noqa: E402
 from delivery.services import transition  # noqa: E402
+from shop.core.redis import redis_client  # noqa: E402
 from delivery.tests.factories import CourierFactory, shipping_address, store_point  # noqa: E402
 from merchants.models import Partner, StockRecord  # noqa: E402
 from merchants.tests.factories import ListingFactory, MerchantFactory  # noqa: E402
@@ -130,7 +132,7 @@ def prepare():
                 StandardAddressFactory(community=community, lat=BASE_LAT + 0.003 + (i % 10) * 0.0015,
                                        lng=BASE_LNG + (i // 10) * 0.003)
             UserFactory(mobile="17700000000")
-    positions.redis_client().delete(positions.GEO_KEY)
+    redis_client().delete(positions.GEO_KEY)
     positions.load_positions_into_redis()
     Courier.objects.update(status=Courier.Status.AVAILABLE)
 
@@ -245,7 +247,7 @@ class BacklogSampler(threading.Thread):
         super().__init__(daemon=True)
         self.samples: list[tuple[float, int, int]] = []  # (time, pending requests, queued messages)
         self.stopping = threading.Event()
-        self.client = positions.redis_client()
+        self.client = redis_client()
 
     def run(self):
         try:

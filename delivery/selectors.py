@@ -300,7 +300,7 @@ class Job:
 
 
 def job_destination(group: FulfilmentGroup) -> Dropoff | None:
-    """Where a courier takes the goods (as delivery.dispatch.dropoff_of): the pickup station for
+    """Where a courier takes the goods (as delivery.travel.destination_of): the pickup station for
     a station pickup, else the resident's standard address."""
     if group.pickup_point is not None:
         station = group.pickup_point

@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from catalog.tests.factories import ProductFactory, ServiceProductClassFactory
 from communities.tests.factories import BASE_LAT, BASE_LNG, StandardAddressFactory
-from delivery import dispatch, positions
+from delivery import dispatch, positions, travel
 from delivery.models import (
     Courier, DispatchDecision, DispatchJob, FulfilmentEvent, FulfilmentGroup, FulfilmentPoint, JobOffer,
 )
-from delivery.outbox import request_dispatch, resend_pending
+from delivery.outbox import request_dispatch
+from delivery.tasks import resend_pending
 from delivery.services import BadTransition, transition
 from delivery.tests.factories import (
     CourierFactory, FulfilmentPointFactory, PointStockFactory, ServiceProviderFactory, SlotFactory, dispatchable_order,
@@ -576,7 +577,7 @@ def test_positions_and_eta_follow_the_courier():
     # then its position is known and the stored ETA comes closer: courier->point->door at e-bike speed
     assert positions.position_of(courier.pk) == pytest.approx((BASE_LAT, BASE_LNG), abs=1e-5)
     stored = DispatchJob.objects.get(group=group).eta_at
-    door = 600 * positions.ROAD_FACTOR / positions.SPEED_M_PER_MIN["ebike"]
+    door = 600 * travel.ROAD_FACTOR / travel.SPEED_M_PER_MIN["ebike"]
     assert abs((stored - timezone.now()).total_seconds() / 60 - door) < 0.5
     assert stored < first
     courier.refresh_from_db()
