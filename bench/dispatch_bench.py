@@ -39,7 +39,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -95,18 +95,23 @@ from communities.models import StandardAddress  # noqa: E402
 from communities.tests.factories import BASE_LAT, BASE_LNG, CommunityFactory, StandardAddressFactory, UserFactory  # noqa: E402
 from delivery import dispatch, positions  # noqa: E402
 from delivery.models import (  # noqa: E402
-    Courier, DispatchJob, FulfilmentEvent, FulfilmentGroup, FulfilmentLine, JobOffer,
+    Courier,
+    DispatchJob,
+    FulfilmentEvent,
+    FulfilmentGroup,
+    FulfilmentLine,
+    JobOffer,
 )
 from delivery.outbox import request_dispatch  # noqa: E402
-from delivery.tasks import WAKE_KEY  # noqa: E402
 from delivery.services import transition  # noqa: E402
-from shop.core.redis import redis_client  # noqa: E402
+from delivery.tasks import WAKE_KEY  # noqa: E402
 from delivery.tests.factories import CourierFactory, shipping_address, store_point  # noqa: E402
 from merchants.models import Partner, StockRecord  # noqa: E402
 from merchants.tests.factories import ListingFactory, MerchantFactory  # noqa: E402
 from shop.accounts.models import User  # noqa: E402
 from shop.celery import app  # noqa: E402
 from shop.core.errors import DomainError  # noqa: E402
+from shop.core.redis import redis_client  # noqa: E402
 
 S = FulfilmentGroup.Status
 
@@ -277,7 +282,7 @@ def prepare_orders(count: int, *, tag: str) -> list[int]:
                 Order(number=f"DB{stamp}-{tag}-{i}", user=user, currency="CNY", total_incl_tax=Decimal("5.00"),
                       total_excl_tax=Decimal("5.00"), shipping_incl_tax=0, shipping_excl_tax=0,
                       status="awaiting_payment", shipping_address=address, date_placed=now) for i in numbers])
-            rows = [(order, listings[i % len(listings)], homes[i % len(homes)]) for order, i in zip(orders, numbers)]
+            rows = [(order, listings[i % len(listings)], homes[i % len(homes)]) for order, i in zip(orders, numbers, strict=False)]
             lines = Line.objects.bulk_create([
                 Line(order=order, partner=listing.partner, partner_name=listing.partner.name,
                      partner_sku=listing.partner_sku, stockrecord=listing, product=listing.product,
@@ -290,7 +295,7 @@ def prepare_orders(count: int, *, tag: str) -> list[int]:
                                 dropoff=home, goods_total=listing.price) for order, listing, home in rows])
             FulfilmentLine.objects.bulk_create([
                 FulfilmentLine(group=group, order_line=line, listing=listing, quantity=1, unit_price=listing.price,
-                               estimated_amount=listing.price) for group, line, (_, listing, _) in zip(groups, lines, rows)])
+                               estimated_amount=listing.price) for group, line, (_, listing, _) in zip(groups, lines, rows, strict=False)])
         group_ids += [group.pk for group in groups]
     return group_ids
 
@@ -379,11 +384,11 @@ def slope(samples: list[tuple[float, int]]) -> float:
     xs, ys = [s[0] for s in samples], [s[1] for s in samples]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     den = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=False)) / den if den else 0.0
 
 
 def epoch(moment: datetime | None) -> float | None:
-    return moment.astimezone(dt_timezone.utc).timestamp() if moment else None
+    return moment.astimezone(UTC).timestamp() if moment else None
 
 
 TICK = os.sysconf("SC_CLK_TCK")

@@ -245,7 +245,7 @@ def cpu_seconds(master_pid: int, *, reaped_backends: bool) -> dict[str, dict]:
         elif "org.elasticsearch.bootstrap.Elasticsearch" in command:
             totals["elasticsearch"][pid] = own
     ports = _local_ports(totals["workers"])
-    for pid, parent, own, reaped, command in processes:
+    for pid, parent, own, _reaped, command in processes:
         if parent in postmasters and command.startswith("postgres: "):
             # "postgres: user database 127.0.0.1(port) state"
             client = command.split()[3] if len(command.split()) > 3 else ""
@@ -399,7 +399,7 @@ def report(results: dict[str, list[Block]]) -> None:
         if ours not in results or stock not in results:
             continue
         a, b = merge(results[ours]), merge(results[stock])
-        per_round = [x.per_second / y.per_second for x, y in zip(results[ours], results[stock]) if y.per_second]
+        per_round = [x.per_second / y.per_second for x, y in zip(results[ours], results[stock], strict=False) if y.per_second]
         spread = (f" (per round {min(per_round):.2f}-{max(per_round):.2f}, median {statistics.median(per_round):.2f})"
                   if per_round else "")
         print(f"{ours}/{stock}: req/s {a.per_second / b.per_second:.2f}{spread}, "

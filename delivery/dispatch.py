@@ -25,7 +25,12 @@ The outbox (delivery.outbox) asks for dispatch; the drain beside the tasks (deli
 from .handover import collect, courier_deliver, courier_fail, courier_pickup, provider_complete, provider_start
 from .jobs import ACTOR, OFFER_SECONDS, JobNotFound, OfferExpired, service_slot
 from .offers import (
-    courier_accept, courier_decline, offer_next, provider_accept, provider_decline, route_and_offer,
+    courier_accept,
+    courier_decline,
+    offer_next,
+    provider_accept,
+    provider_decline,
+    route_and_offer,
     route_and_offer_in_transaction,
 )
 from .routing import assign_point

@@ -26,6 +26,7 @@ from .jobs import S, held, locked_group, refresh_courier_status
 from .models import Courier, DispatchJob, FulfilmentGroup, ServiceProvider
 from .services import BadTransition, transition
 
+
 @transaction.atomic
 def courier_pickup(*, courier: Courier, group_id: int) -> FulfilmentGroup:
     group = transition(group=held(group_id, courier=courier), to=S.PICKED_UP, actor=f"courier:{courier.pk}",

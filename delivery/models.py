@@ -7,10 +7,9 @@ FulfilmentLines point at the Oscar order lines it covers, with the weighed-goods
 """
 
 import secrets
-
-from django.conf import settings
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone

@@ -29,8 +29,19 @@ from shop.core.geo import haversine_m
 
 from . import positions, travel
 from .jobs import (
-    OFFER_SECONDS, PROVIDER_OFFER_SECONDS, SCHEDULE_LEAD, S, JobNotFound, OfferExpired, agent_name, couriers_with_load,
-    holds, locked_group, refresh_courier_status, service_slot, store_pickup,
+    OFFER_SECONDS,
+    PROVIDER_OFFER_SECONDS,
+    SCHEDULE_LEAD,
+    JobNotFound,
+    OfferExpired,
+    S,
+    agent_name,
+    couriers_with_load,
+    holds,
+    locked_group,
+    refresh_courier_status,
+    service_slot,
+    store_pickup,
 )
 from .lifecycle import ON_THE_WAY
 from .models import Courier, DispatchJob, FulfilmentGroup, FulfilmentLine, JobOffer, ServiceProvider, Slot

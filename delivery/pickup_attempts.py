@@ -31,7 +31,6 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.utils.translation import gettext as _
 
 from shop.core.errors import TooManyAttempts
-
 from shop.core.redis import redis_client
 
 log = logging.getLogger(__name__)

@@ -25,8 +25,8 @@ from shop.core.geo import bounding_box, haversine_m
 from shop.core.redis import redis_client
 
 from .lifecycle import ON_THE_WAY
-from .travel import destination_of, travel_minutes
 from .models import Courier, DispatchJob, FulfilmentGroup
+from .travel import destination_of, travel_minutes
 
 log = logging.getLogger(__name__)
 

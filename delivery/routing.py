@@ -25,6 +25,7 @@ from .jobs import ACTOR, S, group_lines, locked_group, service_slot, store_picku
 from .models import DispatchDecision, DispatchJob, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, PointStock, Slot
 from .services import transition
 
+
 def _is_open(point: FulfilmentPoint, at: datetime) -> bool:
     t = timezone.localtime(at).time()
     if point.opens < point.closes:

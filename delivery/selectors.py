@@ -27,7 +27,15 @@ from oscar.apps.order.models import Order
 
 from . import positions
 from .lifecycle import (
-    DELIVERY_STEPS, HEADLINES, ON_THE_WAY, PICKUP_STEPS, STATION_STEPS, STEP_LABELS, TERMINAL, TROUBLE, event_label,
+    DELIVERY_STEPS,
+    HEADLINES,
+    ON_THE_WAY,
+    PICKUP_STEPS,
+    STATION_STEPS,
+    STEP_LABELS,
+    TERMINAL,
+    TROUBLE,
+    event_label,
 )
 from .models import Courier, FulfilmentEvent, FulfilmentGroup, FulfilmentPoint, JobOffer
 
@@ -177,7 +185,7 @@ def steps_of(group: FulfilmentGroup, reached: set[str]) -> list[Step]:
                   for i in range(len(sequence))]
     else:
         states = ["done" if status in reached else "todo" for status in sequence]
-    return [Step(status=status, label=str(STEP_LABELS[status]), state=state) for status, state in zip(sequence, states)]
+    return [Step(status=status, label=str(STEP_LABELS[status]), state=state) for status, state in zip(sequence, states, strict=False)]
 
 
 def _groups_query():

@@ -22,8 +22,8 @@ from merchants.models import Partner
 from shop.core.errors import ConflictError, DomainError
 
 from .lifecycle import AT_POINT, COMPLETED, IN_SHOP, TERMINAL, allowed, in_shop
-from .signals import group_ended
 from .models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, PointStock, Slot
+from .signals import group_ended
 
 S = FulfilmentGroup.Status
 

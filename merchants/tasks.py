@@ -5,15 +5,15 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.dispatch import receiver
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from delivery.models import FulfilmentGroup
 from delivery.lifecycle import IN_SHOP
+from delivery.models import FulfilmentGroup
 from delivery.signals import groups_created
 
 logger = logging.getLogger(__name__)

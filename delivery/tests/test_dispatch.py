@@ -14,14 +14,28 @@ from catalog.tests.factories import ProductFactory, ServiceProductClassFactory
 from communities.tests.factories import BASE_LAT, BASE_LNG, StandardAddressFactory
 from delivery import dispatch, positions, travel
 from delivery.models import (
-    Courier, DispatchDecision, DispatchJob, FulfilmentEvent, FulfilmentGroup, FulfilmentPoint, JobOffer,
+    Courier,
+    DispatchDecision,
+    DispatchJob,
+    FulfilmentEvent,
+    FulfilmentGroup,
+    FulfilmentPoint,
+    JobOffer,
 )
 from delivery.outbox import request_dispatch
-from delivery.tasks import resend_pending
 from delivery.services import BadTransition, transition
+from delivery.tasks import resend_pending
 from delivery.tests.factories import (
-    CourierFactory, FulfilmentPointFactory, PointStockFactory, ServiceProviderFactory, SlotFactory, dispatchable_order,
-    courier_at, north, order_with_groups, store_point,
+    CourierFactory,
+    FulfilmentPointFactory,
+    PointStockFactory,
+    ServiceProviderFactory,
+    SlotFactory,
+    courier_at,
+    dispatchable_order,
+    north,
+    order_with_groups,
+    store_point,
 )
 from merchants.tests.factories import ListingFactory, MerchantFactory
 from shop.celery import app

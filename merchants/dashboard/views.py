@@ -16,8 +16,8 @@ from django.views.generic import DetailView, ListView
 from oscar.views.decorators import permissions_required
 
 from delivery import lifecycle, services
-from shop.checkout.services import reject_group
 from delivery.models import FulfilmentGroup
+from shop.checkout.services import reject_group
 from shop.core.errors import DomainError
 
 from . import selectors

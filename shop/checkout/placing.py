@@ -31,10 +31,10 @@ from oscar.apps.order.utils import OrderNumberGenerator
 
 from communities.models import ResidentAddress
 from delivery import services as fulfilment
-from delivery.signals import groups_created
-from delivery.outbox import request_dispatch
-from delivery.travel import promised_at
 from delivery.models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot, new_pickup_code
+from delivery.outbox import request_dispatch
+from delivery.signals import groups_created
+from delivery.travel import promised_at
 from merchants.selectors import in_service_area
 from merchants.services import allocate_stock
 from shop.basket.models import Basket
@@ -285,7 +285,7 @@ def _write(checked: _Checked, *, user) -> tuple[Order, list[int]]:
         )
         for group in merchant_groups
     ])
-    items = [(fulfilment_group, item) for fulfilment_group, group in zip(created_groups, merchant_groups)
+    items = [(fulfilment_group, item) for fulfilment_group, group in zip(created_groups, merchant_groups, strict=False)
              for item in group.lines]
     order_lines = OrderLine.objects.bulk_create([
         OrderLine(
@@ -305,7 +305,7 @@ def _write(checked: _Checked, *, user) -> tuple[Order, list[int]]:
             quantity=item.quantity, unit_price=item.unit_price, estimated_amount=item.amount,
             estimated_weight_g=item.weight_g,
         )
-        for (fulfilment_group, item), order_line in zip(items, order_lines)
+        for (fulfilment_group, item), order_line in zip(items, order_lines, strict=False)
     ])
     FulfilmentEvent.objects.bulk_create([
         FulfilmentEvent(group=fulfilment_group, status=group_status, at=now, actor=f"resident:{user.pk}")

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from oscar.apps.order.models import Order
 
 from communities.models import ResidentAddress, StandardAddress
-from delivery.models import FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot
 from delivery.lifecycle import CANCELLABLE, RETURNS_STOCK
+from delivery.models import FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot
 from merchants.selectors import in_service_area
 from shop.basket.selectors import BasketGroup
 from shop.core.geo import bounding_box, haversine_m

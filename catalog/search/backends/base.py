@@ -25,10 +25,10 @@ registered by name in ``catalog.selectors.SEARCH_BACKENDS`` and chosen by
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from django.core.paginator import InvalidPage
@@ -87,7 +87,7 @@ class ListingQuery:
     sort: str = SORT_RELEVANCE
     page: int = 1
     page_size: int = 24
-    circle: "Circle | None" = None  # origin, mode and minutes: only merchants it reaches
+    circle: Circle | None = None  # origin, mode and minutes: only merchants it reaches
     delivers_to_me: bool = False  # the merchant's service area holds the circle's origin
     product_classes: tuple[str, ...] = ()  # ProductClass.kind values, OR'ed
     min_price: Decimal | None = None
@@ -187,7 +187,7 @@ class ListingSearchResult:
     page_size: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     backend: str = ""
-    circle: "Circle | None" = None
+    circle: Circle | None = None
     hit_rows: list[dict] | None = None  # the API rows, when the engine's hits carry them
 
     @property

@@ -6,9 +6,8 @@ import pytest
 
 from communities.tests.factories import UserFactory
 from delivery.services import record_weights
-from shop.checkout.services import reject_group
 from shop.checkout import payment as gateway
-from shop.checkout.services import place_order
+from shop.checkout.services import place_order, reject_group
 
 from .scene import make_scene
 
