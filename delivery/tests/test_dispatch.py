@@ -7,6 +7,7 @@ tests/test_dispatch_reliability.py runs them on a real worker and kills it.
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import transaction
 from django.utils import timezone
 
@@ -167,34 +168,36 @@ def test_routing_picks_the_nearest_open_point_with_capacity_and_says_why_the_oth
 
 @pytest.mark.django_db
 def test_no_open_point_keeps_the_group_created_and_beat_routes_it_later():
-    # given a merchant whose only store is closed at the moment
-    merchant = MerchantFactory()
-    store = store_point(merchant, opens="00:00", closes="00:01")
-    group = dispatchable_order(merchant=merchant)
-    noon = timezone.localtime().replace(hour=12, minute=0)
+    # the story happens around noon (the store below is closed then), whatever the clock says
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    with time_machine.travel(noon, tick=True):
+        # given a merchant whose only store is closed at the moment
+        merchant = MerchantFactory()
+        store = store_point(merchant, opens="00:00", closes="00:01")
+        group = dispatchable_order(merchant=merchant)
 
-    # when it is routed
-    dispatch.assign_point(group_id=group.pk, now=noon)
+        # when it is routed
+        dispatch.assign_point(group_id=group.pk, now=noon)
 
-    # then it waits, with a decision saying why
-    group.refresh_from_db()
-    assert group.status == S.CREATED and group.point is None
-    assert DispatchDecision.objects.get(group=group).candidates[0]["reason"].startswith("未营业")
+        # then it waits, with a decision saying why
+        group.refresh_from_db()
+        assert group.status == S.CREATED and group.point is None
+        assert DispatchDecision.objects.get(group=group).candidates[0]["reason"].startswith("未营业")
 
-    # when beat's sweep comes by again soon after, while the store is still closed
-    soon = max(noon, timezone.now()) + timedelta(minutes=3)
-    dispatch.redispatch_stuck(now=soon)
+        # when beat's sweep comes by again soon after, while the store is still closed
+        soon = max(noon, timezone.now()) + timedelta(minutes=3)
+        dispatch.redispatch_stuck(now=soon)
 
-    # then it does not try again yet (no pile of identical decisions)
-    assert DispatchDecision.objects.filter(group=group).count() == 1
+        # then it does not try again yet (no pile of identical decisions)
+        assert DispatchDecision.objects.filter(group=group).count() == 1
 
-    # when the store opens and beat's sweep finds the group stuck
-    FulfilmentPoint.objects.filter(pk=store.pk).update(closes="00:00")
-    dispatch.redispatch_stuck(now=soon + dispatch.RETRY_ROUTING)
+        # when the store opens and beat's sweep finds the group stuck
+        FulfilmentPoint.objects.filter(pk=store.pk).update(closes="00:00")
+        dispatch.redispatch_stuck(now=soon + dispatch.RETRY_ROUTING)
 
-    # then it is routed
-    group.refresh_from_db()
-    assert group.status == S.POINT_ASSIGNED and group.point == store
+        # then it is routed
+        group.refresh_from_db()
+        assert group.status == S.POINT_ASSIGNED and group.point == store
 
 
 @pytest.mark.django_db
