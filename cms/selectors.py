@@ -1,6 +1,6 @@
 """Reads of the community pages: what a community's page, the home page (/) and the Atom feed
 show, an event's seats, the search. Shop data comes only through other apps' selectors
-(communities.selectors.service_circle for the circle, catalog.selectors for listings,
+(catalog.selectors.service_circle for the circle, catalog.selectors for listings,
 merchants.selectors for opening hours)."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from cms.constants import ACTIVE, CANCELLED, CONFIRMED, WAITING, cms_model
 from wagtail.models import Page
 
+from catalog import selectors as catalog_selectors
+from cms.constants import ACTIVE, CANCELLED, CONFIRMED, WAITING, cms_model
 from communities import circle as circles
 from communities import selectors as community_selectors
 from communities.models import Community
@@ -122,7 +122,7 @@ def circle_summary(*, community: Community, lat: float | None = None, lng: float
 
     circle = circles.make_circle(lat=community.centroid_lat if lat is None else lat,
                                  lng=community.centroid_lng if lng is None else lng, minutes=15, mode=circles.WALK)
-    result = community_selectors.service_circle(circle=circle)
+    result = catalog_selectors.service_circle(circle=circle)
     formats = business_formats()
 
     def coverage(codes):
@@ -231,7 +231,7 @@ def offers_outside_circle(*, offers, community: Community) -> list[str]:
     15-minute walk; an empty list when every offer is inside."""
     circle = circles.make_circle(lat=community.centroid_lat, lng=community.centroid_lng, minutes=15,
                                  mode=circles.WALK)
-    result = community_selectors.service_circle(circle=circle)
+    result = catalog_selectors.service_circle(circle=circle)
     inside_ids = {m.id for m in result.merchants}
     outside = []
     for child in offers:

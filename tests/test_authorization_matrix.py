@@ -44,8 +44,8 @@ from oscar.apps.wishlists.models import WishList
 from oscar.views.decorators import check_permissions
 
 from catalog.models import Product
-from cms.models import CommunityPage, EventSignup
 from catalog.tests.factories import FreshProductClassFactory, ProductFactory
+from cms.models import CommunityPage, EventSignup
 from communities.models import ResidentAddress
 from communities.tests.factories import ResidentAddressFactory, UserFactory
 from delivery.models import Courier, FulfilmentEvent, FulfilmentGroup, FulfilmentLine
