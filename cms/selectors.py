@@ -115,13 +115,30 @@ def live_promotions(*, community_page, now: datetime.datetime, limit: int = PROM
     )
 
 
+CIRCLE_CACHE_SECONDS = 120  # the formats around a point change when shops open or close: minutes are fine
+
+
 def circle_summary(*, community: Community, lat: float | None = None, lng: float | None = None) -> CircleSummary:
-    """Formats within a 15-minute walk of a point (the community's centre by default)."""
+    """Formats within a 15-minute walk of a point (the community's centre by default), cached
+    for a couple of minutes per point and language (every resident of a community asks the same)."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    lat = community.centroid_lat if lat is None else lat
+    lng = community.centroid_lng if lng is None else lng
+    key = f"cms:circle:{lat:.5f}:{lng:.5f}:{get_language()}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = _circle_summary(lat=lat, lng=lng)
+        cache.set(key, summary, CIRCLE_CACHE_SECONDS)
+    return summary
+
+
+def _circle_summary(*, lat: float, lng: float) -> CircleSummary:
     from communities.circle_page import business_formats, format_name, parameters_in_words
     from merchants.models import BusinessFormat
 
-    circle = circles.make_circle(lat=community.centroid_lat if lat is None else lat,
-                                 lng=community.centroid_lng if lng is None else lng, minutes=15, mode=circles.WALK)
+    circle = circles.make_circle(lat=lat, lng=lng, minutes=15, mode=circles.WALK)
     result = catalog_selectors.service_circle(circle=circle)
     formats = business_formats()
 
