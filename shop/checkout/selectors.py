@@ -14,7 +14,7 @@ from oscar.apps.order.models import Order
 
 from communities.models import ResidentAddress, StandardAddress
 from delivery.models import FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot
-from delivery.services import CANCELLABLE, RETURNS_STOCK
+from delivery.services import CANCELLABLE, FINAL, RETURNS_STOCK
 from merchants.selectors import in_service_area
 from shop.basket.selectors import BasketGroup
 from shop.core.geo import bounding_box, haversine_m
@@ -187,3 +187,12 @@ def order_actions(order: Order, *, now=None) -> OrderActions:
         pay_url = reverse("checkout:sandbox-pay", args=[payment.trade_no])
     return OrderActions(can_cancel=can_cancel, pay_url=pay_url,
                         cancel_url=reverse("checkout:order-cancel", args=[order.number]) if can_cancel else "")
+
+
+def open_order_numbers(*, user, standard_address_id: int | None = None) -> list[str]:
+    """Numbers of the resident's orders with a group still under way (not in a final status),
+    optionally only those going to one standard address; oldest first."""
+    groups = FulfilmentGroup.objects.filter(order__user=user).exclude(status__in=FINAL)
+    if standard_address_id is not None:
+        groups = groups.filter(dropoff_id=standard_address_id)
+    return list(groups.order_by("order__number").values_list("order__number", flat=True).distinct())
