@@ -90,7 +90,7 @@ class AddressQuery:
 def parse_address_text(text: str) -> AddressQuery:
     """Split "青岛路小区3栋1单元402室" (or "青岛路小区 3-1-402", "青岛路 3栋 402") into the name and
     the building, unit and room. Numbers marked 栋/号楼/幢, 单元, 室/号 go where they say; unmarked
-    ones fill building, unit, room in order (two numbers: building and room)."""
+    ones fill building, unit, room in order (two numbers: building and room; one: the room)."""
     text = (text or "").strip()
     first_digit = _NUMBER.search(text)
     name = (text[: first_digit.start()] if first_digit else text).strip(" -,，")
@@ -99,13 +99,14 @@ def parse_address_text(text: str) -> AddressQuery:
     for number, mark in _MARKED.findall(rest):
         key = {"号楼": "building", "栋": "building", "幢": "building", "单元": "unit"}.get(mark, "room")
         parts[key] = parts[key] or number
-    loose = [n for n in _NUMBER.findall(_MARKED.sub(" ", rest))]
-    if not any(parts.values()) and len(loose) == 2:
-        parts["building"], parts["room"] = loose
-    else:
-        for key in ("building", "unit", "room"):
-            if not parts[key] and loose:
-                parts[key] = loose.pop(0)
+    loose = _NUMBER.findall(_MARKED.sub(" ", rest))
+    missing = [key for key in ("building", "unit", "room") if not parts[key]]
+    if len(loose) < len(missing):  # fewer numbers than places: the room first, then the building
+        wanted = {key for key in ("room", "building", "unit") if key in missing}
+        wanted = set(sorted(wanted, key=("room", "building", "unit").index)[: len(loose)])
+        missing = [key for key in missing if key in wanted]
+    for key, number in zip(missing, loose):
+        parts[key] = number
     return AddressQuery(text=name, **parts)
 
 
