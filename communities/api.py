@@ -87,7 +87,14 @@ def circle_body(result) -> dict:
 
 
 class CircleView(APIView):
-    @extend_schema(parameters=[CircleParamsSerializer], responses={200: dict})
+    @extend_schema(parameters=[CircleParamsSerializer], responses={200: dict}, examples=[
+        OpenApiExample("a 15-minute walk", response_only=True, value={
+            "origin": {"lat": 32.0668, "lng": 118.7784}, "mode": "walk", "minutes": 15, "speed_m_per_min": 72.0,
+            "detour_factor": 1.25, "radius_m": 864.0, "backend": "elasticsearch",
+            "merchants": [{"id": 17, "name": "张记早点", "format": "breakfast", "lat": 32.0671, "lng": 118.7790,
+                           "distance_m": 66.4, "minutes": 1.2}],
+            "truncated": False, "total": 41, "formats_covered": ["convenience_store", "breakfast"],
+            "formats_missing": ["wet_market"]})])
     def get(self, request):
         circle, _params = circle_from_request(request)
         return Response(circle_body(selectors.service_circle(circle=circle)))
