@@ -38,7 +38,15 @@ def masked_line(line: str) -> str:
     return f"{kept}***" if kept else "***"
 
 
+def _wait_for_checkouts(user) -> None:
+    """Lock the user's baskets that are not checked out: a checkout in progress holds its basket's
+    lock (place_order), so we wait for it to commit and the check below sees its order; a
+    checkout that starts after us finds its basket gone or locked."""
+    list(Basket.objects.select_for_update().filter(owner=user).exclude(status=Basket.SUBMITTED).order_by("pk"))
+
+
 def refuse_deleting_an_address_in_use(sender, *, user, address, **kwargs) -> None:
+    _wait_for_checkouts(user)
     numbers = selectors.open_order_numbers(user=user, standard_address_id=address.standard_address_id)
     if numbers:
         raise ConflictError(
@@ -51,6 +59,7 @@ def refuse_deleting_an_address_in_use(sender, *, user, address, **kwargs) -> Non
 def erase_orders(sender, *, user, **kwargs) -> None:
     if Courier.objects.filter(user=user).exists() or Partner.objects.filter(users=user).exists():
         raise ConflictError(_("骑手和商户的账号请联系管理员注销"), code="account_has_role")
+    _wait_for_checkouts(user)
     numbers = selectors.open_order_numbers(user=user)
     if numbers:
         raise ConflictError(
