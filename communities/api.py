@@ -160,9 +160,9 @@ class RegisterQuerySerializer(serializers.Serializer):
     def validate(self, data):
         if ("lat" in data) != ("lng" in data):
             name = "lng" if "lat" in data else "lat"
-            raise serializers.ValidationError({name: [_("lat and lng go together")]})
+            raise serializers.ValidationError({name: [_("纬度和经度要一起填写")]})
         if not (data.get("q", "").strip() or "lat" in data or "community_id" in data):
-            raise serializers.ValidationError({"q": [_("type part of the address (or give lat and lng)")]})
+            raise serializers.ValidationError({"q": [_("请输入地址的一部分, 或填写纬度和经度")]})
         return data
 
 
@@ -179,7 +179,7 @@ class EditAddressSerializer(serializers.Serializer):
 
     def validate(self, data):
         if not data:
-            raise serializers.ValidationError({"recipient": [_("give recipient and/or phone")]})
+            raise serializers.ValidationError({"recipient": [_("请填写要修改的收件人或电话")]})
         return data
 
 

@@ -2,6 +2,7 @@
 account (/api/v1/me/delete/). Changing the mobile number needs an SMS code sent to the new
 number, which this API does not offer yet."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
@@ -26,7 +27,7 @@ class ProfileChangeSerializer(serializers.Serializer):
 
     def validate(self, data):
         if not data:
-            raise serializers.ValidationError({"last_name": ["give last_name and/or first_name"]})
+            raise serializers.ValidationError({"last_name": [_("请填写要修改的姓名")]})
         return data
 
 

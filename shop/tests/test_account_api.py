@@ -128,3 +128,9 @@ def test_courier_and_staff_accounts_are_closed_by_an_administrator(role):
     assert response.status_code == 409 and response.json()["error"] == "account_has_role"
     user.refresh_from_db()
     assert user.is_active and user.mobile == "13800003333"
+
+
+def test_errors_speak_english_to_an_english_phone(api):
+    response = api.post("/api/v1/me/delete/", {"password": "wrong"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"password": ["Wrong password"]}
