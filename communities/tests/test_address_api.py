@@ -34,7 +34,8 @@ def api(resident):
 
 @pytest.fixture
 def register():
-    """Two compounds of one community; rooms 0-3 m apart going north from the base point."""
+    """A compound whose rooms lie 0, 10, 150 and 900 m north of the base point, and a compound of
+    another community 2 km away with a room of the same numbers."""
     community = CommunityFactory(name="青岛路社区")
     rooms = {}
     for building, room, metres in [("3", "402", 0), ("3", "502", 10), ("5", "402", 150), ("12", "101", 900)]:
@@ -86,7 +87,7 @@ def test_the_register_finds_a_room_by_text(api, register):
 def test_the_register_finds_rooms_near_a_point_nearest_first(api, register):
     response = api.get("/api/v1/addresses/register/", {"lat": BASE_LAT + 8 / 111_195, "lng": BASE_LNG, "radius_m": 200})
     assert response.status_code == 200
-    # nearest first, within 200 m: the room 8 m away, then 2 m away... the 900 m one and the far compound left out
+    # nearest first, within 200 m: 2 m, 8 m and 142 m away; the 900 m one and the far compound left out
     assert ids(response) == [register[("3", "502")].pk, register[("3", "402")].pk, register[("5", "402")].pk]
     distances = [entry["distance_m"] for entry in response.json()["results"]]
     assert distances == sorted(distances) and distances[0] < 3

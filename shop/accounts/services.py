@@ -21,10 +21,6 @@ NAME_MAX = 30
 ERASED_MOBILE_PREFIX = "x"
 
 
-def is_erased(user) -> bool:
-    return bool(user.mobile) and user.mobile.startswith(ERASED_MOBILE_PREFIX)
-
-
 def _clean_name(value, field: str, errors: dict) -> str:
     value = value.strip() if isinstance(value, str) else None
     if value is None or len(value) > NAME_MAX or any(ord(c) < 32 for c in value):
