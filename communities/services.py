@@ -45,8 +45,12 @@ def _clean_phone(phone, errors: dict) -> str:
 
 
 def _lock_resident(user) -> None:
-    """One writer of a resident's addresses at a time (the default must stay one)."""
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    """One writer of a resident's addresses at a time (the default must stay one).
+
+    FOR NO KEY UPDATE: it does not block the key-share lock that inserting a row pointing at the
+    user takes (a checkout's order), so a checkout holding its basket never waits on us while
+    we wait on its basket (a deadlock with a plain FOR UPDATE)."""
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).first()
 
 
 def _own_address(*, user, address_id) -> ResidentAddress:

@@ -34,7 +34,7 @@ def update_profile(*, user, last_name: str | None = None, first_name: str | None
     """Change the resident's name (family name, given name); at least one of them given, and
     the name as a whole not left empty. DomainError (422) naming each bad field."""
     errors: dict[str, list[str]] = {}
-    locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+    locked = get_user_model().objects.select_for_update(no_key=True).get(pk=user.pk)
     changes = {}
     if last_name is not None:
         changes["last_name"] = _clean_name(last_name, "last_name", errors)
@@ -80,7 +80,9 @@ def erase_account(*, user, password: str | None) -> None:
     that check). Raises DomainError (422) for a wrong password, ConflictError (409) for a
     staff account or when a receiver refuses (an order still on its way); nothing changes then.
     """
-    locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+    # FOR NO KEY UPDATE (see communities.services._lock_resident): a checkout in progress may
+    # still insert its order while we wait for its basket (account_erasing's receivers)
+    locked = get_user_model().objects.select_for_update(no_key=True).get(pk=user.pk)
     if locked.has_usable_password() and not (isinstance(password, str) and locked.check_password(password)):
         raise DomainError(_("密码不正确"), fields={"password": [_("密码不正确")]})
     if locked.is_staff or locked.is_superuser:
