@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog import selectors as catalog_selectors
 from communities import circle as circles
 from communities import location as locations
 from communities import selectors, services
@@ -97,7 +98,7 @@ class CircleView(APIView):
             "formats_missing": ["wet_market"]})])
     def get(self, request):
         circle, _params = circle_from_request(request)
-        return Response(circle_body(selectors.service_circle(circle=circle)))
+        return Response(circle_body(catalog_selectors.service_circle(circle=circle)))
 
 
 # --- the resident's saved addresses and the standard address register ------------------------

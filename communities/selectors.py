@@ -36,20 +36,6 @@ def resolve_origin(*, user=None, lat: float | None = None, lng: float | None = N
     return lat, lng
 
 
-def service_circle(*, circle):
-    """Merchants within the circle, from the configured search backend (database fallback)."""
-    from catalog.search.backends.base import SearchBackendUnavailable
-    from catalog.search.backends.circles import circle_backends
-
-    *preferred, fallback = circle_backends()
-    for backend in preferred:
-        try:
-            return backend.merchants_in_circle(circle)
-        except SearchBackendUnavailable:
-            continue
-    return fallback.merchants_in_circle(circle)
-
-
 def find_standard_addresses(*, community_id: int, compound: str = "", building: str = "", room: str = "",
                             limit: int = 20) -> list:
     """Rooms of the standard address register in one community matching what the resident typed
@@ -105,7 +91,7 @@ def parse_address_text(text: str) -> AddressQuery:
         wanted = {key for key in ("room", "building", "unit") if key in missing}
         wanted = set(sorted(wanted, key=("room", "building", "unit").index)[: len(loose)])
         missing = [key for key in missing if key in wanted]
-    for key, number in zip(missing, loose):
+    for key, number in zip(missing, loose, strict=False):  # numbers beyond the places are ignored
         parts[key] = number
     return AddressQuery(text=name, **parts)
 

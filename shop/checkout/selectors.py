@@ -13,14 +13,16 @@ from django.utils.translation import gettext as _
 from oscar.apps.order.models import Order
 
 from communities.models import ResidentAddress, StandardAddress
+from delivery.lifecycle import CANCELLABLE, RETURNS_STOCK, TERMINAL
 from delivery.models import FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot
-from delivery.services import CANCELLABLE, FINAL, RETURNS_STOCK
 from merchants.selectors import in_service_area
 from shop.basket.selectors import BasketGroup
 from shop.core.geo import bounding_box, haversine_m
 
 from .models import Payment
-from .services import PICKUP_POINT_MAX_M
+
+# A community pickup station must be within this distance of the resident's address.
+PICKUP_POINT_MAX_M = 2000
 
 
 def orders_of(*, user) -> QuerySet[Order]:
@@ -192,7 +194,7 @@ def order_actions(order: Order, *, now=None) -> OrderActions:
 def open_order_numbers(*, user, standard_address_id: int | None = None) -> list[str]:
     """Numbers of the resident's orders with a group still under way (not in a final status),
     optionally only those going to one standard address; oldest first."""
-    groups = FulfilmentGroup.objects.filter(order__user=user).exclude(status__in=FINAL)
+    groups = FulfilmentGroup.objects.filter(order__user=user).exclude(status__in=TERMINAL)
     if standard_address_id is not None:
         groups = groups.filter(dropoff_id=standard_address_id)
     return list(groups.order_by("order__number").values_list("order__number", flat=True).distinct())
