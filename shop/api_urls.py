@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from catalog import api as catalog_api
+from cms import api as cms_api
 from communities import api as community_api
 from delivery import api as delivery_api
 from merchants import api as merchant_api
@@ -40,5 +41,7 @@ urlpatterns = [
     path("courier/jobs/<int:group_id>/pickup/", delivery_api.PickupJobView.as_view(), name="courier-job-pickup"),
     path("courier/jobs/<int:group_id>/deliver/", delivery_api.DeliverJobView.as_view(), name="courier-job-deliver"),
     path("courier/jobs/<int:group_id>/fail/", delivery_api.FailJobView.as_view(), name="courier-job-fail"),
+    path("events/<int:event_id>/signup/", cms_api.EventSignupView.as_view(), name="event-signup"),
+    path("events/<int:event_id>/signups/", cms_api.EventSignupListView.as_view(), name="event-signups"),
     path("payments/sandbox/notify/", checkout_api.SandboxNotifyView.as_view(), name="sandbox-notify"),
 ]
