@@ -111,6 +111,8 @@ FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
     ("dashboard:order-line-detail", "line_id"): ("order_line_id", True),
     ("customer:order-line", "line_id"): ("order_line_id", True),
     ("api:basket-line", "line_id"): ("basket_line_id", True),
+    ("api:address-detail", "address_id"): ("resident_address_id", True),
+    ("api:address-default", "address_id"): ("resident_address_id", True),
     ("basket:line-quantity", "line_id"): ("basket_line_id", True),
     ("basket:line-remove", "line_id"): ("basket_line_id", True),
     ("basket:add", "pk"): ("product_id", False),  # into one's own basket
@@ -137,6 +139,8 @@ def bodies(w) -> dict[str, dict]:
     """For the writes that matter, a body the owner could use (so a refusal is the ownership check)."""
     return {
         "api:basket-line": {"quantity": 1},
+        "api:address-detail": {"recipient": "别人", "phone": "13600000002"},
+        "api:address-default": {},
         "basket:line-quantity": {"quantity": 1},
         "api:order-cancel": {"reason": "不想要了"},
         "checkout:order-cancel": {"reason": "不想要了"},
@@ -275,6 +279,7 @@ def world(db):
     w.product_id = w.product.pk
     w.product_class_slug = w.product.product_class.slug
     w.user_address_id = w.user_address.pk
+    w.resident_address_id = w.resident_address.pk
     w.notification_id = w.notification.pk
     w.alert_id = w.alert.pk
     w.wrong_alert_key = "not-the-alert-key"
