@@ -9,7 +9,7 @@ Errors: 401 signed out, 404 unknown event, 409 already_signed_up / event_full, 4
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -26,12 +26,14 @@ _status = inline_serializer("EventSignupStatus", {"event": serializers.IntegerFi
 class EventSignupView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={201: _status}, summary="Sign up for a community event")
+    @extend_schema(request=None, responses={201: _status}, summary="Sign up for a community event", examples=[
+        OpenApiExample("signed up", value={"event": 12, "status": "confirmed"}, response_only=True)])
     def post(self, request, event_id: int):
         signup = services.sign_up(event_id=event_id, user=request.user, now=timezone.now())
         return Response({"event": event_id, "status": signup.status}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: _status}, summary="Cancel one's sign-up")
+    @extend_schema(request=None, responses={200: _status}, summary="Cancel one's sign-up", examples=[
+        OpenApiExample("cancelled", value={"event": 12, "status": "cancelled", "promoted": True}, response_only=True)])
     def delete(self, request, event_id: int):
         promoted = services.cancel_sign_up(event_id=event_id, user=request.user, now=timezone.now())
         return Response({"event": event_id, "status": "cancelled", "promoted": promoted is not None})
@@ -42,7 +44,9 @@ class EventSignupListView(APIView):
 
     @extend_schema(responses={200: inline_serializer("EventSignupRow", {
         "name": serializers.CharField(), "mobile": serializers.CharField(), "status": serializers.CharField(),
-        "created_at": serializers.DateTimeField()}, many=True)}, summary="The organiser's sign-up list")
+        "created_at": serializers.DateTimeField()}, many=True)}, summary="The organiser's sign-up list", examples=[
+        OpenApiExample("one sign-up", response_only=True, value=[
+            {"name": "王秀英", "mobile": "13800000001", "status": "confirmed", "created_at": "2026-11-27T09:30:00+08:00"}])])
     def get(self, request, event_id: int):
         event = selectors.event_by_id(event_id=event_id)
         # not the community's editor: the same answer as an unknown event
