@@ -62,6 +62,10 @@ class DatabaseListingBackend:
     def search(self, query: ListingQuery) -> ListingSearchResult:
         reach = self._reach(query)  # merchant id -> CircleMerchant, or None without a circle
         filtered = self._filtered(self._matching(query), query, reach)  # text + the plain filters
+        if query.terms:
+            # Text makes the set small: read its ids once, so the count, the page and the three
+            # facets below are index lookups instead of five runs of the text filter.
+            filtered = listing_queryset().filter(pk__in=list(filtered.values_list("pk", flat=True)))
         product_ids = category_product_ids(category_ids=query.category_ids) if query.category_ids else None
         unpriced = self._in_categories(self._in_formats(filtered, query.formats), product_ids)
         priced = self._priced(filtered, query)
@@ -137,18 +141,20 @@ class DatabaseListingBackend:
         return listings
 
     def _matching(self, query: ListingQuery) -> QuerySet:
+        """Listings whose product (its title, its parent's title, its categories' names) or
+        merchant (name, business format) contains every term. The products and merchants are
+        read first (a trigram index on PostgreSQL, see catalog migration 0035), so the listings
+        are then found through their product and merchant indexes."""
         listings = listing_queryset()
         for term in query.terms:
-            in_named_category = category_product_ids_by_name(term)
-            listings = listings.filter(
-                Q(product__title__icontains=term)
-                | Q(product__parent__title__icontains=term)
-                | Q(partner__name__icontains=term)
-                | Q(partner__format__name_zh__icontains=term)
-                | Q(partner__format__name_en__icontains=term)
-                | Q(product_id__in=in_named_category)
-                | Q(product__parent_id__in=in_named_category)
-            )
+            named = Product.objects.filter(Q(title__icontains=term) | Q(pk__in=category_product_ids_by_name(term)))
+            named = list(named.values_list("pk", flat=True))
+            # ... and the variants of those (a variant matches through its parent)
+            products = named + list(Product.objects.filter(parent_id__in=named).values_list("pk", flat=True))
+            merchants = Partner.objects.filter(
+                Q(name__icontains=term) | Q(format__name_zh__icontains=term) | Q(format__name_en__icontains=term)
+            ).values_list("pk", flat=True)
+            listings = listings.filter(Q(product_id__in=products) | Q(partner_id__in=list(merchants)))
         return listings
 
     @staticmethod
