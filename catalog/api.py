@@ -2,8 +2,6 @@
 
 from decimal import Decimal
 
-from django.db import transaction
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -85,8 +83,6 @@ class SearchParamsSerializer(CircleParamsSerializer):
         return values
 
 
-# Reads only: no BEGIN/COMMIT round trips around a search (ATOMIC_REQUESTS is on).
-@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class SearchView(APIView):
     @extend_schema(parameters=[SearchParamsSerializer], responses={200: dict})
     def get(self, request):
@@ -120,7 +116,6 @@ class SearchView(APIView):
         return Response(body)
 
 
-@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class SuggestView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
