@@ -216,18 +216,18 @@ class DatabaseListingBackend:
         are then found through their product and merchant indexes."""
         listings = listing_queryset()
         for term in query.terms:
-            # The products first, as a list (PostgreSQL then plans the listings with the true
-            # number of products); their variants and the merchants as subqueries.
+            # The products with the term in their title first, as a list (PostgreSQL then plans
+            # the listings with the true number of products); those in a category named by the
+            # term, the variants of both and the merchants as subqueries.
             in_named_category = category_product_ids_by_name(term)
-            products = list(Product.objects.filter(
-                Q(title__icontains=term) | Q(pk__in=in_named_category)
-            ).values_list("pk", flat=True))
-            variants = Product.objects.filter(parent_id__in=products).values("pk")
+            titled = list(Product.objects.filter(title__icontains=term).values_list("pk", flat=True))
+            variants = Product.objects.filter(Q(parent_id__in=titled) | Q(parent_id__in=in_named_category)).values("pk")
             merchants = Partner.objects.filter(
                 Q(name__icontains=term) | Q(format__name_zh__icontains=term) | Q(format__name_en__icontains=term)
             ).values("pk")
             listings = listings.filter(
-                Q(product_id__in=products) | Q(product_id__in=variants) | Q(partner_id__in=merchants)
+                Q(product_id__in=titled) | Q(product_id__in=in_named_category) | Q(product_id__in=variants)
+                | Q(partner_id__in=merchants)
             )
         return listings
 
