@@ -14,7 +14,19 @@ from __future__ import annotations
 from functools import reduce
 from operator import add
 
-from django.db.models import Case, Count, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Substr
 
 from catalog.models import Product
@@ -63,6 +75,8 @@ class DatabaseListingBackend:
         reach = self._reach(query)  # merchant id -> CircleMerchant, or None without a circle
         filtered = self._filtered(self._matching(query), query, reach)  # text + the plain filters
         product_ids = category_product_ids(category_ids=query.category_ids) if query.category_ids else None
+        if query.terms:
+            return self._search_matched(query, filtered, product_ids, reach)
         unpriced = self._in_categories(self._in_formats(filtered, query.formats), product_ids)
         priced = self._priced(filtered, query)
         in_formats = self._in_formats(priced, query.formats)
@@ -86,6 +100,65 @@ class DatabaseListingBackend:
                 FACET_FORMAT: self._format_facet(in_categories, query.formats),
                 FACET_CATEGORY: self._category_facet(in_formats, query.category_ids),
                 FACET_PRICE: self._price_facet(unpriced),
+            },
+            backend=self.name,
+            circle=query.circle,
+        )
+
+    def _search_matched(self, query: ListingQuery, filtered: QuerySet, product_ids: QuerySet | None,
+                        reach: dict | None) -> ListingSearchResult:
+        """A text search: the text makes the set small, so its rows (id, price, format, whether in
+        the selected categories) are read once and the count and the format and price facets are
+        counted from them; the page and the category facet are index lookups by id. One run of
+        the text filter instead of five."""
+        in_categories = (
+            ExpressionWrapper(Q(product_id__in=product_ids) | Q(product__parent_id__in=product_ids),
+                              output_field=BooleanField())
+            if product_ids is not None else Value(True, output_field=BooleanField())
+        )
+        rows = list(
+            filtered.order_by()
+            .annotate(in_categories=in_categories)
+            .values_list("pk", "price", "partner__format", "partner__format__name_zh", "partner__format__name_en",
+                         "partner__format__sort_order", "in_categories")
+        )
+        low, high = query.min_price, query.max_price
+        priced = [row for row in rows if (low is None or row[1] >= low) and (high is None or row[1] <= high)]
+        in_formats = [row for row in priced if not query.formats or row[2] in query.formats]
+        results = [row[0] for row in in_formats if row[6]]
+        count = len(results)
+        check_page(page=query.page, count=count, page_size=query.page_size)
+        start = (query.page - 1) * query.page_size
+        page = self._ordered(listing_queryset().filter(pk__in=results), query, reach)
+        items = list(page[start : start + query.page_size])
+        attach_distances(items, query.circle)
+
+        formats: dict[str, list] = {}
+        for row in priced:
+            if row[6] and row[2] is not None:
+                formats.setdefault(row[2], [row[5], row[3], row[4], 0])[3] += 1
+        unpriced = [row[1] for row in rows if row[6] and (not query.formats or row[2] in query.formats)]
+        return ListingSearchResult(
+            items=items,
+            count=count,
+            page=query.page,
+            page_size=query.page_size,
+            facets={
+                FACET_FORMAT: [
+                    FacetValue(key=code, label=format_name(name_zh=name_zh, name_en=name_en), count=listings,
+                               selected=code in query.formats)
+                    for code, (_order, name_zh, name_en, listings) in sorted(
+                        formats.items(), key=lambda item: (item[1][0], item[0]))
+                ],
+                FACET_CATEGORY: self._category_facet(
+                    listing_queryset().filter(pk__in=[row[0] for row in in_formats]), query.category_ids
+                ),
+                FACET_PRICE: [
+                    FacetValue(key=key, label=price_range_label(low_, high_),
+                               count=sum(1 for price in unpriced
+                                         if (low_ is None or price >= low_) and (high_ is None or price < high_)))
+                    for key, low_, high_ in PRICE_RANGES
+                ],
             },
             backend=self.name,
             circle=query.circle,
@@ -137,17 +210,24 @@ class DatabaseListingBackend:
         return listings
 
     def _matching(self, query: ListingQuery) -> QuerySet:
+        """Listings whose product (its title, its parent's title, its categories' names) or
+        merchant (name, business format) contains every term. The products and merchants are
+        read first (a trigram index on PostgreSQL, see catalog migration 0035), so the listings
+        are then found through their product and merchant indexes."""
         listings = listing_queryset()
         for term in query.terms:
+            # The products with the term in their title first, as a list (PostgreSQL then plans
+            # the listings with the true number of products); those in a category named by the
+            # term, the variants of both and the merchants as subqueries.
             in_named_category = category_product_ids_by_name(term)
+            titled = list(Product.objects.filter(title__icontains=term).values_list("pk", flat=True))
+            variants = Product.objects.filter(Q(parent_id__in=titled) | Q(parent_id__in=in_named_category)).values("pk")
+            merchants = Partner.objects.filter(
+                Q(name__icontains=term) | Q(format__name_zh__icontains=term) | Q(format__name_en__icontains=term)
+            ).values("pk")
             listings = listings.filter(
-                Q(product__title__icontains=term)
-                | Q(product__parent__title__icontains=term)
-                | Q(partner__name__icontains=term)
-                | Q(partner__format__name_zh__icontains=term)
-                | Q(partner__format__name_en__icontains=term)
-                | Q(product_id__in=in_named_category)
-                | Q(product__parent_id__in=in_named_category)
+                Q(product_id__in=titled) | Q(product_id__in=in_named_category) | Q(product_id__in=variants)
+                | Q(partner_id__in=merchants)
             )
         return listings
 
