@@ -181,7 +181,7 @@ def place_order(*, user, basket: Basket, address_id, groups: list[GroupChoice], 
     when a line can no longer be bought, InsufficientStock / SlotFull (409) naming each short
     line, and nothing is written in any of those cases.
     """
-    if payment not in PAYMENTS:
+    if payment not in PAYMENTS or (payment == Payment.Provider.SANDBOX and not settings.SANDBOX_PAYMENT_ENABLED):
         raise DomainError("bad payment", fields={"payment": [_("请选择货到付款或在线支付")]})
     address = _resident_address(user=user, address_id=address_id)
     basket = Basket.objects.select_for_update().filter(pk=basket.pk, owner=user, status=Basket.OPEN).first()
@@ -228,6 +228,8 @@ def place_order(*, user, basket: Basket, address_id, groups: list[GroupChoice], 
         for group in merchant_groups
     }
     total = goods_total + sum(fees.values(), Decimal("0.00"))
+    if total <= 0:  # prices are > 0 where they enter; an order worth nothing is never taken
+        raise DomainError("bad total", fields={"basket": [_("订单金额必须大于零")]})
     is_cod = payment == Payment.Provider.COD
     order = Order.objects.create(
         number=OrderNumberGenerator().order_number(basket), site=Site.objects.get_current(), basket=basket,

@@ -235,6 +235,8 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=15)
 # The HMAC-SHA256 key the sandbox gateway signs its notifications with (docs/api.md).
 SANDBOX_PAYMENT_SECRET = env("SANDBOX_PAYMENT_SECRET", default="sandbox-demo-secret")
+# The sandbox gateway (its pay button and notify URL) on or off; production has it off unless stated.
+SANDBOX_PAYMENT_ENABLED = env.bool("SANDBOX_PAYMENT_ENABLED", default=True)
 # Minutes from order to an ASAP delivery promise: preparation plus the ride.
 DELIVERY_ASAP_MINUTES = env.int("DELIVERY_ASAP_MINUTES", default=45)
 # Dispatch: seconds a courier has to accept an offer; seconds after which beat re-sends a
