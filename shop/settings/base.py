@@ -186,6 +186,7 @@ AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: per account and per address
+AXES_USERNAME_FORM_FIELD = "username"  # what every sign-in passes to authenticate() (USERNAME_FIELD is mobile)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "shop.accounts.views.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "code"]
