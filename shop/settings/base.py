@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",  # its table only (old tokens); API tokens are knox's
     "knox",  # expiring, revocable API tokens (hashed at rest)
     "axes",  # limits on guessing passwords at every sign-in
+    "csp",  # Content-Security-Policy header (the policy is below)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served locally, never from a CDN
     # ours
@@ -104,6 +105,7 @@ SITE_ID = 1
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -176,6 +178,39 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- security headers ---------------------------------------------------------------------
+
+# Content-Security-Policy: scripts only from our origin, plus the one inline script of our base
+# template, which carries the request's nonce (templates/oscar/base.html). No CDN, no eval, no
+# inline event handlers. Inline styles are allowed (Oscar's and Wagtail's templates use them).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # + the hashes of Oscar's few inline handlers ("cancel" = history.go(-1), "print")
+        "script-src": [SELF, NONCE, "'unsafe-hashes'",
+                       "'sha256-NqaPugiVKFsqU2P8L2sjJSLsiSKaQB+C9S5V0ZiRxfc='",
+                       "'sha256-gZHW0ZTdDBnW8n/Qf9lGuwm2LvPkTQwflpfLAabDyMQ='",
+                       "'sha256-jT+D+kdRwqBci9k8jWtVNp+HR3GntLaboGVzqI/tkXY='",
+                       "'sha256-MguIPR6qNR8D3B+eAlK+bIRTZe8t3wkOY4B/56Me9FU='"],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's preview frames our own pages
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatar images from a foreign origin (CSP, privacy)
 
 # --- limits on sign-in, API tokens, SMS codes (shop/accounts) --------------------------------
 
@@ -357,6 +392,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # sign-in, SMS codes and password reset over the API (per address; django-axes per account)
+    # the client address is REMOTE_ADDR unless API_NUM_PROXIES proxies in front add X-Forwarded-For
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("API_AUTH_RATE", default="20/min"),
         "sms": env("API_SMS_RATE", default="5/min"),
