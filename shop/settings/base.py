@@ -210,6 +210,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's preview frames our own pages
+# Oscar's defaults that do not fit: reviews by signed-in residents only and moderated (stock
+# alerts need a sign-in too: shop/customer/apps.py); the basket cookie Secure like the session's.
+OSCAR_ALLOW_ANON_REVIEWS = False
+OSCAR_MODERATE_REVIEWS = True
+OSCAR_BASKET_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatar images from a foreign origin (CSP, privacy)
 
 # --- limits on sign-in, API tokens, SMS codes (shop/accounts) --------------------------------
@@ -437,3 +442,19 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+
+
+# --- demo data and published secrets --------------------------------------------------------
+
+# `load_demo` resets the README's demo passwords and a superuser: allowed here, off in production.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
+# The published demo secrets are for 127.0.0.1 only: served to any other host, refuse to start.
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]", "::1"}
+_PUBLISHED = {"demo-only-insecure-secret-key-change-me", "sandbox-demo-secret"}
+if set(ALLOWED_HOSTS) - _LOCAL_HOSTS and {SECRET_KEY, SANDBOX_PAYMENT_SECRET} & _PUBLISHED:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY and SANDBOX_PAYMENT_SECRET must be set (the defaults are published) when "
+        "DJANGO_ALLOWED_HOSTS names a host other than 127.0.0.1/localhost"
+    )
