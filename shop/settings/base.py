@@ -210,6 +210,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's preview frames our own pages
+# ... which is the one reason for security.W019 (not DENY); frame-ancestors 'self' says the same.
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
 # Oscar's defaults that do not fit: reviews by signed-in residents only and moderated (stock
 # alerts need a sign-in too: shop/customer/apps.py); the basket cookie Secure like the session's.
 OSCAR_ALLOW_ANON_REVIEWS = False

@@ -113,7 +113,8 @@ def test_the_production_settings_switch_the_sandbox_off_unless_stated():
 
     env = {"DJANGO_SETTINGS_MODULE": "shop.settings.production", "DJANGO_SECRET_KEY": "x" * 60,
            "SANDBOX_PAYMENT_SECRET": "s", "DJANGO_ALLOWED_HOSTS": "example.org",
-           "DATABASE_URL": "postgres://u:p@127.0.0.1:1/x", "PATH": "/usr/bin:/bin"}
+           "DATABASE_URL": "postgres://u:p@127.0.0.1:1/x", "REDIS_URL": "redis://127.0.0.1:1/0",
+           "PATH": "/usr/bin:/bin"}
     code = "import django; django.setup(); from django.conf import settings; print(settings.SANDBOX_PAYMENT_ENABLED)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
