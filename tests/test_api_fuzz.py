@@ -12,7 +12,8 @@ import os
 import pytest
 import requests
 from django.contrib.auth.models import Permission
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from knox.models import AuthToken
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -56,26 +57,28 @@ def test_the_api_survives_fuzzing_as_every_role(live_server, roles):
     session = requests.Session()
     failures: list[str] = []
 
+    def fuzz_one(role, operation, headers):
+        @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+                             suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def fuzz(case):
+            response = case.call(base_url=live_server.url, session=session, headers=headers, timeout=30)
+            try:
+                case.validate_response(response, checks=[not_a_server_error, response_schema_conformance],
+                                       headers=headers)
+            except Exception as error:  # collect all, report once
+                failures.append(f"{role} {operation.method.upper()} {operation.path}: {str(error)[:600]}")
+                raise
+
+        try:
+            fuzz()
+        except Exception:  # noqa: BLE001, S110 (already recorded, shrunk by hypothesis)
+            pass
+
     for role, token in roles.items():
         headers = {"Authorization": f"Token {token}"} if token else {}
         for operation in operations:
             if token and (operation.method.upper(), operation.path) in SIGNS_OUT:
                 continue
-
-            @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                                 suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy())
-            def fuzz(case):
-                response = case.call(base_url=live_server.url, session=session, headers=headers, timeout=30)
-                try:
-                    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance],
-                                           headers=headers)
-                except Exception as error:  # collect all, report once
-                    failures.append(f"{role} {operation.method.upper()} {operation.path}: {str(error)[:600]}")
-                    raise
-
-            try:
-                fuzz()
-            except Exception:  # noqa: BLE001 (already recorded, shrunk by hypothesis)
-                pass
+            fuzz_one(role, operation, headers)
     assert not failures, "\n\n".join(dict.fromkeys(failures))
