@@ -10,7 +10,7 @@ from communities.tests.factories import UserFactory
 from merchants.tests.factories import ListingFactory
 from shop.basket.models import Basket
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_two_first_adds_at_once_make_one_open_basket():
