@@ -194,7 +194,10 @@ CONTENT_SECURITY_POLICY = {
                        "'sha256-NqaPugiVKFsqU2P8L2sjJSLsiSKaQB+C9S5V0ZiRxfc='",
                        "'sha256-gZHW0ZTdDBnW8n/Qf9lGuwm2LvPkTQwflpfLAabDyMQ='",
                        "'sha256-jT+D+kdRwqBci9k8jWtVNp+HR3GntLaboGVzqI/tkXY='",
-                       "'sha256-MguIPR6qNR8D3B+eAlK+bIRTZe8t3wkOY4B/56Me9FU='"],
+                       "'sha256-MguIPR6qNR8D3B+eAlK+bIRTZe8t3wkOY4B/56Me9FU='",
+                       # Wagtail 8 admin's two constant inline scripts (tests/test_browser_csp.py finds them)
+                       "'sha256-QhRfihxeohqPTXC2RV/6867Ir7NoT0l6eMcdBgbzs6s='",
+                       "'sha256-VC0B529jHtELWZ9kohmkqu6rVOM6/LiON/Vj/gQS7lQ='"],
         "style-src": [SELF, "'unsafe-inline'"],
         "img-src": [SELF, "data:", "blob:"],
         "font-src": [SELF, "data:"],
@@ -218,6 +221,7 @@ OSCAR_ALLOW_ANON_REVIEWS = False
 OSCAR_MODERATE_REVIEWS = True
 OSCAR_BASKET_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatar images from a foreign origin (CSP, privacy)
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would fetch releases.wagtail.org (CSP connect-src 'self')
 
 # --- limits on sign-in, API tokens, SMS codes (shop/accounts) --------------------------------
 
