@@ -17,6 +17,25 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("outage") is not None)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_limits():
+    """Sign-in lockouts (django-axes), API throttles and SMS-code limits are counted in the
+    cache for the whole run: each test starts with none (every test client is 127.0.0.1)."""
+    yield
+    from django.conf import settings
+    from django.core.cache import cache
+
+    patterns = ["*axes*", "*throttle_*", "*sms:*"]
+    if "Redis" in settings.CACHES["default"]["BACKEND"]:
+        client = cache._cache.get_client(write=True)
+        for pattern in patterns:
+            keys = list(client.scan_iter(match=pattern, count=1000))
+            if keys:
+                client.delete(*keys)
+    else:
+        cache.clear()
+
+
 # --- the clock ----------------------------------------------------------------------------------
 #
 # Tests never read the wall clock for a business rule. To prove it for the code that reasons

@@ -20,7 +20,7 @@ from .signals import resident_address_deleting
 
 # A mainland mobile number (optionally +86), or a landline with its area code. ASCII digits
 # only: `\d` would also take full-width digits.
-PHONE = re.compile(r"^(?:(?:\+?86)?1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")
+PHONE = re.compile(r"^(?:(?:\+?86)?1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})\Z")
 RECIPIENT_MAX = 32
 
 

@@ -1,6 +1,7 @@
 """Merchants: Oscar's Partner grown into a neighbourhood shop profile.
 
-A listing is a merchant's offer of a product: Oscar's StockRecord, unchanged.
+A listing is a merchant's offer of a product: Oscar's StockRecord, with a positive price and
+no write-back of `num_allocated` (see StockRecord below).
 """
 
 from decimal import Decimal
@@ -8,7 +9,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oscar.apps.partner.abstract_models import AbstractPartner
+from oscar.apps.partner.abstract_models import AbstractPartner, AbstractStockRecord
 
 from communities.models import latitude_validators, longitude_validators
 from shop.core.geo import validate_polygon_geojson
@@ -143,6 +144,36 @@ class OpeningException(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.note or ''}".strip()
+
+
+class StockRecord(AbstractStockRecord):
+    """A listing: Oscar's StockRecord with two guards.
+
+    - Its price is > 0 (validator for every form and import, constraint for everything else):
+      a -50 item in a mixed order would pay for another shop's goods.
+    - Saving an existing listing never writes `num_allocated` back unless asked by name
+      (`update_fields`): only the allocation services change it, with F() updates, and a form
+      that read the row before a concurrent checkout allocated from it would undo that
+      allocation (Oscar's dashboard stock-record form, the admin).
+    """
+
+    price = models.DecimalField(
+        _("价格"), decimal_places=2, max_digits=12, blank=True, null=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+
+    class Meta(AbstractStockRecord.Meta):
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__isnull=True) | models.Q(price__gt=0),
+                                   name="stockrecord_price_positive"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname for f in self._meta.concrete_fields if not f.primary_key and f.attname != "num_allocated"
+            ]
+        super().save(*args, **kwargs)
 
 
 from oscar.apps.partner.models import *  # noqa: E402,F403  (Oscar's remaining partner models)

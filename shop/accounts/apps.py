@@ -8,4 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import schema  # noqa: F401  (registers the token view's OpenAPI description)
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import pre_save
+
+        from shop.accounts.services import drop_tokens_on_password_change
+
+        pre_save.connect(drop_tokens_on_password_change, sender=get_user_model(),
+                         dispatch_uid="shop.accounts.drop_tokens_on_password_change")

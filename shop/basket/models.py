@@ -6,7 +6,18 @@ sold by weight, or bookings for a home service (which then names its slot).
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oscar.apps.basket.abstract_models import AbstractLine
+from oscar.apps.basket.abstract_models import AbstractBasket, AbstractLine
+
+
+class Basket(AbstractBasket):
+    """Oscar's basket with at most one open basket per resident: two first adds at once used to
+    create two, and every basket call after that failed (MultipleObjectsReturned). With the
+    constraint the second insert fails and get_or_create reads the first."""
+
+    class Meta(AbstractBasket.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["owner"], condition=models.Q(status="Open"), name="one_open_basket_per_owner"),
+        ]
 
 
 class Line(AbstractLine):

@@ -2,8 +2,8 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from knox.models import AuthToken
 from oscar.apps.order.models import ShippingAddress
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from communities.models import ResidentAddress
@@ -23,7 +23,7 @@ def resident():
 @pytest.fixture
 def api(resident):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=resident).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=resident)[1]}")
     return client
 
 
@@ -79,7 +79,7 @@ def test_deleting_the_account_removes_what_identifies_the_resident_and_keeps_the
     assert not resident.is_active and not resident.has_usable_password()
     assert (resident.first_name, resident.last_name, resident.email) == ("", "", None)
     assert "13800002222" not in resident.mobile and resident.mobile.startswith("x")
-    assert not Token.objects.filter(user=resident).exists()
+    assert not AuthToken.objects.filter(user=resident).exists()
     assert not ResidentAddress.objects.filter(user=resident).exists()
     # and the orders are kept with their totals, their shipping addresses masked
     for order in (delivered, cancelled):
