@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class PartnerConfig(apps.PartnerConfig):
     name = "merchants"
     verbose_name = _("商户 Merchants")
+
+    def ready(self):
+        super().ready()
+        from django.db.models.signals import post_save
+
+        from .models import StockRecord
+        from .signals import open_ledger
+
+        post_save.connect(open_ledger, sender=StockRecord, dispatch_uid="stock-ledger-opening")

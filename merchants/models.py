@@ -5,10 +5,12 @@ A listing is a merchant's offer of a product: Oscar's StockRecord, unchanged.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from oscar.apps.partner.abstract_models import AbstractPartner
+from oscar.apps.partner.abstract_models import AbstractPartner, AbstractStockRecord
 
 from communities.models import latitude_validators, longitude_validators
 from shop.core.geo import validate_polygon_geojson
@@ -143,6 +145,64 @@ class OpeningException(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.note or ''}".strip()
+
+
+class StockRecord(AbstractStockRecord):
+    """A listing: one shop's offer of a (possibly shared) product. Oscar's stock record plus
+    whether the shop shows it: unpublishing hides one shop's offer without touching the shared
+    product that other shops sell. `low_stock_threshold` (Oscar's) flags low stock."""
+
+    is_published = models.BooleanField(_("上架"), default=True)
+
+    class Meta(AbstractStockRecord.Meta):
+        pass
+
+
+class StockMovement(models.Model):
+    """One change of a listing's stock: the ledger the counters are recomputed from.
+
+    A listing's `num_in_stock` is the sum of `delta` over its rows with no point, its
+    `num_allocated` the sum of `allocated_delta` (`stock_audit` checks both). A row with a
+    `point_id` moves units held at a fulfilment point (delivery.PointStock) instead of the
+    shop's own counter. `point_id` and `group_id` name delivery's rows by id, without a foreign
+    key: merchants sits below delivery and never imports it (docs/architecture.md, Stock ledger).
+    """
+
+    class Reason(models.TextChoices):
+        OPENING = "opening", _("期初库存")
+        RECEIVED = "received", _("入库")
+        COUNTED = "counted", _("盘点")
+        ALLOCATED = "allocated", _("下单占用")
+        SOLD = "sold", _("售出")
+        RELEASED = "released", _("释放占用")
+        RETURNED = "returned", _("退货入库")
+        TRANSFERRED = "transferred", _("调拨")
+
+    listing = models.ForeignKey(
+        "partner.StockRecord", on_delete=models.CASCADE, related_name="movements", verbose_name=_("商户商品")
+    )
+    point_id = models.PositiveBigIntegerField(
+        _("履约点"), null=True, blank=True, help_text=_("空表示商户门店自己的库存; 否则为该履约点的库存")
+    )
+    reason = models.CharField(_("原因"), max_length=16, choices=Reason.choices)
+    delta = models.IntegerField(_("库存变化"), default=0)
+    allocated_delta = models.IntegerField(_("占用变化"), default=0)
+    group_id = models.PositiveBigIntegerField(_("履约单"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("操作人"),
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("库存流水")
+        verbose_name_plural = _("库存流水")
+        indexes = [models.Index(fields=["listing", "-at"], name="stockmovement_listing_at_idx")]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} {self.delta:+d}"
 
 
 from oscar.apps.partner.models import *  # noqa: E402,F403  (Oscar's remaining partner models)

@@ -1,4 +1,6 @@
-"""Writes about merchants' stock: allocation that never oversells, and its release.
+"""Writes about merchants' stock: allocation that never oversells, its release and
+consumption, and the shop's own movements ("received 20", "counted 48"), each written to the
+stock ledger (StockMovement) in the same transaction as the counter it changes.
 
 Oscar's StockRecord.allocate() adds to num_allocated without checking availability, and its
 checkout checks availability earlier without a lock, so two checkouts can both buy the last
@@ -9,6 +11,7 @@ callers never deadlock), re-check inside the lock, and update the counters with 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Iterable
 
 from django.db import transaction
 from django.db.models import F
@@ -16,7 +19,10 @@ from django.db.models.functions import Coalesce
 
 from shop.core.errors import ConflictError, DomainError
 
-from .models import StockRecord
+from .models import StockMovement, StockRecord
+from .signals import stock_changed
+
+MAX_UNITS = 1_000_000  # a movement of more units than this is a typing error
 
 
 @dataclass(frozen=True)
@@ -67,12 +73,22 @@ def available(record: StockRecord) -> int:
     return (record.num_in_stock or 0) - (record.num_allocated or 0)
 
 
+Reason = StockMovement.Reason
+
+
+def _write_movements(movements: list[StockMovement]) -> None:
+    if movements:
+        StockMovement.objects.bulk_create(movements)
+        stock_changed.send(sender=StockMovement, listing_ids=sorted({m.listing_id for m in movements}))
+
+
 @transaction.atomic
-def allocate_stock(*, quantities: dict[int, int]) -> None:
+def allocate_stock(*, quantities: dict[int, int], group_id: int | None = None, actor=None) -> None:
     """Allocate units of several listings at once, all or nothing.
 
     Raises InsufficientStock naming every short listing (and allocates nothing) when any
     listing lacks units; DomainError for unknown listings or non-positive quantities.
+    Writes one `allocated` movement per listing.
     """
     records = [record for record in _locked(quantities) if tracks_stock(record)]
     shortages = [
@@ -86,13 +102,120 @@ def allocate_stock(*, quantities: dict[int, int]) -> None:
         StockRecord.objects.filter(pk=record.pk).update(
             num_allocated=Coalesce(F("num_allocated"), 0) + quantities[record.pk]
         )
+    _write_movements([
+        StockMovement(listing_id=record.pk, reason=Reason.ALLOCATED, allocated_delta=quantities[record.pk],
+                      group_id=group_id, actor=actor)
+        for record in records
+    ])
 
 
 @transaction.atomic
-def release_stock(*, quantities: dict[int, int]) -> None:
-    """Give allocated units back (a cancelled or expired order); never below zero."""
+def release_allocation(*, quantities: dict[int, int], group_id: int | None = None, actor=None) -> None:
+    """Give allocated units back (a cancelled, rejected, failed or expired order); never below
+    zero. Writes a `released` movement per listing that gave units back. Calling it once per
+    ended group is the caller's duty (the group's status says whether it already ran)."""
+    movements = []
     for record in _locked(quantities):
         if not tracks_stock(record):
             continue
         released = min(quantities[record.pk], record.num_allocated or 0)
+        if released <= 0:
+            continue
         StockRecord.objects.filter(pk=record.pk).update(num_allocated=F("num_allocated") - released)
+        movements.append(StockMovement(listing_id=record.pk, reason=Reason.RELEASED, allocated_delta=-released,
+                                       group_id=group_id, actor=actor))
+    _write_movements(movements)
+
+
+def release_stock(*, quantities: dict[int, int], group_id: int | None = None, actor=None) -> None:
+    """The older name of release_allocation (checkout's callers use it)."""
+    release_allocation(quantities=quantities, group_id=group_id, actor=actor)
+
+
+@transaction.atomic
+def consume_allocation(*, quantities: dict[int, int], group_id: int | None = None, actor=None) -> None:
+    """The goods left the shop for good (delivered or collected): the allocated units leave the
+    shelf. Both counters go down by the units still allocated (never below zero), one `sold`
+    movement per listing. For the order loop to call once per group that ended delivered."""
+    movements = []
+    for record in _locked(quantities):
+        if not tracks_stock(record):
+            continue
+        sold = min(quantities[record.pk], record.num_allocated or 0, record.num_in_stock or 0)
+        if sold <= 0:
+            continue
+        StockRecord.objects.filter(pk=record.pk).update(
+            num_allocated=F("num_allocated") - sold, num_in_stock=F("num_in_stock") - sold
+        )
+        movements.append(StockMovement(listing_id=record.pk, reason=Reason.SOLD, delta=-sold, allocated_delta=-sold,
+                                       group_id=group_id, actor=actor))
+    _write_movements(movements)
+
+
+def _one_locked(listing_id: int, partner_id: int | None) -> StockRecord:
+    query = StockRecord.objects.select_for_update(of=("self",)).select_related(
+        "product__product_class", "product__parent__product_class"
+    ).filter(pk=listing_id)
+    if partner_id is not None:
+        query = query.filter(partner_id=partner_id)
+    record = query.first()
+    if record is None:
+        raise DomainError("no such listing", fields={"listing": ["no such listing"]})
+    if not tracks_stock(record):
+        raise DomainError("这个商品不计库存 (上门服务按预约时段)", fields={"listing": ["stock is not tracked"]})
+    return record
+
+
+def _units(value, *, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_UNITS:
+        raise DomainError(
+            f"数量须为 {minimum} 到 {MAX_UNITS} 之间的整数", fields={name: [f"must be an integer {minimum}..{MAX_UNITS}"]}
+        )
+    return value
+
+
+@transaction.atomic
+def receive_stock(*, listing_id: int, quantity: int, partner_id: int | None = None, actor=None,
+                  note: str = "", reason: str = Reason.RECEIVED) -> StockMovement:
+    """"Received 20": N more units on the shelf. Adds with F() under the row's lock, so a
+    concurrent checkout's allocation is never overwritten. `partner_id` scopes the listing to
+    one shop (a listing of another shop is "no such listing"). `reason` may be `returned`."""
+    quantity = _units(quantity, name="quantity", minimum=1)
+    if reason not in {Reason.RECEIVED, Reason.RETURNED}:
+        raise DomainError("unknown reason", fields={"reason": ["received or returned"]})
+    _one_locked(listing_id, partner_id)
+    StockRecord.objects.filter(pk=listing_id).update(num_in_stock=Coalesce(F("num_in_stock"), 0) + quantity)
+    movement = StockMovement(listing_id=listing_id, reason=reason, delta=quantity, actor=actor, note=note[:200])
+    _write_movements([movement])
+    return movement
+
+
+@transaction.atomic
+def count_stock(*, listing_id: int, counted: int, partner_id: int | None = None, actor=None,
+                note: str = "") -> StockMovement | None:
+    """"Counted 48": the shelf holds `counted` units (allocated ones still on it included).
+
+    The difference to the counter read under the row's lock is added with F(): a checkout
+    that allocated meanwhile waited for the lock and its allocation stays. No movement when
+    nothing changed (None)."""
+    counted = _units(counted, name="counted", minimum=0)
+    record = _one_locked(listing_id, partner_id)
+    delta = counted - (record.num_in_stock or 0)
+    if delta == 0:
+        return None
+    StockRecord.objects.filter(pk=listing_id).update(num_in_stock=Coalesce(F("num_in_stock"), 0) + delta)
+    movement = StockMovement(listing_id=listing_id, reason=Reason.COUNTED, delta=delta, actor=actor, note=note[:200])
+    _write_movements([movement])
+    return movement
+
+
+def record_opening(*, records: Iterable[StockRecord]) -> int:
+    """Opening balances for listings created with counters (a new listing, a bulk load): one
+    `opening` movement each, so the ledger adds up to the counters from the start."""
+    movements = [
+        StockMovement(listing_id=record.pk, reason=Reason.OPENING, delta=record.num_in_stock or 0,
+                      allocated_delta=record.num_allocated or 0, note="opening balance")
+        for record in records
+    ]
+    StockMovement.objects.bulk_create(movements, batch_size=2000)
+    return len(movements)
