@@ -61,3 +61,13 @@ def redispatch_stuck() -> dict:
     from . import dispatch
 
     return dict(dispatch.redispatch_stuck())
+
+
+@shared_task(name="slots.keep_ahead", **RELIABLE)
+def keep_slots_ahead() -> dict:
+    """Beat: keep the next SLOT_DAYS_AHEAD days of slots written from the merchants' templates."""
+    from django.utils import timezone
+
+    from . import slot_templates
+
+    return slot_templates.write_slots(now=timezone.now())
