@@ -85,6 +85,19 @@ class Partner(AbstractPartner):
         help_text=_("称重商品实际重量超出时, 最多按预估金额的这一比例补收差价"),
     )
 
+    paused_until = models.DateTimeField(
+        _("暂停营业至"), null=True, blank=True, help_text=_("在此之前暂停接单 (临时有事、盘点等)")
+    )
+    pause_reason = models.CharField(_("暂停原因"), max_length=100, blank=True)
+    communities_served = models.ManyToManyField(
+        "communities.Community", blank=True, related_name="served_by", verbose_name=_("服务社区"),
+        help_text=_("按社区选择服务范围时, 服务区域为这些社区边界的合并"),
+    )
+    licence_number = models.CharField(_("营业执照号"), max_length=32, blank=True)
+    floor_area_m2 = models.PositiveIntegerField(_("营业面积 (平方米)"), null=True, blank=True)
+    low_stock_summary = models.BooleanField(_("每日低库存提醒"), default=False,
+                                            help_text=_("每天早上给店主发一封低库存商品汇总邮件"))
+
     class Meta(AbstractPartner.Meta):
         verbose_name = _("商户")
         verbose_name_plural = _("商户")
@@ -93,6 +106,71 @@ class Partner(AbstractPartner):
     @property
     def delivers(self) -> bool:
         return self.delivery_capability != self.Delivery.NONE
+
+    def is_paused(self, moment) -> bool:
+        return self.paused_until is not None and moment < self.paused_until
+
+
+class StaffRole(models.Model):
+    """A staff member's role in one shop. Members of `Partner.users` without a row are owners
+    (the shops created before roles existed)."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("店主")
+        CLERK = "clerk", _("店员")
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="staff_roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_roles")
+    role = models.CharField(_("角色"), max_length=8, choices=Role.choices, default=Role.CLERK)
+
+    class Meta:
+        verbose_name = _("店铺员工")
+        verbose_name_plural = _("店铺员工")
+        constraints = [models.UniqueConstraint(fields=["partner", "user"], name="staffrole_one_per_shop")]
+
+
+def licence_path(instance, filename: str) -> str:
+    """An unguessable name: licence photos are shown only to the applicant and operators."""
+    import os
+    import uuid
+
+    return f"licences/{uuid.uuid4().hex}{os.path.splitext(filename)[1].lower()[:5]}"
+
+
+class MerchantApplication(models.Model):
+    """A shop's application to open on the platform; an operator approves (the shop is created
+    and the applicant becomes its owner) or refuses it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        REFUSED = "refused", _("未通过")
+
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_applications")
+    name = models.CharField(_("店名"), max_length=128)
+    format = models.ForeignKey(BusinessFormat, on_delete=models.PROTECT, related_name="+", verbose_name=_("业态"))
+    address = models.ForeignKey("communities.StandardAddress", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("标准地址"))
+    phone = models.CharField(_("电话"), max_length=20)
+    licence_number = models.CharField(_("营业执照号"), max_length=32)
+    licence_photo = models.ImageField(_("营业执照照片"), upload_to=licence_path)
+    is_chain = models.BooleanField(_("连锁门店"), default=False)
+    floor_area_m2 = models.PositiveIntegerField(_("营业面积 (平方米)"), validators=[MinValueValidator(1)])
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reason = models.CharField(_("审核意见"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    partner = models.OneToOneField(Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="application")
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("开店申请")
+        verbose_name_plural = _("开店申请")
+
+    def __str__(self):
+        return self.name
 
 
 class OpeningPeriod(models.Model):

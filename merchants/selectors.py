@@ -23,6 +23,8 @@ def is_open_at(merchant: Partner, moment) -> bool:
     """
     from django.utils import timezone
 
+    if merchant.is_paused(moment):  # 暂停营业: closed until then, whatever the hours say
+        return False
     local = timezone.localtime(moment)
     day, clock = local.date(), local.time().replace(tzinfo=None)
     # .all() and not .filter(): uses prefetched exceptions when the caller loaded many merchants

@@ -1,6 +1,6 @@
 """Signals merchants sends to higher layers (merchants never imports them).
 
-`stock_changed(listing_ids=[...])`: counters of these listings moved (allocation, release,
+`listings_changed(listing_ids=[...])`: these listings changed without a save() (bulk writes), e.g. counters moved (allocation, release,
 sale, a received or counted movement). Sent inside the writing transaction, once per call
 with every listing it touched, so a receiver can batch (the search outbox writes its rows in
 the same transaction).
@@ -8,7 +8,7 @@ the same transaction).
 
 from django.dispatch import Signal
 
-stock_changed = Signal()
+listings_changed = Signal()
 
 
 def open_ledger(sender, instance, created, raw=False, **kwargs):

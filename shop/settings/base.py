@@ -216,6 +216,7 @@ OSCAR_HOMEPAGE = "/catalogue/"
 OSCAR_DASHBOARD_NAVIGATION = [
     OSCAR_DASHBOARD_NAVIGATION[0],  # noqa: F405
     {"label": _("商户订单"), "icon": "fas fa-receipt", "url_name": "merchant-orders:group-list"},
+    {"label": _("我的店铺"), "icon": "fas fa-store", "url_name": "merchant-portal:home"},  # merchants/dashboard/portal_*
     *OSCAR_DASHBOARD_NAVIGATION[1:],  # noqa: F405
 ]
 OSCAR_DASHBOARD_DEFAULT_ACCESS_FUNCTION = "merchants.dashboard.access.dashboard_access_fn"
