@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 
 from delivery.models import FulfilmentGroup
-from merchants.models import Partner
+from merchants.models import Partner, StockRecord
 
 PAGE_SIZE = 20
 
@@ -85,3 +85,83 @@ def customer_details(group: FulfilmentGroup) -> CustomerDetails | None:
             address=" ".join(dict.fromkeys(part for part in parts if part)),
         )
     return None
+
+
+# --- the shop's listings (the merchant portal) --------------------------------------------------
+
+LISTINGS_PAGE_SIZE = 50
+STOCK_STATES = ("in", "low", "out")
+
+
+def shop_listings(*, shop_id: int, q: str = "", kind: str = "", stock: str = "", published: str = "") -> QuerySet:
+    """The shop's listings with `available` and `low` annotated, filtered; newest change first.
+
+    `low`: a threshold is set and what is available is at or under it (Oscar's
+    is_below_threshold, on available units rather than on the shelf count)."""
+    from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, Value, When
+    from django.db.models.functions import Coalesce
+
+    listings = (
+        StockRecord.objects.filter(partner_id=shop_id)
+        .select_related("product__product_class", "product__parent__product_class")
+        .annotate(
+            available=ExpressionWrapper(
+                Coalesce(F("num_in_stock"), 0) - Coalesce(F("num_allocated"), 0), output_field=IntegerField()
+            ),
+            kind=Coalesce("product__product_class__kind", "product__parent__product_class__kind"),
+        )
+        .annotate(
+            low=Case(
+                When(Q(low_stock_threshold__isnull=False) & Q(available__lte=F("low_stock_threshold")), then=Value(True)),
+                default=Value(False), output_field=BooleanField(),
+            )
+        )
+        .order_by("-date_updated", "-pk")
+    )
+    q = (q or "").strip()[:100]
+    if q:
+        listings = listings.filter(
+            Q(product__title__icontains=q) | Q(partner_sku__icontains=q) | Q(product__upc=q)
+        )
+    if kind:
+        listings = listings.filter(kind=kind)
+    if stock == "out":
+        listings = listings.filter(available__lte=0).exclude(kind="service")
+    elif stock == "low":
+        listings = listings.filter(low=True).exclude(kind="service")
+    elif stock == "in":
+        listings = listings.filter(available__gt=0, low=False)
+    if published in ("1", "0"):
+        listings = listings.filter(is_published=published == "1")
+    return listings
+
+
+def low_stock_count(*, shop_id: int) -> int:
+    return shop_listings(shop_id=shop_id, stock="low").count()
+
+
+def shop_staff(*, shop_id: int) -> list[dict]:
+    from merchants.models import StaffRole
+
+    roles = dict(StaffRole.objects.filter(partner_id=shop_id).values_list("user_id", "role"))
+    users = Partner.objects.get(pk=shop_id).users.order_by("pk")
+    return [{"user": user, "role": roles.get(user.pk, StaffRole.Role.OWNER)} for user in users]
+
+
+def applications_of(*, user):
+    from merchants.models import MerchantApplication
+
+    return MerchantApplication.objects.filter(applicant=user).select_related("format", "partner")
+
+
+def applications_to_review():
+    from merchants.models import MerchantApplication
+
+    return MerchantApplication.objects.select_related("format", "address__community", "applicant").order_by(
+        "status", "-created_at")
+
+
+def application(*, pk: int):
+    from merchants.models import MerchantApplication
+
+    return MerchantApplication.objects.select_related("format", "address__community", "applicant").filter(pk=pk).first()

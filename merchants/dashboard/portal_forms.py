@@ -1,0 +1,120 @@
+"""Forms of the merchant portal: they check the shape of the input; rules live in services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import ProductClass
+
+from .selectors import STOCK_STATES
+
+
+class ListingFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"placeholder": _("商品名 / 货号 / 条码"), "type": "search"}))
+    kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部类型")), *ProductClass.Kind.choices])
+    stock = forms.ChoiceField(label=_("库存"), required=False, choices=[
+        ("", _("全部库存")), ("in", _("有货")), ("low", _("库存偏低")), ("out", _("缺货"))])
+    published = forms.ChoiceField(label=_("上架"), required=False, choices=[
+        ("", _("全部")), ("1", _("已上架")), ("0", _("已下架"))])
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {key: value for key, value in self.cleaned_data.items() if value}
+
+
+assert set(STOCK_STATES) <= {value for value, _label in ListingFilterForm.base_fields["stock"].choices}
+
+
+class PriceForm(forms.Form):
+    price = forms.DecimalField(label=_("价格 (元)"), min_value=0.01, max_value=99999.99, decimal_places=2,
+                               widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
+
+
+class StockMovementForm(forms.Form):
+    action = forms.ChoiceField(label=_("操作"), choices=[("received", _("入库 (到货)")), ("counted", _("盘点 (实数)"))])
+    quantity = forms.IntegerField(label=_("数量"), min_value=0, max_value=1_000_000,
+                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "received" and cleaned.get("quantity") == 0:
+            self.add_error("quantity", _("入库数量至少为 1"))
+        return cleaned
+
+
+class PublishForm(forms.Form):
+    published = forms.TypedChoiceField(choices=[("1", _("上架")), ("0", _("下架"))], coerce=lambda v: v == "1")
+
+
+class ListingSettingsForm(forms.Form):
+    partner_sku = forms.CharField(label=_("本店货号"), max_length=128)
+    price = forms.DecimalField(label=_("价格 (元)"), min_value=0.01, max_value=99999.99, decimal_places=2)
+    low_stock_threshold = forms.IntegerField(label=_("低库存提醒 (可售数量不高于)"), required=False, min_value=0,
+                                             max_value=1_000_000)
+    is_published = forms.BooleanField(label=_("上架"), required=False)
+
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+def validate_photo(upload) -> None:
+    """A photo: at most 5 MB, and really a JPEG, PNG or WebP image (Pillow opens it; the name's
+    extension is not trusted)."""
+    from PIL import Image
+
+    if upload.size > MAX_PHOTO_BYTES:
+        raise forms.ValidationError(_("图片不能超过 5 MB"))
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind = image.format
+            image.verify()
+    except Exception:
+        raise forms.ValidationError(_("请上传 JPG、PNG 或 WebP 图片")) from None
+    finally:
+        upload.seek(0)
+    if kind not in PHOTO_FORMATS:
+        raise forms.ValidationError(_("请上传 JPG、PNG 或 WebP 图片"))
+
+
+class ApplicationForm(forms.Form):
+    name = forms.CharField(label=_("店名"), max_length=128)
+    format = forms.ModelChoiceField(label=_("业态"), queryset=None, to_field_name="code")
+    address_code = forms.CharField(label=_("门店标准地址编码"), max_length=32,
+                                   help_text=_("门牌上的标准地址编码, 保证位置准确"))
+    phone = forms.RegexField(label=_("联系电话"), regex=r"^[0-9+\-\s]{7,20}$", max_length=20)
+    licence_number = forms.RegexField(label=_("营业执照号 (统一社会信用代码)"), regex=r"^[0-9A-Za-z]{15,18}$")
+    licence_photo = forms.ImageField(label=_("营业执照照片"), validators=[validate_photo])
+    is_chain = forms.TypedChoiceField(label=_("经营类型"), choices=[("0", _("独立门店")), ("1", _("连锁门店"))],
+                                      coerce=lambda v: v == "1")
+    floor_area_m2 = forms.IntegerField(label=_("营业面积 (平方米)"), min_value=1, max_value=100000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from merchants.models import BusinessFormat
+
+        self.fields["format"].queryset = BusinessFormat.objects.all()
+
+    def clean_address_code(self):
+        from communities.models import StandardAddress
+
+        code = self.cleaned_data["address_code"].strip()
+        address = StandardAddress.objects.filter(code=code).first()
+        if address is None:
+            raise forms.ValidationError(_("标准地址库里没有这个编码"))
+        self.address = address
+        return code
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("通过")), ("refuse", _("不通过"))])
+    reason = forms.CharField(label=_("审核意见"), required=False, max_length=200)
+
+
+class StaffForm(forms.Form):
+    mobile = forms.RegexField(label=_("手机号"), regex=r"^(\+?86)?1\d{10}$",
+                              widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    role = forms.ChoiceField(label=_("角色"), choices=[("clerk", _("店员")), ("owner", _("店主"))])
