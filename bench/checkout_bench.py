@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from django.db import transaction  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
 
 from bench.pages_bench import Server, load, parse_config, percentile  # noqa: E402  (sets up Django)
 from catalog.models import Product, ProductClass  # noqa: E402
@@ -92,8 +92,8 @@ def prepare(residents: int) -> tuple[list[int], list[int], list[tuple[str, int]]
             user, created = User.objects.get_or_create(mobile=f"1770000{number:04d}", defaults={"first_name": f"压测{number}"})
             resident_address, _ = ResidentAddress.objects.get_or_create(
                 user=user, standard_address=address, defaults={"recipient": f"压测{number}", "phone": user.mobile})
-            token, _ = Token.objects.get_or_create(user=user)
-            people.append((token.key, resident_address.pk))
+            _, token = AuthToken.objects.create(user=user)
+            people.append((token, resident_address.pk))
     return merchants, listings, people
 
 

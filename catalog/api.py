@@ -70,9 +70,12 @@ class SearchParamsSerializer(CircleParamsSerializer):
 
     def validate_category(self, values):
         try:
-            return [int(value) for value in values]
+            ids = [int(value) for value in values]
         except ValueError:
             raise serializers.ValidationError(_("category ids are integers")) from None
+        if any(not 1 <= value < 2**63 for value in ids):  # a bigint key; past it the database errs
+            raise serializers.ValidationError(_("category ids are integers")) from None
+        return ids
 
     def validate_product_class(self, values):
         unknown = sorted(set(values) - set(PRODUCT_CLASSES))

@@ -13,7 +13,7 @@ from shop.core.errors import DomainError
 from .models import ResidentAddress, StandardAddress
 
 # A mainland mobile number (optionally +86), or a landline with its area code.
-PHONE = re.compile(r"^(?:(?:\+?86)?1\d{10}|0\d{2,3}-?\d{7,8})$")
+PHONE = re.compile(r"^(?:(?:\+?86)?1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})\Z")  # ASCII digits only
 
 
 @transaction.atomic

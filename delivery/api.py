@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from delivery import dispatch, positions, selectors
 from delivery.models import FulfilmentGroup
 from delivery.services import BadTransition
+from shop.core.geo import GEO_MAX_LAT
 
 # --- shapes (used to build the bodies and to document them in the OpenAPI schema) -------------
 
@@ -215,7 +216,7 @@ class FiniteFloatField(serializers.FloatField):
 
 
 class LocationSerializer(serializers.Serializer):
-    lat = FiniteFloatField(min_value=-90, max_value=90)
+    lat = FiniteFloatField(min_value=-GEO_MAX_LAT, max_value=GEO_MAX_LAT)  # what Redis GEO can store
     lng = FiniteFloatField(min_value=-180, max_value=180)
 
 
@@ -245,7 +246,7 @@ class EmptySerializer(serializers.Serializer):
 
 
 class DeliverSerializer(serializers.Serializer):
-    pickup_code = serializers.RegexField(r"^\d{6}$", required=False, allow_blank=True,
+    pickup_code = serializers.RegexField(r"^[0-9]{6}\Z", required=False, allow_blank=True,
                                          error_messages={"invalid": _("取货码是 6 位数字。")})
 
 

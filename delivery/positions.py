@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop.core.errors import DomainError
-from shop.core.geo import bounding_box, haversine_m
+from shop.core.geo import GEO_MAX_LAT, bounding_box, haversine_m
 from shop.core.redis import redis_client
 
 from .lifecycle import ON_THE_WAY
@@ -40,7 +40,8 @@ S = FulfilmentGroup.Status
 def _geoadd(client, rows) -> None:
     values = []
     for courier_id, lat, lng in rows:
-        values += [lng, lat, str(courier_id)]  # GEO takes longitude first
+        if abs(lat) <= GEO_MAX_LAT:  # one unstorable row would fail the whole GEOADD
+            values += [lng, lat, str(courier_id)]  # GEO takes longitude first
     if values:
         client.geoadd(GEO_KEY, values)
 

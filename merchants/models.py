@@ -1,6 +1,7 @@
 """Merchants: Oscar's Partner grown into a neighbourhood shop profile.
 
-A listing is a merchant's offer of a product: Oscar's StockRecord, unchanged.
+A listing is a merchant's offer of a product: Oscar's StockRecord, with a positive price and
+no write-back of `num_allocated` (see StockRecord below).
 """
 
 from decimal import Decimal
@@ -226,14 +227,37 @@ class OpeningException(models.Model):
 
 
 class StockRecord(AbstractStockRecord):
-    """A listing: one shop's offer of a (possibly shared) product. Oscar's stock record plus
-    whether the shop shows it: unpublishing hides one shop's offer without touching the shared
-    product that other shops sell. `low_stock_threshold` (Oscar's) flags low stock."""
+    """A listing: one shop's offer of a (possibly shared) product, Oscar's StockRecord with
+    whether the shop shows it and two guards.
+
+    - `is_published`: unpublishing hides one shop's offer without touching the shared product
+      that other shops sell. `low_stock_threshold` (Oscar's) flags low stock.
+    - Its price is > 0 (validator for every form and import, constraint for everything else):
+      a -50 item in a mixed order would pay for another shop's goods.
+    - Saving an existing listing never writes `num_allocated` back unless asked by name
+      (`update_fields`): only the allocation services change it, with F() updates, and a form
+      that read the row before a concurrent checkout allocated from it would undo that
+      allocation (Oscar's dashboard stock-record form, the admin).
+    """
 
     is_published = models.BooleanField(_("上架"), default=True)
+    price = models.DecimalField(
+        _("价格"), decimal_places=2, max_digits=12, blank=True, null=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
 
     class Meta(AbstractStockRecord.Meta):
-        pass
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__isnull=True) | models.Q(price__gt=0),
+                                   name="stockrecord_price_positive"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname for f in self._meta.concrete_fields if not f.primary_key and f.attname != "num_allocated"
+            ]
+        super().save(*args, **kwargs)
 
 
 class StockMovement(models.Model):

@@ -1,19 +1,23 @@
 """Everything under /api/v1/. Each app adds its routes here."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from catalog import api as catalog_api
 from communities import api as community_api
 from delivery import api as delivery_api
 from merchants import api as merchant_api
+from shop.accounts import api as accounts_api
 from shop.basket import api as basket_api
 from shop.checkout import api as checkout_api
 
 app_name = "api"
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
+    path("auth/token/revoke-all/", accounts_api.RevokeAllTokensView.as_view(), name="auth-token-revoke-all"),
+    path("auth/sms-code/", accounts_api.SmsCodeView.as_view(), name="auth-sms-code"),
+    path("auth/register/", accounts_api.RegisterView.as_view(), name="auth-register"),
+    path("auth/password-reset/", accounts_api.PasswordResetView.as_view(), name="auth-password-reset"),
     path("merchants/", merchant_api.MerchantListView.as_view(), name="merchant-list"),
     path("circle/", community_api.CircleView.as_view(), name="circle"),
     path("search/", catalog_api.SearchView.as_view(), name="search"),

@@ -50,7 +50,7 @@ class SearchForm(forms.Form):
         ),
     )
     format = forms.MultipleChoiceField(required=False, choices=_format_choices, label=_("业态"))
-    category = forms.IntegerField(required=False, min_value=1, label=_("分类"))
+    category = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, label=_("分类"))
     sort_by = forms.ChoiceField(required=False, choices=SORT_CHOICES, label=_("排序"))
     # With a chosen location (communities.location), listings are limited to the resident's
     # 15-minute walk unless they ask for every shop.

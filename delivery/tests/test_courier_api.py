@@ -2,7 +2,7 @@
 driven through the real dispatch core (routing and offers from delivery.dispatch)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from communities.tests.factories import BASE_LAT, BASE_LNG, StandardAddressFactory, UserFactory
@@ -20,7 +20,7 @@ S = FulfilmentGroup.Status
 def api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 

@@ -1,7 +1,7 @@
 """GET /api/v1/orders/<number>/tracking/: who sees which groups, and what each group says."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from communities.tests.factories import BASE_LAT, BASE_LNG, StandardAddressFactory, UserFactory
@@ -18,7 +18,7 @@ S = FulfilmentGroup.Status
 def api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 

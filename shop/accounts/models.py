@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.apps.customer.abstract_models import AbstractUser
 
 mobile_validator = RegexValidator(
-    r"^1[3-9]\d{9}$", _("请输入11位中国大陆手机号码 (Enter an 11-digit mainland mobile number).")
+    r"^1[3-9][0-9]{9}\Z", _("请输入11位中国大陆手机号码 (Enter an 11-digit mainland mobile number).")
 )
 
 

@@ -1,11 +1,12 @@
 """Checkout, the resident's orders, and the sandbox gateway's notify callback, over the API."""
 
-from django.http import HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -161,12 +162,15 @@ class SandboxNotifyView(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
-    parser_classes = [FormParser, MultiPartParser, JSONParser]
+    parser_classes = [FormParser, JSONParser]  # no multipart: a gateway posts no files
 
     @extend_schema(request=None, responses={200: str, 400: str})
     def post(self, request):
+        if not settings.SANDBOX_PAYMENT_ENABLED:
+            raise Http404
         outcome = gateway.handle_notification(request.data.dict() if hasattr(request.data, "dict") else dict(request.data))
         # A well-signed notice for an order we can no longer take is acknowledged too (a refund
         # case for the audit row), or the gateway would retry it forever.
-        ok = outcome in {gateway.Outcome.ACCEPTED, gateway.Outcome.DUPLICATE, gateway.Outcome.NOT_PAYABLE}
+        ok = outcome in {gateway.Outcome.ACCEPTED, gateway.Outcome.DUPLICATE, gateway.Outcome.NOT_PAYABLE,
+                         gateway.Outcome.REFUND_DUE}
         return HttpResponse("success" if ok else "fail", content_type="text/plain", status=200 if ok else 400)

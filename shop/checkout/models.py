@@ -42,6 +42,7 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("支付")
         verbose_name_plural = _("支付")
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive")]
 
     def __str__(self):
         return f"{self.trade_no} {self.get_status_display()}"
@@ -57,6 +58,7 @@ class PaymentNotification(models.Model):
         BAD_AMOUNT = "bad_amount", _("金额不符")
         UNKNOWN_TRADE = "unknown_trade", _("未知订单")
         NOT_PAYABLE = "not_payable", _("订单不可支付")
+        REFUND_DUE = "refund_due", _("已到账, 待退款")
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, null=True, related_name="notifications")
     received_at = models.DateTimeField(auto_now_add=True)
@@ -65,3 +67,51 @@ class PaymentNotification(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+
+
+class Refund(models.Model):
+    """Money the platform owes back on a payment: recorded here, issued through the gateway later.
+
+    Written in the same transaction as the event that makes it due (a gateway success for an
+    order already cancelled or expired, a second charge with another gateway trade number).
+    Issuing it (status REQUESTED -> REFUNDED/FAILED, `gateway_refund_id`) is the gateway's job;
+    `group` is set when only one fulfilment group's part is refunded.
+    """
+
+    class Reason(models.TextChoices):
+        PAID_AFTER_EXPIRY = "paid_after_expiry", _("订单超时取消后才到账")
+        PAID_AFTER_CANCEL = "paid_after_cancel", _("订单取消后才到账")
+        DUPLICATE_PAYMENT = "duplicate_payment", _("重复支付")
+        ORDER_CANCELLED = "order_cancelled", _("已支付订单取消")
+
+    class Status(models.TextChoices):
+        DUE = "due", _("待退款")
+        REQUESTED = "requested", _("退款中")
+        REFUNDED = "refunded", _("已退款")
+        FAILED = "failed", _("退款失败")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("支付"))
+    order = models.ForeignKey("order.Order", on_delete=models.PROTECT, related_name="refunds", verbose_name=_("订单"))
+    group = models.ForeignKey("delivery.FulfilmentGroup", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="refunds", verbose_name=_("履约单"))
+    amount = models.DecimalField(_("金额"), max_digits=10, decimal_places=2)
+    reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DUE, db_index=True)
+    gateway_txn_id = models.CharField(_("原支付流水号"), max_length=64)
+    gateway_refund_id = models.CharField(_("退款流水号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    refunded_at = models.DateTimeField(_("退款时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("退款")
+        verbose_name_plural = _("退款")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+            # one whole-payment refund per gateway charge: a replayed notice records nothing new
+            models.UniqueConstraint(fields=["payment", "gateway_txn_id"], condition=models.Q(group__isnull=True),
+                                    name="refund_once_per_charge"),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id} {self.amount} {self.get_status_display()}"

@@ -26,13 +26,26 @@ from django.utils.translation import gettext as _
 from delivery import services as fulfilment
 from delivery.models import FulfilmentGroup
 
-from .models import Payment, PaymentNotification
+from .models import Payment, PaymentNotification, Refund
 from .order_status import sync_order_status
 from .placing import groups_placed
 from .releasing import release_holdings, settle_order
 
 SUCCESS = "TRADE_SUCCESS"
 Outcome = PaymentNotification.Outcome
+# What a notice's audit row keeps: the gateway's fields, each cut short. Bad-signature rows are
+# written by anyone who can reach the URL, so they are kept small and few (the newest
+# BAD_SIGNATURE_ROWS_KEPT), and the notify URL takes no file uploads.
+NOTICE_FIELDS = ("out_trade_no", "trade_no", "total_amount", "trade_status", "notify_time", "sign_type", "sign")
+NOTICE_VALUE_MAX = 128
+BAD_SIGNATURE_ROWS_KEPT = 1000
+
+
+def available_payments() -> list[tuple[str, str]]:
+    """The payment choices offered at checkout: the sandbox only where SANDBOX_PAYMENT_ENABLED."""
+    return [(value, label) for value, label in Payment.Provider.choices
+            if value in (Payment.Provider.COD, Payment.Provider.SANDBOX)
+            and (value != Payment.Provider.SANDBOX or settings.SANDBOX_PAYMENT_ENABLED)]
 
 
 def canonical_string(params: dict) -> str:
@@ -77,8 +90,9 @@ def handle_notification(params: dict) -> str:
     """
     params = {key: str(value) for key, value in params.items()}
     expected = sign(params)
-    if not hmac.compare_digest(expected, params.get("sign", "")):
-        PaymentNotification.objects.create(params=params, outcome=Outcome.BAD_SIGNATURE)
+    # bytes, not str: compare_digest refuses a str with non-ASCII text (a 500 before)
+    if not hmac.compare_digest(expected.encode(), params.get("sign", "").encode("utf-8", "replace")):
+        _record_bad_signature(params)
         return Outcome.BAD_SIGNATURE
     payment = Payment.objects.select_for_update().filter(trade_no=params.get("out_trade_no", "")).first()
     if payment is None:
@@ -86,14 +100,24 @@ def handle_notification(params: dict) -> str:
         return Outcome.UNKNOWN_TRADE
 
     def record(outcome):
-        PaymentNotification.objects.create(payment=payment, params=params, outcome=outcome)
+        PaymentNotification.objects.create(payment=payment, params=_kept(params), outcome=outcome)
         return outcome
 
     if _amount(params.get("total_amount")) != payment.amount:
         return record(Outcome.BAD_AMOUNT)
+    txn_id = params.get("trade_no", "")[:64]
+    paid = params.get("trade_status") == SUCCESS and payment.provider == Payment.Provider.SANDBOX
     if payment.status == Payment.Status.PAID:
+        if paid and txn_id and txn_id != payment.gateway_txn_id:
+            # the same order charged twice (another gateway trade number): the second is owed back
+            _refund_due(payment, txn_id=txn_id, reason=Refund.Reason.DUPLICATE_PAYMENT)
+            return record(Outcome.REFUND_DUE)
         return record(Outcome.DUPLICATE)
-    if payment.status != Payment.Status.PENDING or params.get("trade_status") != SUCCESS or payment.provider != Payment.Provider.SANDBOX:
+    if paid and payment.status in LATE_REASONS:
+        # money taken for an order we no longer hold (expired or cancelled): owed back
+        _refund_due(payment, txn_id=txn_id, reason=LATE_REASONS[payment.status])
+        return record(Outcome.REFUND_DUE)
+    if payment.status != Payment.Status.PENDING or not paid:
         return record(Outcome.NOT_PAYABLE)
     payment.status, payment.paid_at, payment.gateway_txn_id = Payment.Status.PAID, timezone.now(), params.get("trade_no", "")
     payment.save(update_fields=["status", "paid_at", "gateway_txn_id"])
@@ -106,6 +130,36 @@ def handle_notification(params: dict) -> str:
     sync_order_status(order_id=payment.order_id)
     groups_placed(group_ids=group_ids)
     return record(Outcome.ACCEPTED)
+
+
+LATE_REASONS = {
+    Payment.Status.EXPIRED: Refund.Reason.PAID_AFTER_EXPIRY,
+    Payment.Status.CANCELLED: Refund.Reason.PAID_AFTER_CANCEL,
+}
+
+
+def _kept(params: dict) -> dict:
+    return {key: params[key][:NOTICE_VALUE_MAX] for key in NOTICE_FIELDS if key in params}
+
+
+def _record_bad_signature(params: dict) -> None:
+    """The audit row of a refused notice, bounded: known fields only, short, the newest few kept."""
+    PaymentNotification.objects.create(params=_kept(params), outcome=Outcome.BAD_SIGNATURE)
+    stale = (
+        PaymentNotification.objects.filter(outcome=Outcome.BAD_SIGNATURE)
+        .order_by("-received_at", "-pk").values_list("pk", flat=True)[BAD_SIGNATURE_ROWS_KEPT:BAD_SIGNATURE_ROWS_KEPT + 100]
+    )
+    if stale:
+        PaymentNotification.objects.filter(pk__in=list(stale)).delete()
+
+
+def _refund_due(payment: Payment, *, txn_id: str, reason: str) -> Refund:
+    """Record (once per gateway charge) the whole payment as owed back; the gateway issues it."""
+    refund, _created = Refund.objects.get_or_create(
+        payment=payment, gateway_txn_id=txn_id or f"unknown:{payment.trade_no}", group=None,
+        defaults={"order": payment.order, "amount": payment.amount, "reason": reason},
+    )
+    return refund
 
 
 @transaction.atomic

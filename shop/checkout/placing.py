@@ -205,7 +205,7 @@ def place_order(*, user, basket: Basket, address_id, groups: list[GroupChoice], 
 
 def _check(*, user, basket: Basket, address_id, choices: list[GroupChoice], payment: str) -> _Checked:
     """Everything that can be refused before a stock record is locked (the basket row is)."""
-    if payment not in PAYMENTS:
+    if payment not in PAYMENTS or (payment == Payment.Provider.SANDBOX and not settings.SANDBOX_PAYMENT_ENABLED):
         raise DomainError("bad payment", fields={"payment": [_("请选择货到付款或在线支付")]})
     address = _resident_address(user=user, address_id=address_id)
     basket = Basket.objects.select_for_update().filter(pk=basket.pk, owner=user, status=Basket.OPEN).first()
@@ -264,6 +264,8 @@ def _write(checked: _Checked, *, user) -> tuple[Order, list[int]]:
     }
     shipping = sum(fees.values(), Decimal("0.00"))
     total = sum((group.subtotal for group in merchant_groups), Decimal("0.00")) + shipping
+    if total <= 0:  # prices are > 0 where they enter; an order worth nothing is never taken
+        raise DomainError("bad total", fields={"basket": [_("订单金额必须大于零")]})
     group_status = GroupStatus.CREATED if checked.is_cod else GroupStatus.AWAITING_PAYMENT
     order = Order.objects.create(
         number=OrderNumberGenerator().order_number(checked.basket), site=Site.objects.get_current(),

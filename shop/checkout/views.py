@@ -201,7 +201,7 @@ class CheckoutView(LoginRequiredMixin, View):
             "rows": rows,
             "choices": choices,
             "errors": errors,
-            "payments": Payment.Provider.choices,
+            "payments": gateway.available_payments(),
             "goods_total": goods_total,
             "fees": fees,
             "total": goods_total + fees,
@@ -224,6 +224,11 @@ class SandboxPayView(LoginRequiredMixin, View):
     """
 
     template_name = "oscar/checkout/pay.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.SANDBOX_PAYMENT_ENABLED:
+            raise Http404(_("没有这笔支付"))
+        return super().dispatch(request, *args, **kwargs)
 
     def payment(self, trade_no):
         payment = selectors.payment_of(user=self.request.user, trade_no=trade_no)

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from shapely.geometry import Point, shape
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+# Redis GEO (Web Mercator) refuses latitudes beyond this: positions past it are refused at entry.
+GEO_MAX_LAT = 85.05112878
 
 
 def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

@@ -1,5 +1,20 @@
 import oscar.apps.customer.apps as apps
+from django.urls import path
 
 
 class CustomerConfig(apps.CustomerConfig):
     name = "shop.customer"
+
+    def ready(self):
+        super().ready()
+        from shop.customer.views import SmsCodeView, SmsPasswordResetView
+
+        self.sms_code_view = SmsCodeView
+        self.sms_password_reset_view = SmsPasswordResetView
+
+    def get_urls(self):
+        urls = [
+            path("sms-code/", self.sms_code_view.as_view(), name="sms-code"),
+            path("password-reset/sms/", self.sms_password_reset_view.as_view(), name="sms-password-reset"),
+        ]
+        return self.post_process_urls(urls) + super().get_urls()

@@ -13,5 +13,5 @@ class RegisterUserMixin(oscar_mixins.RegisterUserMixin):
         user_registered.send_robust(sender=self, request=self.request, user=user)
         if settings.OSCAR_SEND_REGISTRATION_EMAIL and user.email:
             self.send_registration_email(user)
-        auth_login(self.request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        auth_login(self.request, user, backend="shop.accounts.backends.MobileOrEmailBackend")
         return user

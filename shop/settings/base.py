@@ -5,6 +5,7 @@ default (no variables set) is the demo: SQLite, the database search backend and 
 tasks run in-process. The full stack sets DATABASE_URL, REDIS_URL and ELASTICSEARCH_URL.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -88,7 +89,9 @@ INSTALLED_APPS = [
     "taggit",
     # API
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # its table only (old tokens); API tokens are knox's
+    "knox",  # expiring, revocable API tokens (hashed at rest)
+    "axes",  # limits on guessing passwords at every sign-in
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served locally, never from a CDN
     # ours
@@ -112,6 +115,7 @@ MIDDLEWARE = [
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out sign-in with 429
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -156,6 +160,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "shop.accounts.backends.LockoutBackend",  # first: django-axes refuses a locked-out account or address
     "shop.accounts.backends.MobileOrEmailBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -171,6 +176,36 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- limits on sign-in, API tokens, SMS codes (shop/accounts) --------------------------------
+
+# django-axes on every sign-in form (storefront, dashboard, Django admin, Wagtail admin) and the
+# token API: AXES_FAILURE_LIMIT wrong passwords for one account, or from one address, lock it
+# for AXES_COOLOFF_TIME. Counted in the cache (Redis in the full stack).
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: per account and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "shop.accounts.views.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+# API tokens (django-rest-knox): one per sign-in, hashed at rest, expiring, revocable, all
+# dropped when the password changes (shop/accounts/services.py).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=24 * 7)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": 20,
+}
+# The sandbox SMS gateway (one-time codes to prove a number, shop/accounts/sms.py): codes are
+# written to the log. Limits are its own: one code per number per SMS_RESEND_SECONDS, at most
+# SMS_PER_NUMBER_HOURLY per number and SMS_PER_ADDRESS_HOURLY per address an hour.
+SMS_BACKEND = env("SMS_BACKEND", default="sandbox")
+SMS_CODE_TTL_SECONDS = env.int("SMS_CODE_TTL_SECONDS", default=300)
+SMS_RESEND_SECONDS = env.int("SMS_RESEND_SECONDS", default=60)
+SMS_PER_NUMBER_HOURLY = env.int("SMS_PER_NUMBER_HOURLY", default=5)
+SMS_PER_ADDRESS_HOURLY = env.int("SMS_PER_ADDRESS_HOURLY", default=20)
+SMS_CODE_ATTEMPTS = 5
 
 # --- i18n: Chinese first, English available -----------------------------------------------
 
@@ -236,6 +271,8 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=15)
 # The HMAC-SHA256 key the sandbox gateway signs its notifications with (docs/api.md).
 SANDBOX_PAYMENT_SECRET = env("SANDBOX_PAYMENT_SECRET", default="sandbox-demo-secret")
+# The sandbox gateway (its pay button and notify URL) on or off; production has it off unless stated.
+SANDBOX_PAYMENT_ENABLED = env.bool("SANDBOX_PAYMENT_ENABLED", default=True)
 # Minutes from order to an ASAP delivery promise: preparation plus the ride.
 DELIVERY_ASAP_MINUTES = env.int("DELIVERY_ASAP_MINUTES", default=45)
 # Dispatch: seconds a courier has to accept an offer; seconds after which beat re-sends a
@@ -319,9 +356,14 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # sign-in, SMS codes and password reset over the API (per address; django-axes per account)
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env("API_AUTH_RATE", default="20/min"),
+        "sms": env("API_SMS_RATE", default="5/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "shop.core.errors.api_exception_handler",

@@ -4,6 +4,7 @@ import pytest
 
 from communities.tests.factories import UserFactory
 from shop.accounts.models import User
+from tests.sms import ask_code
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +29,11 @@ def test_a_wrong_password_shows_a_form_error_not_a_500(client):
     assert not client.session.get("_auth_user_id")
 
 
-def test_a_resident_registers_with_a_mobile_number_and_is_signed_in(client):
+def test_a_resident_registers_with_a_mobile_number_and_is_signed_in(client, caplog):
+    code = ask_code(client, caplog, "13812345678")
     response = client.post(
         "/accounts/register/",
-        {"mobile": "13812345678", "password1": "Lu-zhou-2026!", "password2": "Lu-zhou-2026!"},
+        {"mobile": "13812345678", "code": code, "password1": "Lu-zhou-2026!", "password2": "Lu-zhou-2026!"},
     )
     assert response.status_code == 302
     user = User.objects.get(mobile="13812345678")
@@ -39,7 +41,7 @@ def test_a_resident_registers_with_a_mobile_number_and_is_signed_in(client):
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
-@pytest.mark.parametrize("mobile", ["12345", "23812345678", "1381234567a"])
+@pytest.mark.parametrize("mobile", ["12345", "23812345678", "1381234567a", "13８00000000", "１３８００００００００"])
 def test_registration_refuses_a_malformed_mobile_number(client, mobile):
     response = client.post("/accounts/register/", {"mobile": mobile, "password1": "Lu-zhou-2026!", "password2": "Lu-zhou-2026!"})
     assert response.status_code == 200
@@ -47,10 +49,12 @@ def test_registration_refuses_a_malformed_mobile_number(client, mobile):
     assert not User.objects.filter(mobile=mobile).exists()
 
 
-def test_registration_refuses_a_mobile_number_already_registered(client):
+def test_registration_refuses_a_mobile_number_already_registered(client, caplog):
     UserFactory(mobile="13812345678")
+    code = ask_code(client, caplog, "13812345678")
     response = client.post(
-        "/accounts/register/", {"mobile": "13812345678", "password1": "Lu-zhou-2026!", "password2": "Lu-zhou-2026!"}
+        "/accounts/register/",
+        {"mobile": "13812345678", "code": code, "password1": "Lu-zhou-2026!", "password2": "Lu-zhou-2026!"},
     )
     assert response.status_code == 200
     assert "mobile" in response.context["form"].errors

@@ -118,7 +118,11 @@ class ListingQuery:
 
     @property
     def terms(self) -> list[str]:
-        return self.query.split()
+        """The query's distinct words, at most MAX_TERMS (each term is a clause on every backend)."""
+        return list(dict.fromkeys(self.query.split()))[:MAX_TERMS]
+
+
+MAX_TERMS = 8
 
 
 @dataclass(frozen=True)

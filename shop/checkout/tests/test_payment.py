@@ -100,7 +100,8 @@ def test_expired_payments_release_stock_and_slots_and_a_late_notice_changes_noth
     response = notify(client, gateway.signed_notification(payment))
     assert response.status_code == 200
     assert state(payment) == ("expired", "cancelled", ["cancelled"] * 3)
-    assert PaymentNotification.objects.get().outcome == "not_payable"
+    # (the money taken is recorded as owed back: test_payment_hardening.py)
+    assert PaymentNotification.objects.get().outcome == "refund_due"
 
 
 def test_the_signature_is_hmac_sha256_over_the_sorted_fields():
