@@ -301,7 +301,11 @@ class StockMovement(models.Model):
         ordering = ["-at", "-pk"]
         verbose_name = _("库存流水")
         verbose_name_plural = _("库存流水")
-        indexes = [models.Index(fields=["listing", "-at"], name="stockmovement_listing_at_idx")]
+        indexes = [
+            models.Index(fields=["listing", "-at"], name="stockmovement_listing_at_idx"),
+            # closing a group's stock looks its rows up once (consumed or released exactly once)
+            models.Index(fields=["group_id"], name="stockmovement_group_idx", condition=models.Q(group_id__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.get_reason_display()} {self.delta:+d}"

@@ -350,6 +350,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-expire-offers": {"task": "dispatch.expire_offers", "schedule": 2.0},
     "dispatch-redispatch-stuck": {"task": "dispatch.redispatch_stuck", "schedule": 30.0},
     "slots-keep-ahead": {"task": "slots.keep_ahead", "schedule": 3600.0},
+    "payments-issue-due-refunds": {"task": "payments.issue_due_refunds", "schedule": 60.0},
 }
 
 # --- API ----------------------------------------------------------------------------------
