@@ -10,9 +10,9 @@ callers never deadlock), re-check inside the lock, and update the counters with 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Iterable
 
 from django.db import transaction
 from django.db.models import F
@@ -143,13 +143,14 @@ def consume_allocation(*, quantities: dict[int, int], group_id: int | None = Non
     for record in _locked(quantities):
         if not tracks_stock(record):
             continue
-        sold = min(quantities[record.pk], record.num_allocated or 0, record.num_in_stock or 0)
-        if sold <= 0:
+        taken = min(quantities[record.pk], record.num_allocated or 0)  # the allocation closes whole
+        sold = min(taken, max(record.num_in_stock or 0, 0))  # a shelf counted short never goes below zero
+        if taken <= 0:
             continue
         StockRecord.objects.filter(pk=record.pk).update(
-            num_allocated=F("num_allocated") - sold, num_in_stock=F("num_in_stock") - sold
+            num_allocated=F("num_allocated") - taken, num_in_stock=F("num_in_stock") - sold
         )
-        movements.append(StockMovement(listing_id=record.pk, reason=Reason.SOLD, delta=-sold, allocated_delta=-sold,
+        movements.append(StockMovement(listing_id=record.pk, reason=Reason.SOLD, delta=-sold, allocated_delta=-taken,
                                        group_id=group_id, actor=actor))
     _write_movements(movements)
 
@@ -166,6 +167,11 @@ def _one_locked(listing_id: int, partner_id: int | None) -> StockRecord:
     if not tracks_stock(record):
         raise DomainError("这个商品不计库存 (上门服务按预约时段)", fields={"listing": ["stock is not tracked"]})
     return record
+
+
+def checked_units(value, *, name: str, minimum: int) -> int:
+    """A whole number of units within minimum..MAX_UNITS, or 422 naming the field."""
+    return _units(value, name=name, minimum=minimum)
 
 
 def _units(value, *, name: str, minimum: int) -> int:
@@ -209,6 +215,12 @@ def count_stock(*, listing_id: int, counted: int, partner_id: int | None = None,
     movement = StockMovement(listing_id=listing_id, reason=Reason.COUNTED, delta=delta, actor=actor, note=note[:200])
     _write_movements([movement])
     return movement
+
+
+def open_ledger(sender, instance, created, raw=False, **kwargs):
+    """A listing created with units gets its opening movement (post_save, connected in apps.ready)."""
+    if created and not raw and (instance.num_in_stock or instance.num_allocated):
+        record_opening(records=[instance])
 
 
 def record_opening(*, records: Iterable[StockRecord]) -> int:

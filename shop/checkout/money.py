@@ -126,16 +126,17 @@ def close_group_money(group: FulfilmentGroup) -> GroupSettlement | None:
 
 def settle_later(*, payment_id: int) -> None:
     """After commit: bring the payment's counters up to date and issue the refunds due."""
-    from .tasks import settle_payment
-
-    transaction.on_commit(lambda: _send(settle_payment, payment_id))
+    transaction.on_commit(lambda: _send("payments.settle", payment_id))
 
 
-def _send(task, *args) -> None:
+def _send(name: str, *args) -> None:
+    """Queue a task by its name (the domain never imports shop.checkout.tasks); never raises."""
+    from celery import current_app
+
     try:
-        task.apply_async(args, retry=False)
+        current_app.tasks[name].apply_async(args, retry=False)
     except Exception:  # the broker is away: beat (payments.issue_due_refunds) carries on
-        log.warning("could not queue %s%s; beat will", task.name, args, exc_info=True)
+        log.warning("could not queue %s%s; beat will", name, args, exc_info=True)
 
 
 def sync_payment(payment: Payment) -> Payment:

@@ -17,7 +17,15 @@ Delivery never imports this layer: a group that ends tells it through
 
 from .order_status import order_status, sync_order_status
 from .placing import GroupChoice, LineUnavailable, china_country, groups_placed, place_order
-from .releasing import cancel_group, cancel_order, close_stock, reject_group, release_group, release_holdings, settle_order
+from .releasing import (
+    cancel_group,
+    cancel_order,
+    close_stock,
+    reject_group,
+    release_group,
+    release_holdings,
+    settle_order,
+)
 
 __all__ = [
     "GroupChoice", "LineUnavailable", "cancel_group", "cancel_order", "close_stock", "china_country", "groups_placed", "order_status",

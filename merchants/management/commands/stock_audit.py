@@ -1,12 +1,14 @@
 """Recompute every listing's stock counters from the stock ledger and list each drift.
 
     python manage.py stock_audit              # prints drifts, exit status 1 when there is any
+                                              # (listings, and the stock held at points)
     python manage.py stock_audit --open-missing   # first writes opening balances for listings
                                                   # that have counters but no ledger row yet
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
+from delivery import point_stock
 from merchants import selectors, services
 from merchants.models import StockMovement, StockRecord
 
@@ -33,6 +35,13 @@ class Command(BaseCommand):
                     f"listing {drift.listing_id}: in stock {drift.num_in_stock} (ledger {drift.ledger_in_stock}), "
                     f"allocated {drift.num_allocated} (ledger {drift.ledger_allocated})"
                 )
+        if open_missing:
+            self.stdout.write(f"point opening balances written: {point_stock.open_point_ledgers()}")
         self.stdout.write(f"listings checked: {StockRecord.objects.count()}, drifting: {count}")
+        points = point_stock.point_stock_drift()
+        for point_id, listing_id, units, ledger in points[:show]:
+            self.stdout.write(f"point {point_id} listing {listing_id}: in stock {units} (ledger {ledger})")
+        self.stdout.write(f"point stock drifting: {len(points)}")
+        count += len(points)
         if count:
-            raise CommandError(f"{count} listings drift from the stock ledger")
+            raise CommandError(f"{count} listings or point stock rows drift from the stock ledger")

@@ -3,11 +3,9 @@ forgotten (money after cancel or expiry, a second charge, becomes a refund due),
 rows, the sandbox off unless switched on, no order worth nothing."""
 
 from datetime import timedelta
-from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from merchants.models import StockRecord
 from shop.checkout import payment as gateway
