@@ -67,6 +67,7 @@ PUBLIC = {
     "api:search",
     "api:search-suggest",
     "api:sandbox-notify",  # the gateway's callback: answers only to a valid signature
+    "api:sandbox-refund-notify",  # the gateway's refund notice: answers only to a valid signature
     "dashboard:catalogue-product-lookup",  # public product titles, for the product form's pickers
     "dashboard:login",
     "customer:login",
@@ -145,6 +146,9 @@ def bodies(w) -> dict[str, dict]:
         "api:courier-job-pickup": {},
         "api:courier-job-deliver": {"pickup_code": "864209"},
         "api:courier-job-fail": {"reason": "联系不上顾客"},
+        "api:order-group-cancel": {"reason": "不想要了"},
+        "api:order-refund": {"amount": "1.00", "reason": "group_cancelled"},
+        "api:group-settle": {},
     }
 
 SHARING = "merchant sharing the order"

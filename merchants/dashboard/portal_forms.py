@@ -44,6 +44,21 @@ class StockMovementForm(forms.Form):
         return cleaned
 
 
+class PointStockForm(forms.Form):
+    """Goods at one of the shop's front warehouses (前置仓) or stations, as ledger movements."""
+
+    point = forms.TypedChoiceField(label=_("仓库/自提点"), coerce=int)
+    action = forms.ChoiceField(label=_("操作"), choices=[
+        ("received", _("到货入仓")), ("transferred", _("从门店调拨"))])
+    quantity = forms.IntegerField(label=_("数量"), min_value=1, max_value=1_000_000,
+                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+
+    def __init__(self, *args, points=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["point"].choices = [(point.pk, point.name) for point in points]
+
+
 class PublishForm(forms.Form):
     published = forms.TypedChoiceField(choices=[("1", _("上架")), ("0", _("下架"))], coerce=lambda v: v == "1")
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("listings/<int:pk>/", views.ListingDetailView.as_view(), name="listing"),
     path("listings/<int:pk>/price/", views.ListingPriceView.as_view(), name="listing-price"),
     path("listings/<int:pk>/stock/", views.ListingStockView.as_view(), name="listing-stock"),
+    path("listings/<int:pk>/point-stock/", views.ListingPointStockView.as_view(), name="listing-point-stock"),
     path("listings/<int:pk>/publish/", views.ListingPublishView.as_view(), name="listing-publish"),
     path("staff/", views.StaffView.as_view(), name="staff"),
     path("staff/<int:user_pk>/remove/", views.StaffRemoveView.as_view(), name="staff-remove"),

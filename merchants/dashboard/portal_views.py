@@ -23,7 +23,14 @@ from merchants.models import StockRecord
 from shop.core.errors import DomainError
 
 from . import selectors
-from .portal_forms import ListingFilterForm, ListingSettingsForm, PriceForm, PublishForm, StockMovementForm
+from .portal_forms import (
+    ListingFilterForm,
+    ListingSettingsForm,
+    PointStockForm,
+    PriceForm,
+    PublishForm,
+    StockMovementForm,
+)
 from .shop_access import ShopViewMixin, choose_shop
 
 
@@ -148,6 +155,31 @@ class ListingStockView(PortalAction):
         return _("已盘点为 %(n)s (变化 %(delta)+d)") % {"n": data["quantity"], "delta": movement.delta}
 
 
+def shop_points(shop_id: int):
+    """The shop's own points that hold stock apart from its store (front warehouses, stations)."""
+    from delivery.models import FulfilmentPoint
+
+    return list(FulfilmentPoint.objects.filter(merchant_id=shop_id, is_active=True)
+                .exclude(kind=FulfilmentPoint.Kind.STORE).order_by("name"))
+
+
+class ListingPointStockView(PortalAction):
+    """Goods received at, or transferred from the shop to, one of its points (ledger movements)."""
+
+    def act(self, request, pk):
+        from delivery import point_stock
+
+        shop_id = self.ctx.shop.pk
+        form = PointStockForm(request.POST, points=shop_points(shop_id))
+        if not form.is_valid():
+            raise DomainError(_("仓库库存数据有误"), fields={k: list(v) for k, v in form.errors.items()})
+        data = form.cleaned_data
+        move = point_stock.receive_at_point if data["action"] == "received" else point_stock.transfer_to_point
+        row = move(point_id=data["point"], listing_id=pk, quantity=data["quantity"], partner_id=shop_id,
+                   actor=request.user, note=data["note"])
+        return _("%(point)s 现有 %(n)s 件") % {"point": row.point.name, "n": row.num_in_stock}
+
+
 class ListingPublishView(PortalAction):
     owner_only = True
 
@@ -180,7 +212,12 @@ class ListingDetailView(PortalPage):
             "partner_sku": listing.partner_sku, "price": listing.price,
             "low_stock_threshold": listing.low_stock_threshold, "is_published": listing.is_published,
         })
+        from delivery.models import PointStock
+
+        points = shop_points(self.ctx.shop.pk)
         return super().get_context_data(
+            point_form=PointStockForm(points=points) if points else None,
+            point_rows=list(PointStock.objects.filter(listing=listing).select_related("point").order_by("point__name")),
             listing=listing, form=form, stock_form=StockMovementForm(),
             movements=merchant_selectors.listing_movements(listing_id=listing.pk, limit=30),
             available=(listing.num_in_stock or 0) - (listing.num_allocated or 0), **kwargs,
