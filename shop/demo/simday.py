@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communities.models import ResidentAddress
@@ -88,6 +89,22 @@ class Day:
         self.providers: dict[int, ServiceProvider] = {}
 
     # --- setting the stage ----------------------------------------------------------------------
+
+    @staticmethod
+    def trade_round_the_clock() -> int:
+        """--all-hours: every active shop opens all day, every day, and so do the points (for a run
+        outside the demo's trading hours; load_demo writes the demo's own hours back)."""
+        from datetime import time as clock
+
+        from merchants.models import OpeningPeriod
+
+        merchants = list(Partner.objects.filter(is_active=True).values_list("pk", flat=True))
+        OpeningPeriod.objects.filter(partner_id__in=merchants).delete()
+        OpeningPeriod.objects.bulk_create([
+            OpeningPeriod(partner_id=pk, weekday=day, opens=clock(0), closes=clock(0))
+            for pk in merchants for day in range(7)])
+        FulfilmentPoint.objects.update(opens=clock(0), closes=clock(0))
+        return len(merchants)
 
     def prepare(self) -> None:
         """Ledgers opened for counters written before the ledger (the demo's bulk load), every
@@ -160,9 +177,9 @@ class Day:
 
     # --- placing ---------------------------------------------------------------------------------
 
-    def _available(self, listings: list[StockRecord], need: int = 2) -> list[StockRecord]:
+    def _available(self, listings: list[StockRecord], need: int = 8) -> list[StockRecord]:
         ids = [listing.pk for listing in listings]
-        free = set(StockRecord.objects.filter(pk__in=ids, num_in_stock__gte=F("num_allocated") + need)
+        free = set(StockRecord.objects.filter(pk__in=ids, num_in_stock__gte=Coalesce(F("num_allocated"), 0) + need)
                    .values_list("pk", flat=True))
         return [listing for listing in listings if listing.pk in free]
 
@@ -170,7 +187,8 @@ class Day:
         """Lines for one shop; False when it has nothing that fits the kind."""
         if kind == "service":
             for listing in self.rng.sample(shop.services, len(shop.services)):
-                slot = (Slot.objects.filter(merchant=shop.merchant, product=listing.product, kind=Slot.Kind.SERVICE,
+                slot = (Slot.objects.filter(Q(product=listing.product) | Q(product__isnull=True),
+                                            merchant=shop.merchant, kind=Slot.Kind.SERVICE,
                                             starts_at__gt=timezone.now() + timedelta(hours=1),
                                             booked__lt=F("capacity")).order_by("starts_at").first())
                 if slot is not None:
@@ -182,7 +200,11 @@ class Day:
             pool = self._available(shop.weighed)
             if not pool:
                 return False
-            add_line(basket=basket, listing_id=self.rng.choice(pool).pk, quantity=2)
+            listing = self.rng.choice(pool)
+            packs = 2
+            while listing.price * packs < shop.merchant.min_order and packs < 8:
+                packs += 1
+            add_line(basket=basket, listing_id=listing.pk, quantity=packs)
             return True
         pool = self._available(shop.goods)
         if not pool:
@@ -192,10 +214,10 @@ class Day:
             add_line(basket=basket, listing_id=listing.pk, quantity=1)
             total += listing.price
         listing = pool[0]
-        while total < shop.merchant.min_order and listing.num_in_stock - listing.num_allocated > 10:
+        while total < shop.merchant.min_order and listing.num_in_stock - (listing.num_allocated or 0) > 10:
             add_line(basket=basket, listing_id=listing.pk, quantity=1)
             total += listing.price
-            listing.num_allocated += 1
+            listing.num_allocated = (listing.num_allocated or 0) + 1
         return True
 
     def _shop_for(self, shops: list[Shop], kind: str, *, delivering: bool) -> Shop | None:
@@ -390,8 +412,10 @@ class Day:
 
     # --- the day -------------------------------------------------------------------------------
 
-    def run(self, *, orders: int, batch: int = 40) -> Report:
+    def run(self, *, orders: int, batch: int = 40, all_hours: bool = False) -> Report:
         started = time.monotonic()
+        if all_hours:
+            self.log(f"trading round the clock: {self.trade_round_the_clock()} shops")
         self.prepare()
         placed = 0
         attempts = 0

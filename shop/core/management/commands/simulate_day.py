@@ -4,6 +4,8 @@ ended, then the stock and money audits (shop/demo/simday.py says what is played 
     --orders N      how many orders to place (default 200)
     --seed S        the driver's seed (default 1)
     --wait S        seconds to wait for the worker before giving a stuck batch up (default 60)
+    --all-hours     the demo's shops and points trade round the clock (for a run at night;
+                    load_demo writes their own hours back)
 
 Exit status 1 when an audit finds drift or a group has not ended.
 """
@@ -25,13 +27,15 @@ class Command(BaseCommand):
         parser.add_argument("--orders", type=int, default=200)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--wait", type=float, default=60.0)
+        parser.add_argument("--all-hours", action="store_true",
+                            help="shops and points trade round the clock (a run outside trading hours)")
 
     def handle(self, *args, orders=200, seed=1, wait=60.0, **options):
         if orders < 1:
             raise CommandError("--orders must be at least 1")
         verbosity = options["verbosity"]
         day = Day(seed=seed, wait_seconds=wait, log=lambda m: verbosity >= 1 and self.stdout.write(m))
-        report = day.run(orders=orders)
+        report = day.run(orders=orders, all_hours=options["all_hours"])
         self.stdout.write(f"placed {sum(report.placed.values())} orders in {report.seconds:.1f} s: "
                           + ", ".join(f"{k} {v}" for k, v in sorted(report.placed.items())))
         if report.refused:
