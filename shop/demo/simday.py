@@ -325,13 +325,26 @@ class Day:
                     moved += self.act(group, merchant_done)
                 except DomainError as error:  # the world moved on (an offer expired, ...): next round
                     self.report.refused[f"step: {error.code}"] += 1
+            idle = time.monotonic() - last_progress
             if moved:
                 last_progress = time.monotonic()
-            elif time.monotonic() - last_progress > self.wait_seconds:
+            elif idle > self.wait_seconds:
                 self.force_end(groups)
                 return
             else:
+                if idle > 3:
+                    self.sweep()
                 time.sleep(0.2)
+
+    @staticmethod
+    def sweep() -> None:
+        """What beat does every few seconds: resend dispatch requests, expire offers nobody took
+        in time (the job goes to the next courier), re-dispatch stuck groups."""
+        from delivery import tasks
+
+        tasks.resend_pending()
+        dispatch.expire_offers()
+        dispatch.redispatch_stuck()
 
     def act(self, group: FulfilmentGroup, merchant_done: set[int]) -> int:
         kind = self.kind_of.get(group.order_id, "")
@@ -357,6 +370,9 @@ class Day:
                 if group.method == FulfilmentGroup.Method.PICKUP and group.pickup_point_id is None:
                     return 0  # waits at the shop for mark_ready
                 dispatch.offer_next(group_id=group.pk)
+                return 0
+            if offer.expires_at <= timezone.now():
+                dispatch.expire_offers()  # too late for this one: the next courier is asked
                 return 0
             if offer.provider_id:
                 dispatch.provider_accept(provider=offer.provider, group_id=group.pk)
