@@ -24,6 +24,15 @@ def in_stock(es_client, pk: int):
     return response.body["_source"]["in_stock"] if response.body.get("found") else None
 
 
+def wait_for(es_client, pk: int, value, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if in_stock(es_client, pk) is value:
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def test_a_sold_out_listing_leaves_the_in_stock_results_within_seconds(es_client, live_celery_worker):
     from catalog.search.elastic.client import breaker
 
@@ -31,8 +40,8 @@ def test_a_sold_out_listing_leaves_the_in_stock_results_within_seconds(es_client
     breaker.reset()
     indexer.ensure_indices()
     scene = make_scene(medicine_stock=2)
-    indexer.apply_outbox()
-    assert in_stock(es_client, scene.medicine.pk) is True
+    indexer.apply_outbox()  # the worker may be at it too: wait for the document
+    assert wait_for(es_client, scene.medicine.pk, True), "the new listing was not indexed"
     outbox_before = SearchOutbox.objects.count()
     # when a resident buys both (the allocation commits; the outbox row goes to the worker)
     place_order(user=scene.resident, basket=scene.fill(greens_g=0, medicine=2, cleaning=0),
@@ -41,10 +50,7 @@ def test_a_sold_out_listing_leaves_the_in_stock_results_within_seconds(es_client
                 payment="cod")
     # then one outbox row per listing of the order (not per unit), and the index follows
     assert SearchOutbox.objects.count() - outbox_before == 1
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and in_stock(es_client, scene.medicine.pk) is not False:
-        time.sleep(0.5)
-    assert in_stock(es_client, scene.medicine.pk) is False, "the sale did not reach Elasticsearch within 20 s"
+    assert wait_for(es_client, scene.medicine.pk, False), "the sale did not reach Elasticsearch within 20 s"
 
 
 def test_a_small_simulated_day_ends_every_order_with_the_audits_at_zero(live_celery_worker):
