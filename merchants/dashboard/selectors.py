@@ -165,3 +165,37 @@ def application(*, pk: int):
     from merchants.models import MerchantApplication
 
     return MerchantApplication.objects.select_related("format", "address__community", "applicant").filter(pk=pk).first()
+
+
+def shop_service_products(*, shop_id: int) -> list:
+    """The home-service products the shop lists (a slot template may be for one of them)."""
+    from django.db.models import Q
+
+    listings = StockRecord.objects.filter(partner_id=shop_id).filter(
+        Q(product__product_class__kind="service") | Q(product__parent__product_class__kind="service")
+    ).select_related("product").order_by("product__title")
+    return [listing.product for listing in listings]
+
+
+def shop_slot_templates(*, shop_id: int):
+    from delivery.models import SlotTemplate
+
+    return SlotTemplate.objects.filter(merchant_id=shop_id).select_related("product").order_by("weekday", "starts", "pk")
+
+
+def slot_bookings(*, slot_ids: list[int]) -> dict[int, list]:
+    """Per slot, the bookings in it: service lines booked in it and delivery groups in it as a window."""
+    from delivery.models import FulfilmentGroup, FulfilmentLine
+
+    found: dict[int, list] = {}
+    for line in FulfilmentLine.objects.filter(slot_id__in=slot_ids).exclude(
+        group__status__in=["cancelled", "rejected"]
+    ).select_related("group__order", "order_line"):
+        found.setdefault(line.slot_id, []).append({"order": line.group.order.number, "what": line.order_line.title,
+                                                   "status": line.group.get_status_display(), "group": line.group_id})
+    for group in FulfilmentGroup.objects.filter(window_id__in=slot_ids).exclude(
+        status__in=["cancelled", "rejected"]
+    ).select_related("order"):
+        found.setdefault(group.window_id, []).append({"order": group.order.number, "what": "",
+                                                      "status": group.get_status_display(), "group": group.pk})
+    return found
