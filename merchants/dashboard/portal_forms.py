@@ -182,3 +182,59 @@ class SlotTemplateForm(forms.Form):
     def __init__(self, *args, services=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [("", _("本店所有服务项目"))] + [(p.pk, p.get_title()) for p in services]
+
+
+class AddListingForm(forms.Form):
+    product = forms.IntegerField(widget=forms.HiddenInput)
+    price = forms.DecimalField(label=_("价格 (元)"), min_value=0.01, max_value=99999.99, decimal_places=2)
+    partner_sku = forms.CharField(label=_("本店货号"), max_length=128)
+    num_in_stock = forms.IntegerField(label=_("现有库存"), required=False, min_value=0, max_value=1_000_000)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        if len(files) > 5:
+            raise forms.ValidationError(_("最多 5 张图片"))
+        cleaned = []
+        for upload in files:
+            forms.ImageField().clean(upload)
+            validate_photo(upload)
+            cleaned.append(upload)
+        return cleaned
+
+
+class NewProductForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=[("packaged", _("包装商品")), ("fresh", _("生鲜")),
+                                                      ("service", _("上门服务"))])
+    title = forms.CharField(label=_("商品名称"), max_length=255)
+    category = forms.TypedChoiceField(label=_("分类"), coerce=int, choices=[])
+    price = forms.DecimalField(label=_("价格 (元)"), min_value=0.01, max_value=99999.99, decimal_places=2)
+    partner_sku = forms.CharField(label=_("本店货号"), max_length=128)
+    upc = forms.RegexField(label=_("条码 (可不填)"), regex=r"^\d{8,14}$", required=False)
+    num_in_stock = forms.IntegerField(label=_("现有库存"), required=False, min_value=0, max_value=1_000_000)
+    sale_unit = forms.ChoiceField(label=_("销售方式"), choices=[("piece", _("按件")), ("weight", _("称重"))],
+                                  required=False)
+    unit_label = forms.CharField(label=_("单位"), max_length=8, required=False, initial="件")
+    pack_size_g = forms.IntegerField(label=_("每份重量 (克, 称重商品必填)"), required=False, min_value=1,
+                                     max_value=50_000)
+    shelf_life_days = forms.IntegerField(label=_("保质期 (天)"), required=False, min_value=1, max_value=3650)
+    storage = forms.ChoiceField(label=_("储存方式"), required=False, choices=[
+        ("", "-"), ("ambient", _("常温")), ("chilled", _("冷藏")), ("frozen", _("冷冻"))])
+    service_duration_min = forms.IntegerField(label=_("服务时长 (分钟, 上门服务必填)"), required=False,
+                                              min_value=15, max_value=720)
+    description = forms.CharField(label=_("商品介绍"), required=False, max_length=20_000, widget=forms.Textarea(
+        attrs={"rows": 4}), help_text=_("可用简单格式 (段落、加粗、列表); 脚本和样式会被去掉"))
+    photos = PhotosField(label=_("商品图片 (JPG/PNG/WebP, 每张不超过 5 MB, 最多 5 张)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from catalog.models import Category
+
+        self.fields["category"].choices = [(c.pk, c.full_name) for c in Category.objects.order_by("path")]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("switch/", views.SwitchShopView.as_view(), name="switch"),
     path("listings/", views.ListingListView.as_view(), name="listings"),
+    path("listings/add/", views.AddListingView.as_view(), name="listing-add"),
     path("listings/<int:pk>/", views.ListingDetailView.as_view(), name="listing"),
     path("listings/<int:pk>/price/", views.ListingPriceView.as_view(), name="listing-price"),
     path("listings/<int:pk>/stock/", views.ListingStockView.as_view(), name="listing-stock"),

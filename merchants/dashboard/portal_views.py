@@ -569,3 +569,68 @@ class SlotTemplateDelete(PortalAction):
 
         slot_templates.delete_template(template_id=pk, merchant_id=self.ctx.shop.pk, now=timezone.now())
         return _("已删除时段模板; 已有预约的时段保留")
+
+
+# --- adding listings -----------------------------------------------------------------------------------
+
+
+class AddListingView(PortalPage):
+    """Pick a product of the shared catalogue (name, pinyin or barcode) or create a new one."""
+
+    owner_only = True
+    template_name = "merchants/portal/add_listing.html"
+
+    def get_context_data(self, add_form=None, new_form=None, **kwargs):
+        from catalog.lookup import find_catalogue_products
+
+        from .portal_forms import AddListingForm, NewProductForm
+
+        q = self.request.GET.get("q", "")
+        found = find_catalogue_products(q=q) if q else []
+        listed = set(StockRecord.objects.filter(partner=self.ctx.shop, product__in=found).values_list("product_id",
+                                                                                                      flat=True))
+        return super().get_context_data(
+            q=q, found=[(p, p.pk in listed) for p in found], add_form=add_form or AddListingForm(),
+            new_form=new_form or NewProductForm(initial={"unit_label": "件"}), **kwargs,
+        )
+
+    def post(self, request):
+        from catalog import services as catalog_services
+
+        from .portal_forms import AddListingForm, NewProductForm
+
+        if request.POST.get("mode") == "existing":
+            form = AddListingForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, form_errors(form))
+                return self.render_to_response(self.get_context_data(add_form=form))
+            data = form.cleaned_data
+            try:
+                listing = catalog_services.add_listing(
+                    shop_id=self.ctx.shop.pk, product_id=data["product"], price=data["price"],
+                    partner_sku=data["partner_sku"], num_in_stock=data["num_in_stock"])
+            except DomainError as error:
+                messages.error(request, error_text(error))
+                return self.render_to_response(self.get_context_data(add_form=form))
+        else:
+            form = NewProductForm(request.POST, request.FILES)
+            if not form.is_valid():
+                messages.error(request, form_errors(form))
+                return self.render_to_response(self.get_context_data(new_form=form))
+            data = form.cleaned_data
+            try:
+                listing = catalog_services.create_product_listing(shop_id=self.ctx.shop.pk, data=catalog_services.NewProduct(
+                    kind=data["kind"], title=data["title"], category_id=data["category"], price=data["price"],
+                    partner_sku=data["partner_sku"], num_in_stock=data["num_in_stock"], upc=data["upc"] or "",
+                    sale_unit=data["sale_unit"] or "piece", unit_label=data["unit_label"] or "件",
+                    pack_size_g=data["pack_size_g"], shelf_life_days=data["shelf_life_days"],
+                    storage=data["storage"] or "", service_duration_min=data["service_duration_min"],
+                    description=data["description"], photos=data["photos"]))
+            except DomainError as error:
+                for name, problems in error.fields.items():
+                    for problem in problems:
+                        form.add_error(name if name in form.fields else None, problem)
+                messages.error(request, error_text(error))
+                return self.render_to_response(self.get_context_data(new_form=form))
+        messages.success(request, _("已添加: %(title)s") % {"title": listing.product.get_title()})
+        return HttpResponseRedirect(reverse("merchant-portal:listing", kwargs={"pk": listing.pk}))
