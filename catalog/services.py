@@ -151,3 +151,74 @@ def update_own_product(*, shop_id: int, product_id: int, title: str, description
     product.title, product.description = title.strip()[:255], sanitize_html(description)
     product.save()
     return product
+
+
+# --- importing a shop's listings -------------------------------------------------------------------
+
+INLINE_IMPORT_BYTES = 64 * 1024  # smaller files are checked/applied in the request; larger ones by Celery
+
+
+@transaction.atomic
+def start_listing_import(*, shop_id: int, user, upload, mode: str):
+    """Keep the uploaded file as a ListingImport and run it: in the request when small, else as
+    the Celery task `listings.import` (sent after commit); the page follows its progress."""
+    from merchants.models import ListingImport
+
+    name = (getattr(upload, "name", "") or "listings.csv")[-200:]
+    if mode not in ListingImport.Mode.values:
+        raise DomainError(_("导入方式有误"), fields={"mode": [_("导入方式有误")]})
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise DomainError(_("请上传 CSV 或 XLSX 文件"), fields={"file": [_("请上传 CSV 或 XLSX 文件")]})
+    if upload.size > 20 * 1024 * 1024:
+        raise DomainError(_("文件不能超过 20 MB"), fields={"file": [_("文件不能超过 20 MB")]})
+    job = ListingImport.objects.create(partner_id=shop_id, user=user, file=upload, filename=name, mode=mode)
+    if upload.size <= INLINE_IMPORT_BYTES:
+        transaction.on_commit(lambda: run_listing_import(import_id=job.pk))
+    else:
+        from catalog.tasks import import_listings
+
+        import_listings.delay_on_commit(job.pk)
+    return job
+
+
+def rerun_listing_import(*, shop_id: int, import_id: int, user, mode: str):
+    """Apply a file that was checked (a dry run) without uploading it again."""
+    from django.core.files.base import ContentFile
+
+    from merchants.models import ListingImport
+
+    job = ListingImport.objects.filter(pk=import_id, partner_id=shop_id).first()
+    if job is None:
+        raise DomainError(_("没有这次导入"), fields={"import": [_("没有这次导入")]})
+    with job.file.open("rb") as handle:
+        content = ContentFile(handle.read(), name=job.filename)
+    return start_listing_import(shop_id=shop_id, user=user, upload=content, mode=mode)
+
+
+def run_listing_import(*, import_id: int) -> dict:
+    """Run one import (idempotent: a finished one is left alone)."""
+    from django.utils import timezone
+
+    from merchants.models import ListingImport
+
+    from . import listing_io
+
+    claimed = ListingImport.objects.filter(pk=import_id, state=ListingImport.State.QUEUED).update(
+        state=ListingImport.State.RUNNING)
+    if not claimed:
+        return {}
+    job = ListingImport.objects.get(pk=import_id)
+
+    def progress(done: int, total: int) -> None:
+        ListingImport.objects.filter(pk=import_id).update(processed=done, total=total)
+
+    try:
+        with job.file.open("rb") as handle:
+            content = handle.read()
+        report = listing_io.run(shop_id=job.partner_id, content=content, filename=job.filename, mode=job.mode,
+                                actor_id=job.user_id, progress=progress)
+        state = ListingImport.State.DONE
+    except DomainError as error:
+        report, state = {"error": str(error.detail)}, ListingImport.State.FAILED
+    ListingImport.objects.filter(pk=import_id).update(state=state, report=report, finished_at=timezone.now())
+    return report

@@ -634,3 +634,93 @@ class AddListingView(PortalPage):
                 return self.render_to_response(self.get_context_data(new_form=form))
         messages.success(request, _("已添加: %(title)s") % {"title": listing.product.get_title()})
         return HttpResponseRedirect(reverse("merchant-portal:listing", kwargs={"pk": listing.pk}))
+
+
+# --- import and export -----------------------------------------------------------------------------------
+
+
+class ImportView(PortalPage):
+    owner_only = True
+    template_name = "merchants/portal/import.html"
+
+    def get_context_data(self, **kwargs):
+        from catalog.listing_io import COLUMNS
+
+        return super().get_context_data(columns=COLUMNS, imports=selectors.shop_imports(shop_id=self.ctx.shop.pk)[:10],
+                                        **kwargs)
+
+    def post(self, request):
+        from catalog import services as catalog_services
+
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("请选择要导入的文件"))
+            return self.render_to_response(self.get_context_data())
+        try:
+            job = catalog_services.start_listing_import(shop_id=self.ctx.shop.pk, user=request.user, upload=upload,
+                                                        mode=request.POST.get("mode", "dry_run"))
+        except DomainError as error:
+            messages.error(request, error_text(error))
+            return self.render_to_response(self.get_context_data())
+        return HttpResponseRedirect(reverse("merchant-portal:import-detail", kwargs={"pk": job.pk}))
+
+
+class ImportDetailView(PortalPage):
+    owner_only = True
+    template_name = "merchants/portal/import_detail.html"
+
+    def get_context_data(self, **kwargs):
+        job = selectors.shop_import(shop_id=self.ctx.shop.pk, pk=self.kwargs["pk"])
+        if job is None:
+            raise Http404(_("没有这次导入"))
+        return super().get_context_data(job=job, **kwargs)
+
+
+class ImportStatusView(ShopViewMixin, View):
+    """JSON for the progress bar."""
+
+    owner_only = True
+
+    def get(self, request, pk):
+        from django.http import JsonResponse
+
+        job = selectors.shop_import(shop_id=self.ctx.shop.pk, pk=pk)
+        if job is None:
+            raise Http404(_("没有这次导入"))
+        return JsonResponse({"state": job.state, "processed": job.processed, "total": job.total,
+                             "counts": job.report.get("counts", {})})
+
+
+class ImportApplyView(PortalAction):
+    owner_only = True
+
+    def act(self, request, pk):
+        from catalog import services as catalog_services
+
+        self.job = catalog_services.rerun_listing_import(
+            shop_id=self.ctx.shop.pk, import_id=pk, user=request.user,
+            mode="apply_valid" if request.POST.get("mode") == "apply_valid" else "apply")
+        return ""
+
+    def default_url(self, **kwargs):
+        job = getattr(self, "job", None)
+        return reverse("merchant-portal:import-detail", kwargs={"pk": job.pk if job else kwargs["pk"]})
+
+
+class ExportView(ShopViewMixin, View):
+    owner_only = True
+
+    def get(self, request):
+        from django.http import HttpResponse
+
+        from catalog import listing_io
+
+        if request.GET.get("format") == "xlsx":
+            content = listing_io.export_xlsx(shop_id=self.ctx.shop.pk)
+            response = HttpResponse(
+                content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            response["Content-Disposition"] = 'attachment; filename="listings.xlsx"'
+        else:
+            response = HttpResponse(listing_io.export_csv(shop_id=self.ctx.shop.pk), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="listings.csv"'
+        return response

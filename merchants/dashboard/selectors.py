@@ -199,3 +199,13 @@ def slot_bookings(*, slot_ids: list[int]) -> dict[int, list]:
         found.setdefault(group.window_id, []).append({"order": group.order.number, "what": "",
                                                       "status": group.get_status_display(), "group": group.pk})
     return found
+
+
+def shop_imports(*, shop_id: int):
+    from merchants.models import ListingImport
+
+    return ListingImport.objects.filter(partner_id=shop_id).order_by("-created_at", "-pk")
+
+
+def shop_import(*, shop_id: int, pk: int):
+    return shop_imports(shop_id=shop_id).filter(pk=pk).first()
