@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -81,7 +82,11 @@ class HomeView(PortalPage):
     def get_context_data(self, **kwargs):
         shop_id = self.ctx.shop.pk
         low = list(selectors.shop_listings(shop_id=shop_id, stock="low")[:10])
+        now = timezone.now()
+        start, end = selectors.period_bounds(period="week", now=now)
         return super().get_context_data(
+            week=selectors.shop_figures(shop_id=shop_id, start=start, end=end),
+            booked_slots=list(selectors.booked_coming_slots(shop_id=shop_id, now=now)[:10]),
             low_listings=low, low_count=selectors.low_stock_count(shop_id=shop_id),
             open_now=merchant_selectors.is_open_at(self.ctx.shop, timezone.now()), **kwargs,
         )
@@ -723,4 +728,65 @@ class ExportView(ShopViewMixin, View):
         else:
             response = HttpResponse(listing_io.export_csv(shop_id=self.ctx.shop.pk), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="listings.csv"'
+        return response
+
+
+# --- figures and settlement ------------------------------------------------------------------------------
+
+
+class FiguresView(PortalPage):
+    owner_only = True
+    template_name = "merchants/portal/figures.html"
+    PERIODS = {"today": gettext_lazy("今天"), "week": gettext_lazy("本周"), "month": gettext_lazy("本月")}
+
+    def get_context_data(self, **kwargs):
+        period = self.request.GET.get("period")
+        period = period if period in self.PERIODS else "week"
+        start, end = selectors.period_bounds(period=period, now=timezone.now())
+        figures = selectors.shop_figures(shop_id=self.ctx.shop.pk, start=start, end=end)
+        chart = {
+            "days": [row["day"] for row in figures["daily"]], "sales": [row["amount"] for row in figures["daily"]],
+            "top": [row["title"] for row in figures["top"]], "top_amounts": [str(row["amount"]) for row in figures["top"]],
+        }
+        return super().get_context_data(period=period, periods=self.PERIODS, figures=figures,
+                                        chart=chart, **kwargs)
+
+
+class SettlementView(PortalPage):
+    owner_only = True
+    template_name = "merchants/portal/settlement.html"
+
+    def statement(self):
+        month = self.request.GET.get("month", "")
+        start, end = selectors.month_bounds(month=month, now=timezone.now())
+        return start, selectors.settlement(shop_id=self.ctx.shop.pk, start=start, end=end)
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":
+            return self.csv()
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        start, statement = self.statement()
+        return super().get_context_data(month=start.strftime("%Y-%m"), statement=statement, **kwargs)
+
+    def csv(self):
+        import csv
+
+        from django.http import HttpResponse
+
+        from catalog.listing_io import neutralise
+
+        start, statement = self.statement()
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="settlement-{start:%Y-%m}.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(["order", "completed_at", "goods", "delivery_fee", "refund", "adjustment", "net"])
+        for row in statement["rows"]:
+            writer.writerow([neutralise(str(row["order"])), timezone.localtime(row["completed_at"]).isoformat(),
+                             row["goods"], row["delivery_fee"], row["refund"], row["adjustment"], row["net"]])
+        totals = statement["totals"]
+        writer.writerow(["total", "", totals["goods"], totals["delivery_fees"], totals["refunds"],
+                         totals["adjustments"], totals["net"]])
         return response
