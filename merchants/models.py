@@ -311,4 +311,44 @@ class StockMovement(models.Model):
         return f"{self.get_reason_display()} {self.delta:+d}"
 
 
+def import_path(instance, filename: str) -> str:
+    import os
+    import uuid
+
+    return f"imports/{uuid.uuid4().hex}{os.path.splitext(filename)[1].lower()[:5]}"
+
+
+class ListingImport(models.Model):
+    """A CSV/XLSX file of a shop's listings: checked (dry run), then applied; a large file runs
+    as a Celery task and reports its progress here. The report lists every row with a problem."""
+
+    class Mode(models.TextChoices):
+        DRY_RUN = "dry_run", _("试运行")
+        APPLY = "apply", _("导入 (有错则全部不导入)")
+        APPLY_VALID = "apply_valid", _("只导入无误的行")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("完成")
+        FAILED = "failed", _("失败")
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="listing_imports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    file = models.FileField(upload_to=import_path)
+    filename = models.CharField(max_length=200)
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.DRY_RUN)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("商品导入")
+        verbose_name_plural = _("商品导入")
+
+
 from oscar.apps.partner.models import *  # noqa: E402,F403  (Oscar's remaining partner models)
