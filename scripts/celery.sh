@@ -61,10 +61,9 @@ start_beat() {
     uv_run celery -A shop beat --detach --loglevel=INFO --schedule="$MARKET_RUN/celerybeat-schedule" \
         --pidfile="$BEAT_PIDFILE" --logfile="$BEAT_LOGFILE" \
         || { tail_log "$BEAT_LOGFILE"; die "beat did not start (log: $BEAT_LOGFILE)"; }
-    wait_until 30 "beat" pid_alive "$BEAT_PIDFILE" \
+    # --detach forks and rewrites the pid file: wait for one pid that stays up, never one read
+    pid_settled "$BEAT_PIDFILE" 3 60 \
         || { tail_log "$BEAT_LOGFILE"; die "beat did not stay up (log: $BEAT_LOGFILE)"; }
-    sleep 2
-    pid_alive "$BEAT_PIDFILE" || { tail_log "$BEAT_LOGFILE"; die "beat exited right after starting (log: $BEAT_LOGFILE)"; }
     log "beat running (pid $(cat "$BEAT_PIDFILE"))"
 }
 

@@ -25,8 +25,7 @@ start() {
     (cd "$MARKET_ROOT" && exec nohup .venv/bin/python manage.py simulate_couriers \
         --speed-up "${MARKET_COURIER_SPEED_UP:-3}" >>"$COURIERS_LOGFILE" 2>&1) &
     echo $! >"$COURIERS_PIDFILE"
-    sleep 2
-    pid_alive "$COURIERS_PIDFILE" || { tail_log "$COURIERS_LOGFILE"; die "simulate_couriers exited at once (log: $COURIERS_LOGFILE)"; }
+    pid_settled "$COURIERS_PIDFILE" 2 30 || { tail_log "$COURIERS_LOGFILE"; die "simulate_couriers exited at once (log: $COURIERS_LOGFILE)"; }
     log "running (pid $(cat "$COURIERS_PIDFILE"))"
 }
 

@@ -77,12 +77,43 @@ service_dir() {
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# pid_alive PIDFILE: the process named in PIDFILE is running.
-pid_alive() {
+# pid_once PIDFILE: one read: the file names a running process.
+pid_once() {
     local pid
-    [ -s "$1" ] || return 1
     pid="$(cat "$1" 2>/dev/null)" || return 1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# pid_alive PIDFILE: the process named in PIDFILE is running. A daemonising service rewrites
+# its pid file while it forks (celery --detach, gunicorn --daemon, redis, Elasticsearch -d):
+# a read that lands mid-rewrite (empty file, or the parent that just exited) is retried for
+# about a second before the answer is "not running".
+pid_alive() {
+    local try
+    [ -e "$1" ] || return 1
+    for try in 1 2 3 4 5; do
+        pid_once "$1" && return 0
+        sleep 0.25
+    done
+    return 1
+}
+
+# pid_settled PIDFILE [SECONDS] [TIMEOUT]: wait (up to TIMEOUT s, default 30) until PIDFILE
+# names the same running process for SECONDS (default 3) in a row: the daemon has forked, written
+# its final pid and stayed up. Fails only if that never happens, never on one unlucky read.
+pid_settled() {
+    local pidfile="$1" need="${2:-3}" deadline=$((SECONDS + ${3:-30})) last="" since=0 pid
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        pid="$(cat "$pidfile" 2>/dev/null || true)"
+        if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+            if [ "$pid" != "$last" ]; then last="$pid"; since=$SECONDS; fi
+            [ $((SECONDS - since)) -ge "$need" ] && return 0
+        else
+            last=""
+        fi
+        sleep 0.25
+    done
+    return 1
 }
 
 # wait_until TIMEOUT DESCRIPTION CMD...: retry CMD every second until it succeeds or TIMEOUT

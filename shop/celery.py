@@ -5,7 +5,8 @@ import os
 from celery import Celery
 from celery.signals import task_prerun
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.base")
+# a server or worker is production unless told otherwise (make up, make demo and the tests say so)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.production")
 
 app = Celery("shop")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -125,7 +125,7 @@ class OrderListView(generics.GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
     pagination_class = PageNumberPagination
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: dict}, operation_id="orders_list")
     def get(self, request):
         page = self.paginate_queryset(selectors.orders_of(user=request.user))
         return self.get_paginated_response([order_data(order, request) for order in page])

@@ -7,7 +7,12 @@ class CustomerConfig(apps.CustomerConfig):
 
     def ready(self):
         super().ready()
+        from django.contrib.auth.mixins import LoginRequiredMixin
+
         from shop.customer.views import SmsCodeView, SmsPasswordResetView
+
+        # Oscar mails a stock alert's confirmation to any address a visitor types: residents only
+        self.alert_create_view = type("ProductAlertCreateView", (LoginRequiredMixin, self.alert_create_view), {})
 
         self.sms_code_view = SmsCodeView
         self.sms_password_reset_view = SmsPasswordResetView

@@ -44,6 +44,9 @@ class EmailUserCreationForm(oscar_forms.EmailUserCreationForm):
     def clean_mobile(self):
         return self.cleaned_data["mobile"].strip()
 
+    def validate_unique(self):
+        """Not here: "already registered" is said only to the holder of a valid code (clean())."""
+
     def clean(self):
         cleaned = super().clean()
         if self.errors or not cleaned.get("mobile") or not cleaned.get("code"):

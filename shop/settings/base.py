@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",  # its table only (old tokens); API tokens are knox's
     "knox",  # expiring, revocable API tokens (hashed at rest)
     "axes",  # limits on guessing passwords at every sign-in
+    "csp",  # Content-Security-Policy header (the policy is below)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served locally, never from a CDN
     # ours
@@ -104,6 +105,7 @@ SITE_ID = 1
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -177,6 +179,46 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- security headers ---------------------------------------------------------------------
+
+# Content-Security-Policy: scripts only from our origin, plus the one inline script of our base
+# template, which carries the request's nonce (templates/oscar/base.html). No CDN, no eval, no
+# inline event handlers. Inline styles are allowed (Oscar's and Wagtail's templates use them).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # + the hashes of Oscar's few inline handlers ("cancel" = history.go(-1), "print")
+        "script-src": [SELF, NONCE, "'unsafe-hashes'",
+                       "'sha256-NqaPugiVKFsqU2P8L2sjJSLsiSKaQB+C9S5V0ZiRxfc='",
+                       "'sha256-gZHW0ZTdDBnW8n/Qf9lGuwm2LvPkTQwflpfLAabDyMQ='",
+                       "'sha256-jT+D+kdRwqBci9k8jWtVNp+HR3GntLaboGVzqI/tkXY='",
+                       "'sha256-MguIPR6qNR8D3B+eAlK+bIRTZe8t3wkOY4B/56Me9FU='"],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's preview frames our own pages
+# ... which is the one reason for security.W019 (not DENY); frame-ancestors 'self' says the same.
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
+# Oscar's defaults that do not fit: reviews by signed-in residents only and moderated (stock
+# alerts need a sign-in too: shop/customer/apps.py); the basket cookie Secure like the session's.
+OSCAR_ALLOW_ANON_REVIEWS = False
+OSCAR_MODERATE_REVIEWS = True
+OSCAR_BASKET_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatar images from a foreign origin (CSP, privacy)
+
 # --- limits on sign-in, API tokens, SMS codes (shop/accounts) --------------------------------
 
 # django-axes on every sign-in form (storefront, dashboard, Django admin, Wagtail admin) and the
@@ -186,6 +228,7 @@ AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: per account and per address
+AXES_USERNAME_FORM_FIELD = "username"  # what every sign-in passes to authenticate() (USERNAME_FIELD is mobile)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "shop.accounts.views.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "code"]
@@ -369,6 +412,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # sign-in, SMS codes and password reset over the API (per address; django-axes per account)
+    # the client address is REMOTE_ADDR unless API_NUM_PROXIES proxies in front add X-Forwarded-For
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("API_AUTH_RATE", default="20/min"),
         "sms": env("API_SMS_RATE", default="5/min"),
@@ -412,3 +457,19 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+
+
+# --- demo data and published secrets --------------------------------------------------------
+
+# `load_demo` resets the README's demo passwords and a superuser: allowed here, off in production.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
+# The published demo secrets are for 127.0.0.1 only: served to any other host, refuse to start.
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]", "::1"}
+_PUBLISHED = {"demo-only-insecure-secret-key-change-me", "sandbox-demo-secret"}
+if set(ALLOWED_HOSTS) - _LOCAL_HOSTS and {SECRET_KEY, SANDBOX_PAYMENT_SECRET} & _PUBLISHED:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY and SANDBOX_PAYMENT_SECRET must be set (the defaults are published) when "
+        "DJANGO_ALLOWED_HOSTS names a host other than 127.0.0.1/localhost"
+    )

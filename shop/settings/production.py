@@ -11,8 +11,12 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # no default: a missing secret stops the start
 SANDBOX_PAYMENT_SECRET = env("SANDBOX_PAYMENT_SECRET")  # no default: forged payment callbacks must not verify
 SANDBOX_PAYMENT_ENABLED = env.bool("SANDBOX_PAYMENT_ENABLED", default=False)  # a real gateway unless stated
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=False)  # load_demo resets published passwords
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
+# no default: sign-in lockouts, API throttles and SMS codes must be shared by every worker
+REDIS_URL = env("REDIS_URL")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a kept connection is checked before it is reused
@@ -20,6 +24,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a kept connection is checke
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+OSCAR_BASKET_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

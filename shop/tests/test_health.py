@@ -14,10 +14,10 @@ from tests.services import closed_port
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
-def test_all_real_services_answer(client, postgres, redis_client, es_client):
+def test_all_real_services_answer(admin_client, postgres, redis_client, es_client):
     # given the full stack: PostgreSQL, Redis, Elasticsearch and a Redis broker
-    # when we ask for the health
-    response = client.get("/healthz")
+    # when a staff member asks for the health (details are for staff)
+    response = admin_client.get("/healthz")
 
     # then every configured service is ok
     assert response.status_code == 200, response.content
@@ -32,7 +32,7 @@ def test_all_real_services_answer(client, postgres, redis_client, es_client):
 
 @pytest.mark.parametrize("service", ["redis", "elasticsearch", "celery_broker"])
 def test_a_service_on_a_closed_port_is_named_with_503(
-    client, postgres, redis_client, es_client, settings, monkeypatch, service
+    admin_client, postgres, redis_client, es_client, settings, monkeypatch, service
 ):
     # given the full stack with one service pointed at a port nothing listens on
     dead = f"127.0.0.1:{closed_port()}"
@@ -45,8 +45,8 @@ def test_a_service_on_a_closed_port_is_named_with_503(
         monkeypatch.setenv("CELERY_BROKER_URL", f"redis://{dead}/0")
         monkeypatch.setitem(celery_app.conf, "broker_url", f"redis://{dead}/0")
 
-    # when we ask for the health
-    response = client.get("/healthz")
+    # when a staff member asks for the health
+    response = admin_client.get("/healthz")
 
     # then it answers 503 in JSON, naming that service and only that one
     assert response.status_code == 503
@@ -58,6 +58,34 @@ def test_a_service_on_a_closed_port_is_named_with_503(
     assert body["services"][service]["detail"]
     others = {name: s["status"] for name, s in body["services"].items() if name != service}
     assert set(others.values()) == {"ok"}, others
+
+
+def test_the_public_answer_names_failing_services_without_details_or_hosts(client, postgres, settings):
+    # given Redis pointed at a dead port
+    dead = f"127.0.0.1:{closed_port()}"
+    settings.REDIS_URL = f"redis://{dead}/0"
+    # when anyone (a visitor, a load balancer) asks
+    response = client.get("/healthz")
+    # then it names the failing service, and no exception text or host
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["redis"]
+    assert body["services"]["redis"] == {"status": "error"}
+    assert dead not in response.content.decode() and "Error" not in response.content.decode()
+
+
+def test_a_burst_of_health_calls_during_an_outage_probes_once(client, postgres, settings, monkeypatch):
+    from shop.core import health
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    calls = []
+    original = health._redis
+    monkeypatch.setattr(health, "_redis", lambda: calls.append(1) or original())
+    monkeypatch.setattr(health, "configured_checks", lambda: {"database": health._database, "redis": health._redis})
+    health._last.clear()
+    for _ in range(5):
+        assert client.get("/healthz").status_code == 503
+    assert len(calls) == 1
 
 
 def test_embedded_default_in_process_checks_only_the_database(client, db, settings):
@@ -84,7 +112,7 @@ def test_embedded_default_answers_200_with_only_the_database(tmp_path):
         and name not in ("REDIS_URL", "ELASTICSEARCH_URL")
     }
     # empty, not absent, so a developer's .env cannot fill them in
-    env.update(REDIS_URL="", ELASTICSEARCH_URL="", DJANGO_SETTINGS_MODULE="shop.settings.base",
+    env.update(REDIS_URL="", ELASTICSEARCH_URL="", DJANGO_SETTINGS_MODULE="shop.settings.base", DJANGO_DEBUG="true",
                DATABASE_URL=f"sqlite:///{tmp_path / 'embedded.sqlite3'}")
     script = (
         "import django, json; django.setup()\n"

@@ -65,6 +65,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        from django.conf import settings
+
+        if not settings.DEMO_DATA_ALLOWED:
+            # it resets the README's demo passwords and a superuser: never on a real database
+            raise CommandError("load_demo is refused: DEMO_DATA_ALLOWED is off (production settings). "
+                               "It resets the demo users' published passwords and a superuser.")
         seed = parse_seed(options["seed"])
         scale = parse_scale(options["scale"])
         verbosity = options["verbosity"]
