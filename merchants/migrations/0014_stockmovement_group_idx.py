@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('partner', '0013_merge_ledger_price_guard'),
+        ('partner', '0013_listing_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
