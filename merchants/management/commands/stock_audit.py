@@ -42,6 +42,5 @@ class Command(BaseCommand):
         for point_id, listing_id, units, ledger in points[:show]:
             self.stdout.write(f"point {point_id} listing {listing_id}: in stock {units} (ledger {ledger})")
         self.stdout.write(f"point stock drifting: {len(points)}")
-        count += len(points)
-        if count:
-            raise CommandError(f"{count} listings or point stock rows drift from the stock ledger")
+        if count or points:
+            raise CommandError(f"{count} listings drift from the stock ledger, and {len(points)} point stock rows")
