@@ -50,7 +50,7 @@ def product_offers(*, product: Product) -> list[StockRecord]:
         product_class = parent.product_class
     tracks_stock = product_class.track_stock if product_class is not None else True
     offers = list(
-        StockRecord.objects.filter(product=product, partner__is_active=True, price__isnull=False)
+        StockRecord.objects.filter(product=product, partner__is_active=True, price__isnull=False, is_published=True)
         .select_related("partner__format", "partner__community")
         .order_by("price", "partner__name", "pk")
     )

@@ -24,3 +24,11 @@ def apply_search_outbox() -> int:
 @shared_task(name="search.purge_outbox", ignore_result=True)
 def purge_search_outbox() -> int:
     return indexer.purge_outbox()
+
+
+@shared_task(name="listings.import", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def import_listings(import_id: int) -> None:
+    """A shop's large CSV/XLSX import (catalog.services.run_listing_import; a finished one is skipped)."""
+    from catalog.services import run_listing_import
+
+    run_listing_import(import_id=import_id)

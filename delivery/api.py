@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from delivery import dispatch, positions, selectors
 from delivery.models import FulfilmentGroup
 from delivery.services import BadTransition
+from shop.checkout.selectors import cash_to_collect
 from shop.core.geo import GEO_MAX_LAT
 
 # --- shapes (used to build the bodies and to document them in the OpenAPI schema) -------------
@@ -100,6 +101,9 @@ class JobSerializer(serializers.Serializer):
     recipient = RecipientSerializer()
     eta = serializers.DateTimeField(allow_null=True)
     offer_expires_at = serializers.DateTimeField(allow_null=True, help_text="offered jobs only")
+    collect_amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, allow_null=True,
+        help_text="cash on delivery: the cash to collect at the door (the weighed price and fee); null when paid")
 
 
 class JobListSerializer(serializers.Serializer):
@@ -152,8 +156,9 @@ def tracking_body(tracking: selectors.OrderTracking) -> dict:
     }
 
 
-def job_body(job: selectors.Job) -> dict:
+def job_body(job: selectors.Job, cash: dict | None = None) -> dict:
     return {
+        "collect_amount": (cash or {}).get(job.id),
         "id": job.id,
         "state": job.state,
         "order_number": job.order_number,
@@ -258,7 +263,9 @@ class CourierJobsView(CourierView):
                        "recipient": {"name": "王秀英", "phone": "138****0001"}, "eta": "2026-11-27T22:25:00Z",
                        "offer_expires_at": "2026-11-27T21:46:40Z"}]})])
     def get(self, request):
-        return Response({"jobs": [job_body(job) for job in selectors.courier_jobs(courier=self.courier)]})
+        jobs = selectors.courier_jobs(courier=self.courier)
+        cash = cash_to_collect(group_ids=[job.id for job in jobs])  # the order layer's money ledger
+        return Response({"jobs": [job_body(job, cash) for job in jobs]})
 
 
 class EmptySerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from django.utils import timezone
 from . import travel
 from .jobs import ACTOR, S, group_lines, locked_group, service_slot, store_pickup
 from .models import DispatchDecision, DispatchJob, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, PointStock, Slot
+from .point_stock import point_movements
 from .services import transition
 
 
@@ -82,6 +83,7 @@ def _take_stock(point: FulfilmentPoint, lines: list[FulfilmentLine]) -> str:
         return short
     for listing_id, row in rows.items():
         PointStock.objects.filter(pk=row.pk).update(num_in_stock=F("num_in_stock") - need[listing_id])
+    point_movements(point_id=point.pk, group_id=lines[0].group_id, taken=need)
     for line in lines:
         line.point_stock = rows[line.listing_id]
     FulfilmentLine.objects.bulk_update(lines, ["point_stock"])

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from merchants.models import Partner
+from merchants.models import Partner, StockMovement
 from shop.core.errors import ConflictError, DomainError
 
 from .lifecycle import AT_POINT, COMPLETED, IN_SHOP, TERMINAL, allowed, in_shop
@@ -87,9 +87,16 @@ def release_point_stock(*, group: FulfilmentGroup) -> None:
     back: dict[int, int] = {}
     for _line, stock_id, quantity in lines:
         back[stock_id] = back.get(stock_id, 0) + quantity
-    for stock_id in PointStock.objects.select_for_update().filter(pk__in=list(back)).order_by("pk").values_list(
-            "pk", flat=True):
+    returned: dict[tuple[int, int], int] = {}
+    for stock_id, point_id, listing_id in PointStock.objects.select_for_update().filter(pk__in=list(back)).order_by(
+            "pk").values_list("pk", "point_id", "listing_id"):
         PointStock.objects.filter(pk=stock_id).update(num_in_stock=F("num_in_stock") + back[stock_id])
+        returned[(point_id, listing_id)] = back[stock_id]
+    if returned:  # the stock ledger's rows for the point (delivery.point_stock)
+        StockMovement.objects.bulk_create([
+            StockMovement(listing_id=listing_id, point_id=point_id, reason=StockMovement.Reason.RELEASED,
+                          delta=units, group_id=group.pk)
+            for (point_id, listing_id), units in sorted(returned.items())])
     FulfilmentLine.objects.filter(pk__in=[line[0] for line in lines]).update(point_stock=None)
 
 

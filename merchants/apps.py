@@ -8,4 +8,10 @@ class PartnerConfig(apps.PartnerConfig):
 
     def ready(self):
         super().ready()
+        from django.db.models.signals import post_save
+
         from . import tasks  # noqa: F401  the new-order email listens to delivery.signals.groups_created
+        from .models import StockRecord
+        from .services import open_ledger
+
+        post_save.connect(open_ledger, sender=StockRecord, dispatch_uid="stock-ledger-opening")

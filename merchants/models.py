@@ -6,8 +6,10 @@ no write-back of `num_allocated` (see StockRecord below).
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.partner.abstract_models import AbstractPartner, AbstractStockRecord
 
@@ -84,6 +86,19 @@ class Partner(AbstractPartner):
         help_text=_("称重商品实际重量超出时, 最多按预估金额的这一比例补收差价"),
     )
 
+    paused_until = models.DateTimeField(
+        _("暂停营业至"), null=True, blank=True, help_text=_("在此之前暂停接单 (临时有事、盘点等)")
+    )
+    pause_reason = models.CharField(_("暂停原因"), max_length=100, blank=True)
+    communities_served = models.ManyToManyField(
+        "communities.Community", blank=True, related_name="served_by", verbose_name=_("服务社区"),
+        help_text=_("按社区选择服务范围时, 服务区域为这些社区边界的合并"),
+    )
+    licence_number = models.CharField(_("营业执照号"), max_length=32, blank=True)
+    floor_area_m2 = models.PositiveIntegerField(_("营业面积 (平方米)"), null=True, blank=True)
+    low_stock_summary = models.BooleanField(_("每日低库存提醒"), default=False,
+                                            help_text=_("每天早上给店主发一封低库存商品汇总邮件"))
+
     class Meta(AbstractPartner.Meta):
         verbose_name = _("商户")
         verbose_name_plural = _("商户")
@@ -92,6 +107,71 @@ class Partner(AbstractPartner):
     @property
     def delivers(self) -> bool:
         return self.delivery_capability != self.Delivery.NONE
+
+    def is_paused(self, moment) -> bool:
+        return self.paused_until is not None and moment < self.paused_until
+
+
+class StaffRole(models.Model):
+    """A staff member's role in one shop. Members of `Partner.users` without a row are owners
+    (the shops created before roles existed)."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("店主")
+        CLERK = "clerk", _("店员")
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="staff_roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_roles")
+    role = models.CharField(_("角色"), max_length=8, choices=Role.choices, default=Role.CLERK)
+
+    class Meta:
+        verbose_name = _("店铺员工")
+        verbose_name_plural = _("店铺员工")
+        constraints = [models.UniqueConstraint(fields=["partner", "user"], name="staffrole_one_per_shop")]
+
+
+def licence_path(instance, filename: str) -> str:
+    """An unguessable name: licence photos are shown only to the applicant and operators."""
+    import os
+    import uuid
+
+    return f"licences/{uuid.uuid4().hex}{os.path.splitext(filename)[1].lower()[:5]}"
+
+
+class MerchantApplication(models.Model):
+    """A shop's application to open on the platform; an operator approves (the shop is created
+    and the applicant becomes its owner) or refuses it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        REFUSED = "refused", _("未通过")
+
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_applications")
+    name = models.CharField(_("店名"), max_length=128)
+    format = models.ForeignKey(BusinessFormat, on_delete=models.PROTECT, related_name="+", verbose_name=_("业态"))
+    address = models.ForeignKey("communities.StandardAddress", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("标准地址"))
+    phone = models.CharField(_("电话"), max_length=20)
+    licence_number = models.CharField(_("营业执照号"), max_length=32)
+    licence_photo = models.ImageField(_("营业执照照片"), upload_to=licence_path)
+    is_chain = models.BooleanField(_("连锁门店"), default=False)
+    floor_area_m2 = models.PositiveIntegerField(_("营业面积 (平方米)"), validators=[MinValueValidator(1)])
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reason = models.CharField(_("审核意见"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    partner = models.OneToOneField(Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="application")
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("开店申请")
+        verbose_name_plural = _("开店申请")
+
+    def __str__(self):
+        return self.name
 
 
 class OpeningPeriod(models.Model):
@@ -147,8 +227,11 @@ class OpeningException(models.Model):
 
 
 class StockRecord(AbstractStockRecord):
-    """A listing: Oscar's StockRecord with two guards.
+    """A listing: one shop's offer of a (possibly shared) product, Oscar's StockRecord with
+    whether the shop shows it and two guards.
 
+    - `is_published`: unpublishing hides one shop's offer without touching the shared product
+      that other shops sell. `low_stock_threshold` (Oscar's) flags low stock.
     - Its price is > 0 (validator for every form and import, constraint for everything else):
       a -50 item in a mixed order would pay for another shop's goods.
     - Saving an existing listing never writes `num_allocated` back unless asked by name
@@ -157,6 +240,7 @@ class StockRecord(AbstractStockRecord):
       allocation (Oscar's dashboard stock-record form, the admin).
     """
 
+    is_published = models.BooleanField(_("上架"), default=True)
     price = models.DecimalField(
         _("价格"), decimal_places=2, max_digits=12, blank=True, null=True,
         validators=[MinValueValidator(Decimal("0.01"))],
@@ -174,6 +258,97 @@ class StockRecord(AbstractStockRecord):
                 f.attname for f in self._meta.concrete_fields if not f.primary_key and f.attname != "num_allocated"
             ]
         super().save(*args, **kwargs)
+
+
+class StockMovement(models.Model):
+    """One change of a listing's stock: the ledger the counters are recomputed from.
+
+    A listing's `num_in_stock` is the sum of `delta` over its rows with no point, its
+    `num_allocated` the sum of `allocated_delta` (`stock_audit` checks both). A row with a
+    `point_id` moves units held at a fulfilment point (delivery.PointStock) instead of the
+    shop's own counter. `point_id` and `group_id` name delivery's rows by id, without a foreign
+    key: merchants sits below delivery and never imports it (docs/architecture.md, Stock ledger).
+    """
+
+    class Reason(models.TextChoices):
+        OPENING = "opening", _("期初库存")
+        RECEIVED = "received", _("入库")
+        COUNTED = "counted", _("盘点")
+        ALLOCATED = "allocated", _("下单占用")
+        SOLD = "sold", _("售出")
+        RELEASED = "released", _("释放占用")
+        RETURNED = "returned", _("退货入库")
+        TRANSFERRED = "transferred", _("调拨")
+
+    listing = models.ForeignKey(
+        "partner.StockRecord", on_delete=models.CASCADE, related_name="movements", verbose_name=_("商户商品")
+    )
+    point_id = models.PositiveBigIntegerField(
+        _("履约点"), null=True, blank=True, help_text=_("空表示商户门店自己的库存; 否则为该履约点的库存")
+    )
+    reason = models.CharField(_("原因"), max_length=16, choices=Reason.choices)
+    delta = models.IntegerField(_("库存变化"), default=0)
+    allocated_delta = models.IntegerField(_("占用变化"), default=0)
+    group_id = models.PositiveBigIntegerField(_("履约单"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("操作人"),
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("库存流水")
+        verbose_name_plural = _("库存流水")
+        indexes = [
+            models.Index(fields=["listing", "-at"], name="stockmovement_listing_at_idx"),
+            # closing a group's stock looks its rows up once (consumed or released exactly once)
+            models.Index(fields=["group_id"], name="stockmovement_group_idx", condition=models.Q(group_id__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} {self.delta:+d}"
+
+
+def import_path(instance, filename: str) -> str:
+    import os
+    import uuid
+
+    return f"imports/{uuid.uuid4().hex}{os.path.splitext(filename)[1].lower()[:5]}"
+
+
+class ListingImport(models.Model):
+    """A CSV/XLSX file of a shop's listings: checked (dry run), then applied; a large file runs
+    as a Celery task and reports its progress here. The report lists every row with a problem."""
+
+    class Mode(models.TextChoices):
+        DRY_RUN = "dry_run", _("试运行")
+        APPLY = "apply", _("导入 (有错则全部不导入)")
+        APPLY_VALID = "apply_valid", _("只导入无误的行")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("完成")
+        FAILED = "failed", _("失败")
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="listing_imports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    file = models.FileField(upload_to=import_path)
+    filename = models.CharField(max_length=200)
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.DRY_RUN)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("商品导入")
+        verbose_name_plural = _("商品导入")
 
 
 from oscar.apps.partner.models import *  # noqa: E402,F403  (Oscar's remaining partner models)

@@ -1,5 +1,8 @@
 """Reads about merchants."""
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from shop.core.geo import haversine_m, polygon_contains
@@ -20,6 +23,8 @@ def is_open_at(merchant: Partner, moment) -> bool:
     """
     from django.utils import timezone
 
+    if merchant.is_paused(moment):  # 暂停营业: closed until then, whatever the hours say
+        return False
     local = timezone.localtime(moment)
     day, clock = local.date(), local.time().replace(tzinfo=None)
     # .all() and not .filter(): uses prefetched exceptions when the caller loaded many merchants
@@ -53,3 +58,52 @@ def in_service_area(merchant: Partner, lat: float, lng: float) -> bool:
     if merchant.service_radius_m and merchant.lat is not None:
         return haversine_m(merchant.lat, merchant.lng, lat, lng) <= merchant.service_radius_m
     return False
+
+
+# --- the stock ledger ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockDrift:
+    listing_id: int
+    num_in_stock: int
+    ledger_in_stock: int
+    num_allocated: int
+    ledger_allocated: int
+
+
+def stock_drift(*, listing_ids: list[int] | None = None) -> Iterator[StockDrift]:
+    """Every listing whose counters differ from the sums of its ledger rows (the shop's own
+    stock: rows without a point). One aggregate over the ledger, joined to the listings."""
+    from django.db import connection
+
+    from .models import StockMovement, StockRecord
+
+    movements, records = StockMovement._meta.db_table, StockRecord._meta.db_table
+    where, params = "", []
+    if listing_ids is not None:
+        if not listing_ids:
+            return
+        where = f"AND sr.id IN ({', '.join(['%s'] * len(listing_ids))})"
+        params = list(listing_ids)
+    sql = f"""
+        SELECT sr.id, COALESCE(sr.num_in_stock, 0), COALESCE(l.on_hand, 0),
+               COALESCE(sr.num_allocated, 0), COALESCE(l.allocated, 0)
+        FROM {records} sr
+        LEFT JOIN (SELECT listing_id, SUM(delta) AS on_hand, SUM(allocated_delta) AS allocated
+                   FROM {movements} WHERE point_id IS NULL GROUP BY listing_id) l ON l.listing_id = sr.id
+        WHERE (COALESCE(sr.num_in_stock, 0) <> COALESCE(l.on_hand, 0)
+               OR COALESCE(sr.num_allocated, 0) <> COALESCE(l.allocated, 0)) {where}
+        ORDER BY sr.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor:
+            yield StockDrift(*[int(value) for value in row])
+
+
+def listing_movements(*, listing_id: int, limit: int = 20):
+    """The latest ledger rows of one listing, newest first."""
+    from .models import StockMovement
+
+    return StockMovement.objects.filter(listing_id=listing_id).select_related("actor").order_by("-at", "-pk")[:limit]

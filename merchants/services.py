@@ -1,4 +1,6 @@
-"""Writes about merchants' stock: allocation that never oversells, and its release.
+"""Writes about merchants' stock: allocation that never oversells, its release and
+consumption, and the shop's own movements ("received 20", "counted 48"), each written to the
+stock ledger (StockMovement) in the same transaction as the counter it changes.
 
 Oscar's StockRecord.allocate() adds to num_allocated without checking availability, and its
 checkout checks availability earlier without a lock, so two checkouts can both buy the last
@@ -8,15 +10,30 @@ callers never deadlock), re-check inside the lock, and update the counters with 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shop.core.errors import ConflictError, DomainError
 
-from .models import StockRecord
+from .models import (
+    MerchantApplication,
+    OpeningException,
+    OpeningPeriod,
+    Partner,
+    StaffRole,
+    StockMovement,
+    StockRecord,
+)
+from .signals import listings_changed
+
+MAX_UNITS = 1_000_000  # a movement of more units than this is a typing error
 
 
 @dataclass(frozen=True)
@@ -67,12 +84,22 @@ def available(record: StockRecord) -> int:
     return (record.num_in_stock or 0) - (record.num_allocated or 0)
 
 
+Reason = StockMovement.Reason
+
+
+def _write_movements(movements: list[StockMovement]) -> None:
+    if movements:
+        StockMovement.objects.bulk_create(movements)
+        listings_changed.send(sender=StockMovement, listing_ids=sorted({m.listing_id for m in movements}))
+
+
 @transaction.atomic
-def allocate_stock(*, quantities: dict[int, int]) -> None:
+def allocate_stock(*, quantities: dict[int, int], group_id: int | None = None, actor=None) -> None:
     """Allocate units of several listings at once, all or nothing.
 
     Raises InsufficientStock naming every short listing (and allocates nothing) when any
     listing lacks units; DomainError for unknown listings or non-positive quantities.
+    Writes one `allocated` movement per listing.
     """
     records = [record for record in _locked(quantities) if tracks_stock(record)]
     shortages = [
@@ -86,13 +113,430 @@ def allocate_stock(*, quantities: dict[int, int]) -> None:
         StockRecord.objects.filter(pk=record.pk).update(
             num_allocated=Coalesce(F("num_allocated"), 0) + quantities[record.pk]
         )
+    _write_movements([
+        StockMovement(listing_id=record.pk, reason=Reason.ALLOCATED, allocated_delta=quantities[record.pk],
+                      group_id=group_id, actor=actor)
+        for record in records
+    ])
 
 
 @transaction.atomic
-def release_stock(*, quantities: dict[int, int]) -> None:
-    """Give allocated units back (a cancelled or expired order); never below zero."""
+def release_allocation(*, quantities: dict[int, int], group_id: int | None = None, actor=None) -> None:
+    """Give allocated units back (a cancelled, rejected, failed or expired order); never below
+    zero. Writes a `released` movement per listing that gave units back. Calling it once per
+    ended group is the caller's duty (the group's status says whether it already ran)."""
+    movements = []
     for record in _locked(quantities):
         if not tracks_stock(record):
             continue
         released = min(quantities[record.pk], record.num_allocated or 0)
+        if released <= 0:
+            continue
         StockRecord.objects.filter(pk=record.pk).update(num_allocated=F("num_allocated") - released)
+        movements.append(StockMovement(listing_id=record.pk, reason=Reason.RELEASED, allocated_delta=-released,
+                                       group_id=group_id, actor=actor))
+    _write_movements(movements)
+
+
+def release_stock(*, quantities: dict[int, int], group_id: int | None = None, actor=None) -> None:
+    """The older name of release_allocation (checkout's callers use it)."""
+    release_allocation(quantities=quantities, group_id=group_id, actor=actor)
+
+
+@transaction.atomic
+def consume_allocation(*, quantities: dict[int, int], group_id: int | None = None, actor=None) -> None:
+    """The goods left the shop for good (delivered or collected): the allocated units leave the
+    shelf. Both counters go down by the units still allocated (never below zero), one `sold`
+    movement per listing. For the order loop to call once per group that ended delivered."""
+    movements = []
+    for record in _locked(quantities):
+        if not tracks_stock(record):
+            continue
+        taken = min(quantities[record.pk], record.num_allocated or 0)  # the allocation closes whole
+        sold = min(taken, max(record.num_in_stock or 0, 0))  # a shelf counted short never goes below zero
+        if taken <= 0:
+            continue
+        StockRecord.objects.filter(pk=record.pk).update(
+            num_allocated=F("num_allocated") - taken, num_in_stock=F("num_in_stock") - sold
+        )
+        movements.append(StockMovement(listing_id=record.pk, reason=Reason.SOLD, delta=-sold, allocated_delta=-taken,
+                                       group_id=group_id, actor=actor))
+    _write_movements(movements)
+
+
+def _one_locked(listing_id: int, partner_id: int | None) -> StockRecord:
+    query = StockRecord.objects.select_for_update(of=("self",)).select_related(
+        "product__product_class", "product__parent__product_class"
+    ).filter(pk=listing_id)
+    if partner_id is not None:
+        query = query.filter(partner_id=partner_id)
+    record = query.first()
+    if record is None:
+        raise DomainError("no such listing", fields={"listing": ["no such listing"]})
+    if not tracks_stock(record):
+        raise DomainError("这个商品不计库存 (上门服务按预约时段)", fields={"listing": ["stock is not tracked"]})
+    return record
+
+
+def checked_units(value, *, name: str, minimum: int) -> int:
+    """A whole number of units within minimum..MAX_UNITS, or 422 naming the field."""
+    return _units(value, name=name, minimum=minimum)
+
+
+def _units(value, *, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_UNITS:
+        raise DomainError(
+            f"数量须为 {minimum} 到 {MAX_UNITS} 之间的整数", fields={name: [f"must be an integer {minimum}..{MAX_UNITS}"]}
+        )
+    return value
+
+
+@transaction.atomic
+def receive_stock(*, listing_id: int, quantity: int, partner_id: int | None = None, actor=None,
+                  note: str = "", reason: str = Reason.RECEIVED) -> StockMovement:
+    """"Received 20": N more units on the shelf. Adds with F() under the row's lock, so a
+    concurrent checkout's allocation is never overwritten. `partner_id` scopes the listing to
+    one shop (a listing of another shop is "no such listing"). `reason` may be `returned`."""
+    quantity = _units(quantity, name="quantity", minimum=1)
+    if reason not in {Reason.RECEIVED, Reason.RETURNED}:
+        raise DomainError("unknown reason", fields={"reason": ["received or returned"]})
+    _one_locked(listing_id, partner_id)
+    StockRecord.objects.filter(pk=listing_id).update(num_in_stock=Coalesce(F("num_in_stock"), 0) + quantity)
+    movement = StockMovement(listing_id=listing_id, reason=reason, delta=quantity, actor=actor, note=note[:200])
+    _write_movements([movement])
+    return movement
+
+
+@transaction.atomic
+def count_stock(*, listing_id: int, counted: int, partner_id: int | None = None, actor=None,
+                note: str = "") -> StockMovement | None:
+    """"Counted 48": the shelf holds `counted` units (allocated ones still on it included).
+
+    The difference to the counter read under the row's lock is added with F(): a checkout
+    that allocated meanwhile waited for the lock and its allocation stays. No movement when
+    nothing changed (None)."""
+    counted = _units(counted, name="counted", minimum=0)
+    record = _one_locked(listing_id, partner_id)
+    delta = counted - (record.num_in_stock or 0)
+    if delta == 0:
+        return None
+    StockRecord.objects.filter(pk=listing_id).update(num_in_stock=Coalesce(F("num_in_stock"), 0) + delta)
+    movement = StockMovement(listing_id=listing_id, reason=Reason.COUNTED, delta=delta, actor=actor, note=note[:200])
+    _write_movements([movement])
+    return movement
+
+
+def open_ledger(sender, instance, created, raw=False, **kwargs):
+    """A listing created with units gets its opening movement (post_save, connected in apps.ready)."""
+    if created and not raw and (instance.num_in_stock or instance.num_allocated):
+        record_opening(records=[instance])
+
+
+def record_opening(*, records: Iterable[StockRecord]) -> int:
+    """Opening balances for listings created with counters (a new listing, a bulk load): one
+    `opening` movement each, so the ledger adds up to the counters from the start."""
+    movements = [
+        StockMovement(listing_id=record.pk, reason=Reason.OPENING, delta=record.num_in_stock or 0,
+                      allocated_delta=record.num_allocated or 0, note="opening balance")
+        for record in records
+    ]
+    StockMovement.objects.bulk_create(movements, batch_size=2000)
+    return len(movements)
+
+
+# --- the shop's own listings (the merchant portal) ---------------------------------------------
+
+MAX_PRICE = Decimal("99999.99")
+
+
+def _locked_listing(*, shop_id: int, listing_id: int) -> StockRecord:
+    record = StockRecord.objects.select_for_update(of=("self",)).filter(pk=listing_id, partner_id=shop_id).first()
+    if record is None:
+        raise DomainError(_("没有这个商品"), fields={"listing": [_("没有这个商品")]})
+    return record
+
+
+def checked_price(value) -> Decimal:
+    try:
+        price = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise DomainError(_("价格格式不对"), fields={"price": [_("请填写金额, 如 12.80")]}) from None
+    if not price.is_finite() or price <= 0 or price > MAX_PRICE or price != price.quantize(Decimal("0.01")):
+        raise DomainError(_("价格须在 0.01 到 99999.99 元之间, 最多两位小数"),
+                          fields={"price": [_("价格须在 0.01 到 99999.99 元之间, 最多两位小数")]})
+    return price
+
+
+@transaction.atomic
+def update_listing(*, shop_id: int, listing_id: int, price=None, is_published: bool | None = None,
+                   low_stock_threshold: int | None = None, clear_threshold: bool = False,
+                   partner_sku: str | None = None) -> StockRecord:
+    """Change a listing's own fields (never its stock counters: those move through the ledger).
+
+    Saved with save(update_fields=...), so the search outbox row is written in the same
+    transaction (catalog.search.outbox) and the resident sees the change within seconds."""
+    record = _locked_listing(shop_id=shop_id, listing_id=listing_id)
+    changed = []
+    if price is not None:
+        record.price = checked_price(price)
+        changed.append("price")
+    if is_published is not None:
+        record.is_published = bool(is_published)
+        changed.append("is_published")
+    if clear_threshold or low_stock_threshold is not None:
+        if low_stock_threshold is not None and (
+            isinstance(low_stock_threshold, bool) or not isinstance(low_stock_threshold, int)
+            or not 0 <= low_stock_threshold <= MAX_UNITS
+        ):
+            raise DomainError(_("低库存提醒数量须为不小于 0 的整数"), fields={"low_stock_threshold": [_("须为整数")]})
+        record.low_stock_threshold = None if clear_threshold else low_stock_threshold
+        changed.append("low_stock_threshold")
+    if partner_sku is not None:
+        sku = partner_sku.strip()
+        if not sku or len(sku) > 128:
+            raise DomainError(_("货号不能为空"), fields={"partner_sku": [_("货号不能为空, 最长 128 字")]})
+        if StockRecord.objects.filter(partner_id=shop_id, partner_sku=sku).exclude(pk=record.pk).exists():
+            raise ConflictError(_("本店已有这个货号"), code="duplicate_sku", fields={"partner_sku": [_("本店已有这个货号")]})
+        record.partner_sku = sku
+        changed.append("partner_sku")
+    if changed:
+        record.save(update_fields=[*changed, "date_updated"])
+    return record
+
+
+# --- staff and roles ----------------------------------------------------------------------------
+
+
+def _grant_dashboard(user) -> None:
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="dashboard_access", content_type__app_label="partner"))
+
+
+@transaction.atomic
+def add_staff(*, shop_id: int, mobile: str, role: str) -> StaffRole:
+    """The owner adds someone (an existing account, by mobile number) as owner or clerk."""
+    from django.contrib.auth import get_user_model
+
+    if role not in StaffRole.Role.values:
+        raise DomainError(_("角色须为店主或店员"), fields={"role": [_("角色须为店主或店员")]})
+    digits = "".join(ch for ch in str(mobile) if ch.isdigit())[-11:]
+    user = get_user_model().objects.filter(mobile__endswith=digits).first() if len(digits) == 11 else None
+    if user is None:
+        raise DomainError(_("没有用这个手机号注册的用户, 请对方先注册"), fields={"mobile": [_("没有这个手机号的用户")]})
+    shop = Partner.objects.select_for_update().get(pk=shop_id)
+    shop.users.add(user)
+    _grant_dashboard(user)
+    staff, _created = StaffRole.objects.update_or_create(partner=shop, user=user, defaults={"role": role})
+    return staff
+
+
+@transaction.atomic
+def remove_staff(*, shop_id: int, user_id: int, by_user_id: int) -> None:
+    """The owner removes a staff member; a shop always keeps at least one owner."""
+    shop = Partner.objects.select_for_update().get(pk=shop_id)
+    members = set(shop.users.values_list("pk", flat=True))
+    if user_id not in members:
+        raise DomainError(_("没有这个员工"), fields={"user": [_("没有这个员工")]})
+    roles = dict(StaffRole.objects.filter(partner=shop).values_list("user_id", "role"))
+    owners = {pk for pk in members if roles.get(pk, StaffRole.Role.OWNER) == StaffRole.Role.OWNER}
+    if owners == {user_id}:
+        raise ConflictError(_("店铺至少要有一位店主"), code="last_owner", fields={"user": [_("店铺至少要有一位店主")]})
+    shop.users.remove(user_id)
+    StaffRole.objects.filter(partner=shop, user_id=user_id).delete()
+
+
+# --- opening a shop on the platform ---------------------------------------------------------------
+
+
+@transaction.atomic
+def apply_for_shop(*, applicant, name: str, format_code: str, address_id: int, phone: str, licence_number: str,
+                   licence_photo, is_chain: bool, floor_area_m2: int) -> MerchantApplication:
+    """A shop's application; an operator reviews it (review_application)."""
+    if MerchantApplication.objects.filter(applicant=applicant, status=MerchantApplication.Status.PENDING).exists():
+        raise ConflictError(_("您已有一份待审核的申请"), code="application_pending")
+    return MerchantApplication.objects.create(
+        applicant=applicant, name=name.strip(), format_id=format_code, address_id=address_id, phone=phone.strip(),
+        licence_number=licence_number.strip(), licence_photo=licence_photo, is_chain=is_chain,
+        floor_area_m2=floor_area_m2,
+    )
+
+
+@transaction.atomic
+def review_application(*, application_id: int, reviewer, approve: bool, reason: str = "", now) -> MerchantApplication:
+    """Approve (the shop is created, listed, and the applicant becomes its owner) or refuse
+    with a reason. Only a pending application can be reviewed (409 otherwise)."""
+    application = (
+        MerchantApplication.objects.select_for_update().select_related("address__community", "applicant")
+        .filter(pk=application_id).first()
+    )
+    if application is None:
+        raise DomainError(_("没有这份申请"), fields={"application": [_("没有这份申请")]})
+    if application.status != MerchantApplication.Status.PENDING:
+        raise ConflictError(_("这份申请已经审核过了"), code="already_reviewed")
+    reason = (reason or "").strip()[:200]
+    if not approve and not reason:
+        raise DomainError(_("不通过时请写明原因"), fields={"reason": [_("不通过时请写明原因")]})
+    application.reviewed_by, application.reviewed_at, application.reason = reviewer, now, reason
+    if approve:
+        address = application.address
+        shop = Partner.objects.create(
+            name=application.name, format_id=application.format_id, community=address.community,
+            address=address.label, lat=address.lat, lng=address.lng, phone=application.phone,
+            is_chain=application.is_chain, licence_number=application.licence_number, licence_verified=True,
+            floor_area_m2=application.floor_area_m2, is_active=True,
+        )
+        shop.users.add(application.applicant)
+        _grant_dashboard(application.applicant)
+        StaffRole.objects.create(partner=shop, user=application.applicant, role=StaffRole.Role.OWNER)
+        application.partner = shop
+        application.status = MerchantApplication.Status.APPROVED
+    else:
+        application.status = MerchantApplication.Status.REFUSED
+    application.save()
+    return application
+
+
+# --- the shop's profile: hours, holidays, pause, money, service area ------------------------------
+
+MAX_RADIUS_M = 20_000
+
+
+@transaction.atomic
+def update_profile(*, shop_id: int, min_order, delivery_fee, delivery_capability: str, phone: str | None = None,
+                   low_stock_summary: bool | None = None) -> Partner:
+    """Minimum order, delivery fee and capability. Saved with save(), so the search outbox
+    carries it to the resident's search at once."""
+    shop = Partner.objects.select_for_update().get(pk=shop_id)
+    errors: dict[str, list[str]] = {}
+    values = {}
+    for name, value, high in (("min_order", min_order, Decimal("9999.99")), ("delivery_fee", delivery_fee, Decimal("999.99"))):
+        try:
+            amount = Decimal(str(value))
+            if not amount.is_finite() or amount < 0 or amount > high or amount != amount.quantize(Decimal("0.01")):
+                raise InvalidOperation
+            values[name] = amount
+        except (InvalidOperation, ValueError):
+            errors[name] = [_("金额须在 0 到 %(high)s 元之间, 最多两位小数") % {"high": high}]
+    if delivery_capability not in Partner.Delivery.values:
+        errors["delivery_capability"] = [_("请选择配送方式")]
+    if errors:
+        raise DomainError(_("店铺设置有误"), fields=errors)
+    shop.min_order, shop.delivery_fee, shop.delivery_capability = values["min_order"], values["delivery_fee"], delivery_capability
+    if phone is not None:
+        shop.phone = phone.strip()[:20]
+    if low_stock_summary is not None:
+        shop.low_stock_summary = bool(low_stock_summary)
+    shop.save()
+    return shop
+
+
+@transaction.atomic
+def set_service_area(*, shop_id: int, radius_m: int | None = None, community_ids: list[int] | None = None,
+                     polygon: dict | None = None) -> Partner:
+    """The service area: a radius around the shop, the communities served (their boundaries'
+    union becomes the polygon) or a polygon drawn on the map. A polygon (drawn or from the
+    communities) decides where there is one; the radius is kept as the fallback."""
+    from shapely.geometry import mapping, shape
+    from shapely.ops import unary_union
+
+    from communities.models import Community
+    from shop.core.geo import validate_polygon_geojson
+
+    shop = Partner.objects.select_for_update().get(pk=shop_id)
+    if radius_m is not None and (isinstance(radius_m, bool) or not isinstance(radius_m, int)
+                                 or not 100 <= radius_m <= MAX_RADIUS_M):
+        raise DomainError(_("服务半径须在 100 到 20000 米之间"), fields={"radius_m": [_("服务半径须在 100 到 20000 米之间")]})
+    area = None
+    communities = []
+    if community_ids:
+        communities = list(Community.objects.filter(pk__in=community_ids).exclude(boundary__isnull=True))
+        if len(communities) != len(set(community_ids)):
+            raise DomainError(_("没有这个社区"), fields={"communities": [_("没有这个社区或社区没有边界")]})
+        merged = unary_union([shape(c.boundary) for c in communities])
+        area = mapping(merged)
+        area = {"type": area["type"], "coordinates": _lists(area["coordinates"])}
+    if polygon:
+        try:
+            validate_polygon_geojson(polygon)
+        except Exception:
+            raise DomainError(_("画的服务区域无效 (至少 3 个点, 边不能交叉)"),
+                              fields={"polygon": [_("画的服务区域无效")]}) from None
+        area = polygon
+    shop.service_radius_m = radius_m
+    shop.service_area = area
+    shop.save()
+    shop.communities_served.set(communities)
+    return shop
+
+
+def _lists(value):
+    return [_lists(item) for item in value] if isinstance(value, (list, tuple)) else value
+
+
+@transaction.atomic
+def add_opening_period(*, shop_id: int, weekday: int, opens, closes) -> OpeningPeriod:
+    """A weekly period; two periods on one day make a break between them. Overlaps are refused."""
+    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        raise DomainError(_("星期有误"), fields={"weekday": [_("星期有误")]})
+    if opens == closes:
+        raise DomainError(_("开门和关门时间不能相同"), fields={"closes": [_("开门和关门时间不能相同")]})
+    Partner.objects.select_for_update().get(pk=shop_id)
+    for other in OpeningPeriod.objects.filter(partner_id=shop_id, weekday=weekday):
+        if opens < other.closes and other.opens < closes:
+            raise ConflictError(_("与已有营业时间 %(other)s 重叠") % {"other": other}, code="overlapping_hours")
+    return OpeningPeriod.objects.create(partner_id=shop_id, weekday=weekday, opens=opens, closes=closes)
+
+
+@transaction.atomic
+def remove_opening_period(*, shop_id: int, period_id: int) -> None:
+    deleted = OpeningPeriod.objects.filter(pk=period_id, partner_id=shop_id).first()
+    if deleted is None:
+        raise DomainError(_("没有这个营业时间"), fields={"period": [_("没有这个营业时间")]})
+    deleted.delete()
+
+
+@transaction.atomic
+def set_opening_exception(*, shop_id: int, date, is_closed: bool, opens=None, closes=None, note: str = "",
+                          today=None) -> OpeningException:
+    """A holiday (closed all day) or special hours on one date; one per date (replaced)."""
+    if today is not None and date < today:
+        raise DomainError(_("不能设置过去的日期"), fields={"date": [_("不能设置过去的日期")]})
+    if not is_closed and (opens is None or closes is None or opens == closes):
+        raise DomainError(_("特殊营业日请填写开门和关门时间"), fields={"opens": [_("请填写开门和关门时间")]})
+    Partner.objects.select_for_update().get(pk=shop_id)
+    exception, _created = OpeningException.objects.update_or_create(
+        partner_id=shop_id, date=date,
+        defaults={"is_closed": is_closed, "opens": None if is_closed else opens, "closes": None if is_closed else closes,
+                  "note": note.strip()[:100]},
+    )
+    return exception
+
+
+@transaction.atomic
+def remove_opening_exception(*, shop_id: int, exception_id: int) -> None:
+    found = OpeningException.objects.filter(pk=exception_id, partner_id=shop_id).first()
+    if found is None:
+        raise DomainError(_("没有这个特殊营业日"), fields={"exception": [_("没有这个特殊营业日")]})
+    found.delete()
+
+
+@transaction.atomic
+def pause_shop(*, shop_id: int, until, reason: str, now) -> Partner:
+    """暂停营业 until a time, with a reason the resident sees; the shop takes no orders until then."""
+    if until is None or until <= now:
+        raise DomainError(_("暂停到的时间须晚于现在"), fields={"until": [_("暂停到的时间须晚于现在")]})
+    if until > now + timezone.timedelta(days=90):
+        raise DomainError(_("暂停最长 90 天"), fields={"until": [_("暂停最长 90 天")]})
+    shop = Partner.objects.select_for_update().get(pk=shop_id)
+    shop.paused_until, shop.pause_reason = until, (reason or "").strip()[:100]
+    shop.save(update_fields=["paused_until", "pause_reason"])
+    return shop
+
+
+@transaction.atomic
+def resume_shop(*, shop_id: int) -> Partner:
+    shop = Partner.objects.select_for_update().get(pk=shop_id)
+    shop.paused_until, shop.pause_reason = None, ""
+    shop.save(update_fields=["paused_until", "pause_reason"])
+    return shop

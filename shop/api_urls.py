@@ -36,6 +36,11 @@ urlpatterns = [
     path("orders/", checkout_api.OrderListView.as_view(), name="order-list"),
     path("orders/<str:number>/", checkout_api.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<str:number>/cancel/", checkout_api.OrderCancelView.as_view(), name="order-cancel"),
+    path("orders/<str:number>/groups/<int:group_id>/cancel/", checkout_api.GroupCancelView.as_view(),
+         name="order-group-cancel"),
+    path("orders/<str:number>/refunds/", checkout_api.OrderRefundView.as_view(), name="order-refund"),
+    path("merchant/groups/<int:group_id>/settle/", checkout_api.SettleWeighingView.as_view(), name="group-settle"),
+    path("charges/<str:trade_no>/confirm/", checkout_api.ChargeConfirmView.as_view(), name="charge-confirm"),
     path("orders/<str:number>/tracking/", delivery_api.TrackingView.as_view(), name="order-tracking"),
     path("courier/location/", delivery_api.CourierLocationView.as_view(), name="courier-location"),
     path("courier/jobs/", delivery_api.CourierJobsView.as_view(), name="courier-jobs"),
@@ -47,4 +52,6 @@ urlpatterns = [
     path("events/<int:event_id>/signup/", cms_api.EventSignupView.as_view(), name="event-signup"),
     path("events/<int:event_id>/signups/", cms_api.EventSignupListView.as_view(), name="event-signups"),
     path("payments/sandbox/notify/", checkout_api.SandboxNotifyView.as_view(), name="sandbox-notify"),
+    path("payments/sandbox/refund-notify/", checkout_api.SandboxRefundNotifyView.as_view(),
+         name="sandbox-refund-notify"),
 ]

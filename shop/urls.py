@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("delivery.urls")),  # /orders/<number>/tracking/: the resident's tracking page
     # the merchant's own order pages, inside the dashboard (Oscar's order pages are staff only)
     path("dashboard/merchant-orders/", include("merchants.dashboard.urls")),
+    path("dashboard/shop/", include("merchants.dashboard.portal_urls")),  # the merchant portal
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 

@@ -49,7 +49,7 @@ from cms.models import CommunityPage, EventSignup
 from communities.models import ResidentAddress
 from communities.tests.factories import ResidentAddressFactory, UserFactory
 from delivery.models import Courier, FulfilmentEvent, FulfilmentGroup, FulfilmentLine
-from delivery.tests.factories import CourierFactory, order_with_groups, shipping_address
+from delivery.tests.factories import CourierFactory, FulfilmentPointFactory, order_with_groups, shipping_address
 from merchants.models import Partner, StockRecord
 from merchants.tests.factories import ListingFactory, MerchantFactory
 from shop.basket.models import Basket
@@ -68,6 +68,7 @@ PUBLIC = {
     "api:search",
     "api:search-suggest",
     "api:sandbox-notify",  # the gateway's callback: answers only to a valid signature
+    "api:sandbox-refund-notify",  # the gateway's refund notice: answers only to a valid signature
     "dashboard:catalogue-product-lookup",  # public product titles, for the product form's pickers
     "dashboard:login",
     "customer:login",
@@ -132,6 +133,22 @@ FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
     ("customer:anon-order-form", "order_number"): ("order_number", False),
     ("customer:anon-order-form", "hash"): ("bad_hash", False),
     ("api:event-signups", "event_id"): ("event_id", True),  # the organiser's list names the residents
+    # the merchant portal (/dashboard/shop/): the victim shop's listing, template, hours, import;
+    # the victim resident's shop application
+    ("merchant-portal:listing", "pk"): ("listing_id", True),
+    ("merchant-portal:listing-price", "pk"): ("listing_id", True),
+    ("merchant-portal:listing-stock", "pk"): ("listing_id", True),
+    ("merchant-portal:listing-publish", "pk"): ("listing_id", True),
+    ("merchant-portal:listing-point-stock", "pk"): ("listing_id", True),
+    ("merchant-portal:slot-template", "pk"): ("slot_template_id", True),
+    ("merchant-portal:slot-template-delete", "pk"): ("slot_template_id", True),
+    ("merchant-portal:period-remove", "pk"): ("opening_period_id", True),
+    ("merchant-portal:exception-remove", "pk"): ("opening_exception_id", True),
+    ("merchant-portal:import-detail", "pk"): ("listing_import_id", True),
+    ("merchant-portal:import-status", "pk"): ("listing_import_id", True),
+    ("merchant-portal:import-apply", "pk"): ("listing_import_id", True),
+    ("merchant-portal:application", "pk"): ("application_id", True),
+    ("merchant-portal:application-licence", "pk"): ("application_id", True),
 }
 
 
@@ -152,6 +169,23 @@ def bodies(w) -> dict[str, dict]:
         "api:courier-job-pickup": {},
         "api:courier-job-deliver": {"pickup_code": "864209"},
         "api:courier-job-fail": {"reason": "联系不上顾客"},
+        "api:order-group-cancel": {"reason": "不想要了"},
+        "api:order-refund": {"amount": "1.00", "reason": "group_cancelled"},
+        "api:group-settle": {},
+        "merchant-portal:listing": {"partner_sku": "X", "price": "1.00", "is_published": ""},
+        "merchant-portal:listing-price": {"price": "1.00"},
+        "merchant-portal:listing-stock": {"action": "counted", "quantity": 0},
+        "merchant-portal:listing-publish": {"published": "0"},
+        "merchant-portal:listing-point-stock": {"point": w.warehouse.pk, "action": "received", "quantity": 1},
+        "merchant-portal:slot-template": {f"t{w.slot_template.pk}-{k}": v for k, v in {
+            "kind": "delivery", "weekday": 1, "starts": "10:00", "ends": "11:00", "slot_minutes": 30,
+            "capacity": 9}.items()},
+        "merchant-portal:slot-template-delete": {},
+        "merchant-portal:period-remove": {},
+        "merchant-portal:exception-remove": {},
+        "merchant-portal:import-apply": {"mode": "apply_valid"},
+        "merchant-portal:application": {"decision": "approve"},
+        "merchant-portal:staff-remove": {},
     }
 
 SHARING = "merchant sharing the order"
@@ -288,10 +322,32 @@ def world(db):
     # a community event she signed up for (its sign-up list is the organiser's only)
     w.event = _community_event(w)
     w.event_id = w.event.pk
+    # the victim shop's portal objects, and the victim resident's application to open a shop
+    from delivery.models import SlotTemplate
+    from merchants.models import ListingImport, MerchantApplication, OpeningException, OpeningPeriod
+
+    w.listing_id = w.listing.pk
+    w.slot_template = SlotTemplate.objects.create(merchant=w.merchant, kind="service", weekday=0, starts="09:00",
+                                                  ends="10:00", slot_minutes=60, capacity=3)
+    w.slot_template_id = w.slot_template.pk
+    w.warehouse = FulfilmentPointFactory(kind="front_warehouse", merchant=w.merchant, name="受害商户前置仓")
+    w.opening_period_id = OpeningPeriod.objects.create(partner=w.merchant, weekday=2, opens="08:00", closes="20:00").pk
+    w.opening_exception_id = OpeningException.objects.create(partner=w.merchant, date="2031-01-01", is_closed=True,
+                                                             note="甄秘密假日").pk
+    from django.core.files.base import ContentFile
+
+    w.listing_import_id = ListingImport.objects.create(
+        partner=w.merchant, user=w.merchant_staff, file=ContentFile(b"sku,price\nSECRET,1\n", name="victim.csv"),
+        filename="甄秘密导入.csv", mode="dry_run", state="done", report={"counts": {}, "problems": []}).pk
+    w.application_id = MerchantApplication.objects.create(
+        applicant=w.victim, name="甄秘密小店", format_id="convenience_store", address=w.resident_address.standard_address,
+        phone="13711112222", licence_number="91320100MA1SECRET", licence_photo=ContentFile(b"x", name="l.png"),
+        floor_area_m2=30).pk
     # what must never show in an answer to someone else (the product's title is public)
     w.secrets = [
         w.order.number, "甄秘密", "13711112222", "137****2222", "秘密花园小区", "864209", w.trade_no,
-        "victim@mail.example.cn", w.wishlist.key, w.alert.key,
+        "victim@mail.example.cn", w.wishlist.key, w.alert.key, "甄秘密导入", "甄秘密小店", "MA1SECRET",
+        "甄秘密假日",
     ]
     return w
 
@@ -341,6 +397,16 @@ def victim_state(w: World) -> dict:
         "emails": Email.objects.filter(user=w.victim).count(),
         "notifications": list(Notification.objects.filter(recipient=w.victim).values("date_read", "location")),
         "event_signups": list(EventSignup.objects.filter(user=w.victim).values("event_id", "status")),
+        "portal": [
+            list(StockRecord.objects.filter(partner=w.merchant).values("is_published", "low_stock_threshold", "partner_sku")),
+            list(w.merchant.slot_templates.values("capacity", "starts", "weekday")),
+            list(w.merchant.opening_periods.values("opens", "closes")),
+            list(w.merchant.opening_exceptions.values("date", "is_closed")),
+            list(Partner.objects.filter(pk=w.merchant.pk).values(
+                "min_order", "delivery_fee", "paused_until", "service_radius_m", "service_area")),
+            list(w.merchant.listing_imports.values("state", "mode")),
+            list(w.victim.shop_applications.values("status", "reason")),
+        ],
         "victim_courier": list(Courier.objects.filter(pk=w.victim_courier.pk).values("status", "last_lat", "last_lng")),
     }
 

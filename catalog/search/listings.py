@@ -21,11 +21,13 @@ def listing_queryset() -> QuerySet[StockRecord]:
     """Every listing a resident may see, with what a listing card needs loaded.
 
     Visible: the product is public (a variant also needs a public parent), the merchant is
-    active and the listing has a price. Each row carries ``in_stock``: services and other
+    active, the listing is published by its shop and has a price. Each row carries ``in_stock``: services and other
     untracked products are always available, goods need stock beyond what is allocated.
     """
     return (
-        StockRecord.objects.filter(product__is_public=True, partner__is_active=True, price__isnull=False)
+        StockRecord.objects.filter(
+            product__is_public=True, partner__is_active=True, price__isnull=False, is_published=True
+        )
         .exclude(product__structure=Product.PARENT)
         .filter(Q(product__parent__isnull=True) | Q(product__parent__is_public=True))
         .annotate(

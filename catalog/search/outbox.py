@@ -10,6 +10,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from catalog.models import Product, SearchOutbox
 from merchants.models import OpeningException, OpeningPeriod, Partner, StockRecord
+from merchants.signals import listings_changed
 
 
 def record(kind: str, object_id: int | None) -> None:
@@ -55,6 +56,13 @@ def _hours_changed(sender, instance, **kwargs):
     record(SearchOutbox.Kind.MERCHANT, instance.partner_id)
 
 
+def _listings_changed(sender, listing_ids, **kwargs):
+    """merchants.signals.listings_changed: one outbox row per listing, in one statement."""
+    if listing_ids:
+        SearchOutbox.objects.bulk_create([SearchOutbox(kind=SearchOutbox.Kind.LISTING, object_id=pk) for pk in listing_ids])
+        transaction.on_commit(_send_sync_task)
+
+
 def _categories_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not action.startswith("post_"):
         return
@@ -73,4 +81,5 @@ def connect() -> None:
     for event, signal in (("saved", post_save), ("deleted", post_delete)):
         for receiver, model in receivers:
             signal.connect(receiver, sender=model, dispatch_uid=f"outbox-{model.__name__}-{event}")
+    listings_changed.connect(_listings_changed, dispatch_uid="outbox-listings-changed")
     m2m_changed.connect(_categories_changed, sender=Product.categories.through, dispatch_uid="outbox-categories")

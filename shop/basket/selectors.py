@@ -106,7 +106,7 @@ def basket_lines(basket: Basket):
 def line_problem(line: Line, *, address: StandardAddress | None, now) -> tuple[str, str]:
     """What stops this line from being bought now, as (code, message); ("", "") when nothing."""
     listing, product = line.stockrecord, line.product
-    if listing.price is None or not product.is_public:
+    if listing.price is None or not product.is_public or not listing.is_published:
         return "unavailable", _("该商品已下架")
     merchant = listing.partner
     if not merchant.is_active:

@@ -31,7 +31,7 @@ def _listing(listing_id) -> StockRecord:
         .filter(pk=listing_id)
         .first()
     )
-    if listing is None or listing.price is None or not listing.product.is_public:
+    if listing is None or listing.price is None or not listing.product.is_public or not listing.is_published:
         raise DomainError("no such listing", fields={"listing_id": [_("没有这个商品")]})
     if not listing.partner.is_active:
         raise ConflictError(_("商户已暂停营业"), code="merchant_unavailable",

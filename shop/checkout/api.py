@@ -18,7 +18,7 @@ from shop.core.pagination import PageNumberPagination
 
 from . import payment as gateway
 from . import selectors, services
-from .models import Payment
+from .models import Payment, Refund
 
 
 class GroupChoiceSerializer(serializers.Serializer):
@@ -221,4 +221,95 @@ class SandboxNotifyView(APIView):
         # case for the audit row), or the gateway would retry it forever.
         ok = outcome in {gateway.Outcome.ACCEPTED, gateway.Outcome.DUPLICATE, gateway.Outcome.NOT_PAYABLE,
                          gateway.Outcome.REFUND_DUE}
+        return HttpResponse("success" if ok else "fail", content_type="text/plain", status=200 if ok else 400)
+
+
+# --- the money ledger: one merchant's part cancelled, weighing settled, refunds, 补差价 ----------
+
+
+class GroupCancelView(APIView):
+    """The resident cancels one merchant's part of the order (before it left the shop)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=CancelReasonSerializer, responses={200: dict})
+    def post(self, request, number: str, group_id: int):
+        data = CancelReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.cancel_group(order_number=number, group_id=group_id, user=request.user,
+                              reason=data.validated_data.get("reason", ""))
+        return Response(order_data(_own_order(request, number), request))
+
+
+class SettleWeighingView(APIView):
+    """The merchant settles a weighed group's difference now (lighter: refunded; heavier: the
+    resident is asked to pay it). 422 when the group has no weighed goods or is not weighed."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, group_id: int):
+        from .money import settle_weighing
+
+        group = settle_weighing(group_id=group_id, user=request.user)
+        return Response({"id": group.pk, "weight_adjustment": str(group.weight_adjustment)})
+
+
+class RefundSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    reason = serializers.ChoiceField(choices=[
+        (value, label) for value, label in Refund.Reason.choices])
+    group_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class OrderRefundView(APIView):
+    """An operator (staff) refunds part of a paid order: recorded, then issued through the
+    gateway. 422 above what was paid and not yet refunded; nothing is written then."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(request=RefundSerializer, responses={201: dict})
+    def post(self, request, number: str):
+        from oscar.apps.order.models import Order
+
+        from .money import record_refund
+
+        data = RefundSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = Order.objects.filter(number=number).first()
+        if order is None:
+            raise NotFoundError(_("没有这个订单"))
+        refund = record_refund(order_id=order.pk, amount=data.validated_data["amount"],
+                               reason=data.validated_data["reason"], group_id=data.validated_data.get("group_id"))
+        return Response({"id": refund.pk, "amount": str(refund.amount), "status": refund.status},
+                        status=status.HTTP_201_CREATED)
+
+
+class ChargeConfirmView(APIView):
+    """The resident confirms a supplementary charge (补差价) with the sandbox gateway."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, trade_no: str):
+        if not settings.SANDBOX_PAYMENT_ENABLED:
+            raise Http404
+        outcome = gateway.confirm_charge(user=request.user, trade_no=trade_no)
+        return Response({"outcome": outcome})
+
+
+class SandboxRefundNotifyView(APIView):
+    """The gateway's asynchronous refund notice (signed like the pay notice): `success` or `fail`."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [FormParser, JSONParser]
+
+    @extend_schema(request=None, responses={200: str, 400: str})
+    def post(self, request):
+        if not settings.SANDBOX_PAYMENT_ENABLED:
+            raise Http404
+        outcome = gateway.handle_refund_notification(
+            request.data.dict() if hasattr(request.data, "dict") else dict(request.data))
+        ok = outcome in {gateway.Outcome.ACCEPTED, gateway.Outcome.DUPLICATE}
         return HttpResponse("success" if ok else "fail", content_type="text/plain", status=200 if ok else 400)

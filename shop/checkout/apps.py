@@ -16,7 +16,10 @@ class CheckoutConfig(apps.CheckoutConfig):
 
     def ready(self):
         super().ready()
-        from . import receivers  # noqa: F401  the order's status follows its groups (delivery.signals)
+        from . import (
+            receivers,  # noqa: F401  the order's status follows its groups (delivery.signals)
+            tasks,  # noqa: F401  registered by name: the money ledger queues them after commit
+        )
 
         self.one_page_view = get_class("checkout.views", "CheckoutView")
         self.sandbox_pay_view = get_class("checkout.views", "SandboxPayView")

@@ -20,13 +20,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from delivery import services as fulfilment
 from delivery.models import FulfilmentGroup
+from shop.core.errors import NotFoundError
 
-from .models import Payment, PaymentNotification, Refund
+from .models import ExtraCharge, Payment, PaymentNotification, Refund
+from .money import settle_later, sync_payment
 from .order_status import sync_order_status
 from .placing import groups_placed
 from .releasing import release_holdings, settle_order
@@ -96,6 +99,9 @@ def handle_notification(params: dict) -> str:
         return Outcome.BAD_SIGNATURE
     payment = Payment.objects.select_for_update().filter(trade_no=params.get("out_trade_no", "")).first()
     if payment is None:
+        charge = ExtraCharge.objects.filter(trade_no=params.get("out_trade_no", "")).first()
+        if charge is not None:
+            return _charge_notification(charge, params)
         PaymentNotification.objects.create(params=_kept(params), outcome=Outcome.UNKNOWN_TRADE)
         return Outcome.UNKNOWN_TRADE
 
@@ -107,20 +113,21 @@ def handle_notification(params: dict) -> str:
         return record(Outcome.BAD_AMOUNT)
     txn_id = params.get("trade_no", "")[:64]
     paid = params.get("trade_status") == SUCCESS and payment.provider == Payment.Provider.SANDBOX
-    if payment.status == Payment.Status.PAID:
+    if payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED):
         if paid and txn_id and txn_id != payment.gateway_txn_id:
             # the same order charged twice (another gateway trade number): the second is owed back
-            _refund_due(payment, txn_id=txn_id, reason=Refund.Reason.DUPLICATE_PAYMENT)
-            return record(Outcome.REFUND_DUE)
+            if _refund_due(payment, txn_id=txn_id, reason=Refund.Reason.DUPLICATE_PAYMENT):
+                return record(Outcome.REFUND_DUE)
         return record(Outcome.DUPLICATE)
     if paid and payment.status in LATE_REASONS:
-        # money taken for an order we no longer hold (expired or cancelled): owed back
+        # money taken for an order we no longer hold (expired or cancelled): owed back, and issued
         _refund_due(payment, txn_id=txn_id, reason=LATE_REASONS[payment.status])
         return record(Outcome.REFUND_DUE)
     if payment.status != Payment.Status.PENDING or not paid:
         return record(Outcome.NOT_PAYABLE)
     payment.status, payment.paid_at, payment.gateway_txn_id = Payment.Status.PAID, timezone.now(), params.get("trade_no", "")
-    payment.save(update_fields=["status", "paid_at", "gateway_txn_id"])
+    payment.received_amount += payment.amount
+    payment.save(update_fields=["status", "paid_at", "gateway_txn_id", "received_amount"])
     group_ids = list(
         payment.order.fulfilment_groups.filter(status=FulfilmentGroup.Status.AWAITING_PAYMENT).order_by("pk").values_list("pk", flat=True)
     )
@@ -153,13 +160,140 @@ def _record_bad_signature(params: dict) -> None:
         PaymentNotification.objects.filter(pk__in=list(stale)).delete()
 
 
-def _refund_due(payment: Payment, *, txn_id: str, reason: str) -> Refund:
-    """Record (once per gateway charge) the whole payment as owed back; the gateway issues it."""
-    refund, _created = Refund.objects.get_or_create(
+def _refund_due(payment: Payment, *, txn_id: str, reason: str) -> Refund | None:
+    """Record (once per gateway charge) the whole charge as received and owed back, and have it
+    issued after commit; None when this charge was recorded already (a replayed notice)."""
+    refund, created = Refund.objects.get_or_create(
         payment=payment, gateway_txn_id=txn_id or f"unknown:{payment.trade_no}", group=None,
         defaults={"order": payment.order, "amount": payment.amount, "reason": reason},
     )
+    if not created:
+        return None
+    Payment.objects.filter(pk=payment.pk).update(received_amount=F("received_amount") + payment.amount)
+    payment.refresh_from_db(fields=["received_amount"])
+    sync_payment(payment)
+    settle_later(payment_id=payment.pk)
     return refund
+
+
+def _charge_notification(charge: ExtraCharge, params: dict) -> str:
+    """The gateway's notice for a supplementary charge (补差价): paid once, at its amount."""
+    charge = ExtraCharge.objects.select_for_update().get(pk=charge.pk)
+    payment = Payment.objects.filter(order_id=charge.order_id).first()
+
+    def record(outcome):
+        PaymentNotification.objects.create(payment=payment, params=_kept(params), outcome=outcome)
+        return outcome
+
+    if _amount(params.get("total_amount")) != charge.amount:
+        return record(Outcome.BAD_AMOUNT)
+    if charge.status == ExtraCharge.Status.PAID:
+        return record(Outcome.DUPLICATE)
+    if charge.status != ExtraCharge.Status.PENDING or params.get("trade_status") != SUCCESS:
+        return record(Outcome.NOT_PAYABLE)
+    charge.status, charge.paid_at, charge.gateway_txn_id = ExtraCharge.Status.PAID, timezone.now(), params.get("trade_no", "")[:64]
+    charge.save(update_fields=["status", "paid_at", "gateway_txn_id"])
+    return record(Outcome.ACCEPTED)
+
+
+def charge_notification(charge: ExtraCharge, *, txn_id: str | None = None) -> dict:
+    """What the sandbox gateway posts when the resident confirms a supplementary charge."""
+    params = {
+        "out_trade_no": charge.trade_no, "trade_no": txn_id or f"SBXC{charge.pk:09d}",
+        "total_amount": f"{charge.amount:.2f}", "trade_status": SUCCESS,
+        "notify_time": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"), "sign_type": "HMAC-SHA256",
+    }
+    params["sign"] = sign(params)
+    return params
+
+
+@transaction.atomic
+def confirm_charge(*, user, trade_no: str) -> str:
+    """The resident confirms a supplementary charge on the sandbox pay page; the gateway's
+    signed notice marks it paid. 404 for someone else's charge."""
+    charge = ExtraCharge.objects.filter(trade_no=trade_no, order__user=user).first()
+    if charge is None:
+        raise NotFoundError(_("没有这笔补差价"))
+    return handle_notification(charge_notification(charge))
+
+
+# --- refunds: the sandbox gateway's signed refund call and its asynchronous refund notice ------
+
+REFUND_SUCCESS = "REFUND_SUCCESS"
+
+
+def refund_request(refund: Refund) -> dict:
+    """Our signed refund call to the gateway (the scheme of the pay notice, docs/api.md)."""
+    params = {
+        "out_trade_no": refund.payment.trade_no, "trade_no": refund.gateway_txn_id,
+        "out_request_no": f"R{refund.pk}", "refund_amount": f"{refund.amount:.2f}",
+        "refund_reason": refund.reason, "sign_type": "HMAC-SHA256",
+    }
+    params["sign"] = sign(params)
+    return params
+
+
+def sandbox_gateway_refund(params: dict) -> dict:
+    """The sandbox gateway's side of a refund call: checks our signature and accepts the
+    request with its refund id; the result comes later as a signed refund notice."""
+    params = {key: str(value) for key, value in params.items()}
+    if not hmac.compare_digest(sign(params).encode(), params.get("sign", "").encode("utf-8", "replace")):
+        return {"code": "40004", "msg": "invalid signature"}
+    refund_id = "SBXR" + hashlib.sha256(params["out_request_no"].encode()).hexdigest()[:16]
+    notice = {"out_trade_no": params["out_trade_no"], "out_request_no": params["out_request_no"],
+              "refund_id": refund_id, "refund_amount": params["refund_amount"], "refund_status": REFUND_SUCCESS,
+              "notify_time": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"), "sign_type": "HMAC-SHA256"}
+    notice["sign"] = sign(notice)
+    return {"code": "10000", "refund_id": refund_id, "notice": notice}
+
+
+@transaction.atomic
+def issue_refund(*, refund_id: int) -> dict | None:
+    """Send one due refund to the gateway: DUE → REQUESTED with the gateway's refund id. Answers
+    the notice the sandbox gateway will post (the caller delivers it later), None when the
+    refund was not due (issued already, or failed) — idempotent."""
+    payment_id = Refund.objects.filter(pk=refund_id).values_list("payment_id", flat=True).first()
+    if payment_id is None:
+        return None
+    Payment.objects.select_for_update().filter(pk=payment_id).first()  # the lock order: payment → refund
+    refund = Refund.objects.select_for_update().select_related("payment").get(pk=refund_id)
+    if refund.status != Refund.Status.DUE:
+        return None
+    answer = sandbox_gateway_refund(refund_request(refund))
+    if answer.get("code") != "10000":
+        refund.status = Refund.Status.FAILED
+        refund.save(update_fields=["status"])
+        return None
+    refund.status, refund.gateway_refund_id = Refund.Status.REQUESTED, answer["refund_id"]
+    refund.save(update_fields=["status", "gateway_refund_id"])
+    return answer["notice"]
+
+
+@transaction.atomic
+def handle_refund_notification(params: dict) -> str:
+    """The gateway's asynchronous refund notice: verified, then the refund is REFUNDED (once)."""
+    params = {key: str(value) for key, value in params.items()}
+    if not hmac.compare_digest(sign(params).encode(), params.get("sign", "").encode("utf-8", "replace")):
+        return Outcome.BAD_SIGNATURE
+    request_no = params.get("out_request_no", "")
+    refund = Refund.objects.filter(pk=int(request_no[1:])).first() if request_no[1:].isdigit() else None
+    if refund is None or refund.gateway_refund_id != params.get("refund_id"):
+        return Outcome.UNKNOWN_TRADE
+    payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    if _amount(params.get("refund_amount")) != refund.amount:
+        return Outcome.BAD_AMOUNT
+    if refund.status == Refund.Status.REFUNDED:
+        return Outcome.DUPLICATE
+    if params.get("refund_status") != REFUND_SUCCESS:
+        refund.status = Refund.Status.FAILED
+        refund.save(update_fields=["status"])
+        sync_payment(payment)
+        return Outcome.NOT_PAYABLE
+    refund.status, refund.refunded_at = Refund.Status.REFUNDED, timezone.now()
+    refund.save(update_fields=["status", "refunded_at"])
+    sync_payment(payment)
+    return Outcome.ACCEPTED
 
 
 @transaction.atomic

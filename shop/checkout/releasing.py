@@ -17,32 +17,70 @@ from django.utils.translation import gettext as _
 from oscar.apps.order.models import Order
 
 from delivery import services as fulfilment
-from delivery.lifecycle import CANCELLABLE, RETURNS_STOCK
+from delivery.lifecycle import CANCELLABLE, COMPLETED, RETURNS_STOCK, TERMINAL, TROUBLE
 from delivery.models import FulfilmentGroup
-from merchants.services import release_stock
+from merchants.models import StockMovement
+from merchants.services import consume_allocation, release_allocation
 from shop.core.errors import ConflictError, DomainError, NotFoundError
 
 from .models import Payment
+from .money import sync_payment
 from .order_status import sync_order_status
 
 GroupStatus = FulfilmentGroup.Status
 
 
-def release_holdings(group: FulfilmentGroup) -> None:
-    """Stock and slot places the group's lines (and its delivery window) hold go back."""
+def close_stock(group: FulfilmentGroup) -> str:
+    """The units the group's goods lines allocated at checkout, closed exactly once when it ends:
+    consumed when it reached the resident (delivered, collected: `sold` movements), released
+    otherwise (cancelled, rejected, failed, expired: `released`). The ledger is the marker: a
+    group with a sold or released row of the shop's own stock is closed already. Answers
+    "sold", "released" or "" (nothing to do). Stock held at a front warehouse is part of the
+    listing's units (PointStock says where some of them are), so a sale is counted once."""
+    if group.status not in TERMINAL:
+        return ""
     stock: dict[int, int] = {}
+    for line in group.lines.all():
+        if line.listing_id and not line.slot_id:
+            stock[line.listing_id] = stock.get(line.listing_id, 0) + line.quantity
+    if not stock or StockMovement.objects.filter(
+            group_id=group.pk, point_id__isnull=True,
+            reason__in=[StockMovement.Reason.SOLD, StockMovement.Reason.RELEASED]).exists():
+        return ""
+    if group.status in COMPLETED:
+        consume_allocation(quantities=stock, group_id=group.pk)
+        return "sold"
+    release_allocation(quantities=stock, group_id=group.pk)
+    return "released"
+
+
+def release_holdings(group: FulfilmentGroup) -> None:
+    """Stock and slot places the group's lines (and its delivery window) hold go back (the stock
+    once: close_stock, which the group's end has usually run already)."""
     places: dict[int, int] = {}
     for line in group.lines.all():
         if line.slot_id:
             places[line.slot_id] = places.get(line.slot_id, 0) + line.quantity
-        elif line.listing_id:
-            stock[line.listing_id] = stock.get(line.listing_id, 0) + line.quantity
     if group.window_id:
         places[group.window_id] = places.get(group.window_id, 0) + 1
-    if stock:
-        release_stock(quantities=stock)
+    close_stock(group)
     if places:
         fulfilment.release_slots(quantities=places)
+
+
+def sync_order_totals(*, order_id: int) -> None:
+    """The order's totals follow its groups: what is still owed for the groups that did not end
+    early (their weighed price and fees). An order whose every group ended early keeps the
+    totals it was placed with (its status says cancelled)."""
+    groups = list(FulfilmentGroup.objects.filter(order_id=order_id).only(
+        "status", "goods_total", "delivery_fee", "weight_adjustment"))
+    kept = [group for group in groups if group.status not in TROUBLE]
+    if not kept:
+        return
+    total = sum((group.total for group in kept), Decimal("0.00"))
+    shipping = sum((group.delivery_fee for group in kept), Decimal("0.00"))
+    Order.objects.filter(pk=order_id).exclude(total_incl_tax=total, shipping_incl_tax=shipping).update(
+        total_incl_tax=total, total_excl_tax=total, shipping_incl_tax=shipping, shipping_excl_tax=shipping)
 
 
 def _locked_payment(order_id: int) -> Payment | None:
@@ -50,18 +88,21 @@ def _locked_payment(order_id: int) -> Payment | None:
 
 
 def settle_order(order: Order, payment: Payment | None, released: list[FulfilmentGroup]) -> None:
-    """After groups were released: refund what was paid for them; cancel the order when none is left."""
-    if payment is not None and payment.status == Payment.Status.PAID:
-        # What was paid for them: the estimate and the fee (a weighing difference was never charged).
-        payment.refunded_amount += sum((group.goods_total + group.delivery_fee for group in released), Decimal("0.00"))
-        if payment.refunded_amount >= payment.amount:
-            payment.status = Payment.Status.REFUNDED
-        payment.save(update_fields=["refunded_amount", "status"])
-    elif payment is not None and payment.status == Payment.Status.PENDING:
-        if not order.fulfilment_groups.exclude(status__in=RETURNS_STOCK).exists():
+    """After groups were released (the payment locked by the caller): the refunds their ends
+    recorded (shop.checkout.money) show on the payment; an unpaid payment whose every group
+    ended early is cancelled; the order's status and totals follow its groups."""
+    if payment is not None and payment.status == Payment.Status.PENDING:
+        live = list(order.fulfilment_groups.exclude(status__in=RETURNS_STOCK))
+        if not live:
             payment.status = Payment.Status.CANCELLED
             payment.save(update_fields=["status"])
+        else:  # part of an unpaid order cancelled: the resident pays only for the rest
+            payment.amount = sum((group.goods_total + group.delivery_fee for group in live), Decimal("0.00"))
+            payment.save(update_fields=["amount"])
+    elif payment is not None:
+        sync_payment(payment)
     sync_order_status(order_id=order.pk)
+    sync_order_totals(order_id=order.pk)
 
 
 @transaction.atomic
@@ -107,6 +148,29 @@ def cancel_order(*, order_number: str, user, reason: str = "", actor: str = "") 
     settle_order(order, payment, live)
     order.refresh_from_db()
     return order
+
+
+@transaction.atomic
+def cancel_group(*, order_number: str, group_id: int, user, reason: str = "") -> FulfilmentGroup:
+    """The resident cancels one merchant's part of the order (before it left the shop): its
+    stock and slots go back, what was paid for it is refunded, the order's totals follow.
+    404 for someone else's order or a group not in it; 409 when it can no longer be cancelled."""
+    order = Order.objects.filter(number=order_number, user=user).first()
+    if order is None:
+        raise NotFoundError(_("没有这个订单"))
+    payment = _locked_payment(order.pk)
+    group = FulfilmentGroup.objects.select_for_update().filter(pk=group_id, order=order).first()
+    if group is None:
+        raise NotFoundError(_("订单里没有这个商户的部分"))
+    if group.status not in CANCELLABLE:
+        raise ConflictError(_("这部分已出库或已结束, 不能取消"), code="cannot_cancel",
+                            groups=[{"id": group.pk, "status": group.status}])
+    group = fulfilment.transition(group=group, to=GroupStatus.CANCELLED, actor=f"resident:{user.pk}",
+                                  note=(reason or "").strip()[:200] or _("居民取消部分订单"))
+    release_holdings(group)
+    order.refresh_from_db()
+    settle_order(order, payment, [group])
+    return group
 
 
 @transaction.atomic

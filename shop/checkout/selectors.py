@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import F, Prefetch, QuerySet
@@ -198,3 +199,75 @@ def open_order_numbers(*, user, standard_address_id: int | None = None) -> list[
     if standard_address_id is not None:
         groups = groups.filter(dropoff_id=standard_address_id)
     return list(groups.order_by("order__number").values_list("order__number", flat=True).distinct())
+# --- the money ledger ---------------------------------------------------------------------------
+
+
+def cash_to_collect(*, group_ids: list[int]) -> dict[int, Decimal]:
+    """Cash-on-delivery groups among these → the cash to collect at handover (the weighed price
+    and the fee, shop.checkout.money.collect_on_delivery); paid groups are left out."""
+    from .money import collect_on_delivery
+
+    if not group_ids:
+        return {}
+    groups = FulfilmentGroup.objects.filter(
+        pk__in=group_ids, order__payment__provider=Payment.Provider.COD).only(
+        "pk", "goods_total", "delivery_fee", "weight_adjustment")
+    return {group.pk: collect_on_delivery(group) for group in groups}
+
+
+@dataclass(frozen=True)
+class MoneyDrift:
+    order_id: int
+    number: str
+    received: Decimal
+    refunded: Decimal
+    owed: Decimal
+    pending: str  # what is still in flight (refunds not yet refunded, charges not paid, groups not settled)
+
+    @property
+    def drift(self) -> Decimal:
+        return self.received - self.refunded - self.owed
+
+
+def money_drift(*, order_ids: list[int] | None = None) -> list[MoneyDrift]:
+    """Every order whose money does not add up: received (the charge, late or second charges,
+    cash collected, supplementary charges paid) − refunded (refunds the gateway confirmed) ≠
+    owed (what was delivered: the groups' settlements); and every ended order with money still
+    in flight. Four aggregates over the whole ledger, whatever the number of orders."""
+    from django.db.models import Count, Sum
+
+    from delivery.lifecycle import TERMINAL
+
+    from .models import ExtraCharge, GroupSettlement, Refund
+
+    def by_order(queryset, value):
+        if order_ids is not None:
+            queryset = queryset.filter(order_id__in=order_ids)
+        return {row["order_id"]: row["v"] or Decimal("0.00") for row in queryset.values("order_id").annotate(v=value)}
+
+    zero = Decimal("0.00")
+    payments = Payment.objects.all() if order_ids is None else Payment.objects.filter(order_id__in=order_ids)
+    received = {order_id: amount for order_id, amount in payments.values_list("order_id", "received_amount")}
+    extra = by_order(ExtraCharge.objects.filter(status=ExtraCharge.Status.PAID), Sum("amount"))
+    refunded = by_order(Refund.objects.filter(status=Refund.Status.REFUNDED), Sum("amount"))
+    in_flight = by_order(Refund.objects.filter(status__in=[Refund.Status.DUE, Refund.Status.REQUESTED]), Count("pk"))
+    unpaid = by_order(ExtraCharge.objects.filter(status=ExtraCharge.Status.PENDING), Count("pk"))
+    owed = by_order(GroupSettlement.objects.all(), Sum("owed"))
+    groups = FulfilmentGroup.objects.all() if order_ids is None else FulfilmentGroup.objects.filter(order_id__in=order_ids)
+    unsettled = {row["order_id"]: row["v"] for row in groups.filter(status__in=TERMINAL, settlement__isnull=True)
+                 .values("order_id").annotate(v=Count("pk"))}
+    live = set(groups.exclude(status__in=TERMINAL).values_list("order_id", flat=True).distinct())
+    numbers = dict(Order.objects.filter(pk__in=list(received)).values_list("pk", "number")) if received else {}
+    drifts = []
+    for order_id in sorted(received):
+        if order_id in live:
+            continue  # an order still on its way is checked when it has ended
+        got = received[order_id] + extra.get(order_id, zero)
+        back, due = refunded.get(order_id, zero), owed.get(order_id, zero)
+        pending = ", ".join(f"{label} {count}" for label, count in (
+            ("refunds in flight", in_flight.get(order_id, 0)), ("charges unpaid", unpaid.get(order_id, 0)),
+            ("groups unsettled", unsettled.get(order_id, 0))) if count)
+        if got - back != due or pending:
+            drifts.append(MoneyDrift(order_id=order_id, number=numbers.get(order_id, ""), received=got,
+                                     refunded=back, owed=due, pending=pending))
+    return drifts

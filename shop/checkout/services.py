@@ -4,6 +4,8 @@ and settled. Views, the API, the merchant portal and tasks call these names.
     place_order      placing.py: check → allocate → write, one transaction
     groups_placed    placing.py: dispatch requested (outbox row), merchants told (signal)
     cancel_order     releasing.py: the resident stops a whole order before anything left
+    cancel_group     releasing.py: the resident stops one merchant's part (totals follow)
+    close_stock      releasing.py: a group's allocation consumed or released, exactly once
     reject_group     releasing.py: the merchant refuses its part
     release_group    releasing.py: one group cancelled or rejected, its holdings back
     settle_order     releasing.py: the payment refunded or cancelled, the order's status derived
@@ -15,9 +17,17 @@ Delivery never imports this layer: a group that ends tells it through
 
 from .order_status import order_status, sync_order_status
 from .placing import GroupChoice, LineUnavailable, china_country, groups_placed, place_order
-from .releasing import cancel_order, reject_group, release_group, release_holdings, settle_order
+from .releasing import (
+    cancel_group,
+    cancel_order,
+    close_stock,
+    reject_group,
+    release_group,
+    release_holdings,
+    settle_order,
+)
 
 __all__ = [
-    "GroupChoice", "LineUnavailable", "cancel_order", "china_country", "groups_placed", "order_status",
+    "GroupChoice", "LineUnavailable", "cancel_group", "cancel_order", "close_stock", "china_country", "groups_placed", "order_status",
     "place_order", "reject_group", "release_group", "release_holdings", "settle_order", "sync_order_status",
 ]

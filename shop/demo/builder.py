@@ -31,7 +31,7 @@ from delivery.models import Courier, FulfilmentPoint, PointStock, Slot
 from merchants.models import BusinessFormat, OpeningException, OpeningPeriod, Partner, StockRecord
 from shop.accounts.models import User
 
-from . import catalogue, community_pages, district, people
+from . import catalogue, community_pages, district, people, portal
 from .plan import LOCKER_PREFIX, PICKUP_SUFFIX, FormatInfo, Plan, merchant_digest
 
 BATCH_SIZE = 1000
@@ -466,6 +466,7 @@ def write_plan(plan: Plan) -> None:
         write_couriers(plan, users, points)
         write_roles(plan, users, partners)
         community_pages.write_pages(plan, users, partners)
+        portal.write_for_plan(plan, users, partners)  # the merchant portal's demo (shop/demo/portal.py)
         refresh_category_view()
 
 

@@ -299,6 +299,7 @@ OSCAR_HOMEPAGE = "/catalogue/"
 OSCAR_DASHBOARD_NAVIGATION = [
     OSCAR_DASHBOARD_NAVIGATION[0],  # noqa: F405
     {"label": _("商户订单"), "icon": "fas fa-receipt", "url_name": "merchant-orders:group-list"},
+    {"label": _("我的店铺"), "icon": "fas fa-store", "url_name": "merchant-portal:home"},  # merchants/dashboard/portal_*
     *OSCAR_DASHBOARD_NAVIGATION[1:],  # noqa: F405
 ]
 # Without Oscar's offers, vouchers and ranges: they are not applied (shop/checkout/offer_apps.py).
@@ -332,6 +333,8 @@ SANDBOX_PAYMENT_ENABLED = env.bool("SANDBOX_PAYMENT_ENABLED", default=True)
 DELIVERY_ASAP_MINUTES = env.int("DELIVERY_ASAP_MINUTES", default=45)
 # Dispatch: seconds a courier has to accept an offer; seconds after which beat re-sends a
 # dispatch request not yet routed (its message may have died with a killed worker).
+# how many coming days of slots the beat job keeps written from the merchants' slot templates
+SLOT_DAYS_AHEAD = env.int("SLOT_DAYS_AHEAD", default=7)
 DISPATCH_OFFER_SECONDS = env.int("DISPATCH_OFFER_SECONDS", default=30)
 DISPATCH_RESEND_AFTER_SECONDS = env.float("DISPATCH_RESEND_AFTER_SECONDS", default=60.0)
 
@@ -414,6 +417,8 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-expire-offers": {"task": "dispatch.expire_offers", "schedule": 2.0},
     "dispatch-redispatch-stuck": {"task": "dispatch.redispatch_stuck", "schedule": 30.0},
     "cms-publish-scheduled": {"task": "cms.publish_scheduled", "schedule": 60.0},  # go-live and expiry times
+    "slots-keep-ahead": {"task": "slots.keep_ahead", "schedule": 3600.0},
+    "payments-issue-due-refunds": {"task": "payments.issue_due_refunds", "schedule": 60.0},
 }
 
 # --- API ----------------------------------------------------------------------------------

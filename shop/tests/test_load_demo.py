@@ -279,6 +279,20 @@ def test_demo_roles_have_their_rights(client):
     assert client.get("/cms-admin/").status_code == 200
 
 
+def test_the_demo_shop_owner_sees_a_week_of_sales_low_stock_and_a_booking(client):
+    # the merchant portal's demo (shop/demo/portal.py), and a stock ledger that adds up
+    from merchants import selectors as merchant_selectors
+
+    client.force_login(User.objects.get(mobile=by_role("merchant").mobile))
+    home = client.get("/dashboard/shop/").content.decode()
+    assert "data-low-listing=" in home and "data-booked-slot=" in home
+    orders = int(home.split('data-figure="orders">')[1].split("<")[0])
+    assert orders >= 3
+    figures = client.get("/dashboard/shop/figures/?period=month").content.decode()
+    assert 'data-figure="sales">¥0.00' not in figures
+    assert list(merchant_selectors.stock_drift()) == []
+
+
 # --- determinism, idempotency, arguments, scale -------------------------------------------------
 
 
