@@ -8,6 +8,7 @@ tasks run in-process. The full stack sets DATABASE_URL, REDIS_URL and ELASTICSEA
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403  (Oscar's OSCAR_* defaults, overridden below)
 
@@ -313,6 +314,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-expire-offers": {"task": "dispatch.expire_offers", "schedule": 2.0},
     "dispatch-redispatch-stuck": {"task": "dispatch.redispatch_stuck", "schedule": 30.0},
     "slots-keep-ahead": {"task": "slots.keep_ahead", "schedule": 3600.0},
+    "merchants-low-stock-summary": {"task": "merchants.low_stock_summary", "schedule": crontab(hour=7, minute=0)},
 }
 
 # --- API ----------------------------------------------------------------------------------
