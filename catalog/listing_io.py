@@ -351,7 +351,7 @@ def apply_plans(*, shop_id: int, plans: list[RowPlan], actor_id: int | None,
         for start in range(0, len(creating), BATCH):
             chunk = creating[start:start + BATCH]
             products = Product.objects.bulk_create([Product(**plan.new_product) for plan in chunk])
-            for plan, product in zip(chunk, products):
+            for plan, product in zip(chunk, products, strict=True):
                 plan.product = product
             ProductCategory.objects.bulk_create(
                 [ProductCategory(product=plan.product, category=plan.category) for plan in chunk])

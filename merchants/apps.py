@@ -10,7 +10,8 @@ class PartnerConfig(apps.PartnerConfig):
         super().ready()
         from django.db.models.signals import post_save
 
+        from . import tasks  # noqa: F401  the new-order email listens to delivery.signals.groups_created
         from .models import StockRecord
-        from .signals import open_ledger
+        from .receivers import open_ledger
 
         post_save.connect(open_ledger, sender=StockRecord, dispatch_uid="stock-ledger-opening")

@@ -10,9 +10,9 @@ callers never deadlock), re-check inside the lock, and update the counters with 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Iterable
 
 from django.db import transaction
 from django.db.models import F

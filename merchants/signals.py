@@ -10,10 +10,3 @@ from django.dispatch import Signal
 
 listings_changed = Signal()
 
-
-def open_ledger(sender, instance, created, raw=False, **kwargs):
-    """A listing created with units gets its opening movement (connected in apps.ready)."""
-    if created and not raw and (instance.num_in_stock or instance.num_allocated):
-        from .services import record_opening
-
-        record_opening(records=[instance])

@@ -5,7 +5,6 @@ resident finds the new listings in search within seconds (real Celery worker, El
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import urllib.parse
@@ -40,7 +39,6 @@ def world(tmp_path):
     from catalog.models import Category
     from catalog.tests.factories import FreshProductClassFactory, ProductClassFactory, ServiceProductClassFactory
     from communities.tests.factories import StandardAddressFactory, UserFactory
-
     from merchants.formats import upsert_formats
     from merchants.models import BusinessFormat
 
