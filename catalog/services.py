@@ -175,9 +175,10 @@ def start_listing_import(*, shop_id: int, user, upload, mode: str):
     if upload.size <= INLINE_IMPORT_BYTES:
         transaction.on_commit(lambda: run_listing_import(import_id=job.pk))
     else:
-        from catalog.tasks import import_listings
+        from celery import current_app
 
-        import_listings.delay_on_commit(job.pk)
+        # by name: the task module imports this one (catalog.tasks.import_listings)
+        transaction.on_commit(lambda: current_app.send_task("listings.import", args=[job.pk]))
     return job
 
 

@@ -76,6 +76,16 @@ def redispatch_stuck() -> dict:
     return dict(sweeps.redispatch_stuck())
 
 
+@shared_task(name="slots.keep_ahead", **RELIABLE)
+def keep_slots_ahead() -> dict:
+    """Beat: keep the next SLOT_DAYS_AHEAD days of slots written from the merchants' templates."""
+    from django.utils import timezone
+
+    from . import slot_templates
+
+    return slot_templates.write_slots(now=timezone.now())
+
+
 # --- the drain ----------------------------------------------------------------------------------
 
 
@@ -182,13 +192,3 @@ def resend_pending() -> int:
     """Beat: dispatch every pending row that is due; answer how many were sent."""
     group_ids = outbox.pending_group_ids()
     return send(group_ids) if group_ids else 0
-
-
-@shared_task(name="slots.keep_ahead", **RELIABLE)
-def keep_slots_ahead() -> dict:
-    """Beat: keep the next SLOT_DAYS_AHEAD days of slots written from the merchants' templates."""
-    from django.utils import timezone
-
-    from . import slot_templates
-
-    return slot_templates.write_slots(now=timezone.now())

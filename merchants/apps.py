@@ -12,6 +12,6 @@ class PartnerConfig(apps.PartnerConfig):
 
         from . import tasks  # noqa: F401  the new-order email listens to delivery.signals.groups_created
         from .models import StockRecord
-        from .services import open_ledger
+        from .receivers import open_ledger
 
         post_save.connect(open_ledger, sender=StockRecord, dispatch_uid="stock-ledger-opening")

@@ -226,12 +226,6 @@ def count_stock(*, listing_id: int, counted: int, partner_id: int | None = None,
     return movement
 
 
-def open_ledger(sender, instance, created, raw=False, **kwargs):
-    """A listing created with units gets its opening movement (post_save, connected in apps.ready)."""
-    if created and not raw and (instance.num_in_stock or instance.num_allocated):
-        record_opening(records=[instance])
-
-
 def record_opening(*, records: Iterable[StockRecord]) -> int:
     """Opening balances for listings created with counters (a new listing, a bulk load): one
     `opening` movement each, so the ledger adds up to the counters from the start."""

@@ -67,6 +67,34 @@ def notify_new_order(group_id: int) -> int:
     return len(recipients)
 
 
+@shared_task(name="merchants.low_stock_summary", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def low_stock_summary() -> int:
+    """Beat, every morning: to each owner of a shop that asked for it (Partner.low_stock_summary),
+    an email naming the shop's listings at or under their low-stock threshold. Returns mails sent."""
+    from merchants.dashboard.selectors import shop_listings
+    from merchants.models import Partner, StaffRole
+
+    sent = 0
+    for shop in Partner.objects.filter(low_stock_summary=True, is_active=True).order_by("pk"):
+        low = list(shop_listings(shop_id=shop.pk, stock="low")[:100])
+        if not low:
+            continue
+        roles = dict(StaffRole.objects.filter(partner=shop).values_list("user_id", "role"))
+        owners = [u.email for u in shop.users.exclude(email="") if roles.get(u.pk, StaffRole.Role.OWNER) == "owner"]
+        if not owners:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            link = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("merchant-portal:listings") + "?stock=low"
+            body = "\n".join([
+                _("以下商品库存偏低:"),
+                *(_("  · %(title)s: 可售 %(n)s (提醒线 %(t)s)") % {
+                    "title": item.product.get_title(), "n": item.available, "t": item.low_stock_threshold} for item in low),
+                _("查看: %(link)s") % {"link": link},
+            ])
+            send_mail(_("%(shop)s 低库存提醒") % {"shop": shop.name}, body, None, owners)
+        sent += 1
+    return sent
+
 @receiver(groups_created, dispatch_uid="merchants.notify_new_order")
 def queue_new_order_emails(sender, *, group_ids: list[int], **kwargs) -> None:
     """After commit, one email task per new group."""

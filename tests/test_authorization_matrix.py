@@ -132,7 +132,6 @@ FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
     # the guest-order lookup form: a blank form whatever the number (the checked page is anon-order)
     ("customer:anon-order-form", "order_number"): ("order_number", False),
     ("customer:anon-order-form", "hash"): ("bad_hash", False),
-    ("api:event-signups", "event_id"): ("event_id", True),  # the organiser's list names the residents
     # the merchant portal (/dashboard/shop/): the victim shop's listing, template, hours, import;
     # the victim resident's shop application
     ("merchant-portal:listing", "pk"): ("listing_id", True),
@@ -149,6 +148,7 @@ FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
     ("merchant-portal:import-apply", "pk"): ("listing_import_id", True),
     ("merchant-portal:application", "pk"): ("application_id", True),
     ("merchant-portal:application-licence", "pk"): ("application_id", True),
+    ("api:event-signups", "event_id"): ("event_id", True),  # the organiser's list names the residents
 }
 
 
@@ -319,9 +319,6 @@ def world(db):
     w.wrong_alert_key = "not-the-alert-key"
     w.address_action = "default_for_shipping"
     w.missing_id = 987654
-    # a community event she signed up for (its sign-up list is the organiser's only)
-    w.event = _community_event(w)
-    w.event_id = w.event.pk
     # the victim shop's portal objects, and the victim resident's application to open a shop
     from delivery.models import SlotTemplate
     from merchants.models import ListingImport, MerchantApplication, OpeningException, OpeningPeriod
@@ -343,6 +340,9 @@ def world(db):
         applicant=w.victim, name="甄秘密小店", format_id="convenience_store", address=w.resident_address.standard_address,
         phone="13711112222", licence_number="91320100MA1SECRET", licence_photo=ContentFile(b"x", name="l.png"),
         floor_area_m2=30).pk
+    # a community event she signed up for (its sign-up list is the organiser's only)
+    w.event = _community_event(w)
+    w.event_id = w.event.pk
     # what must never show in an answer to someone else (the product's title is public)
     w.secrets = [
         w.order.number, "甄秘密", "13711112222", "137****2222", "秘密花园小区", "864209", w.trade_no,
@@ -396,7 +396,6 @@ def victim_state(w: World) -> dict:
         "alerts": list(ProductAlert.objects.filter(user=w.victim).values("status")),
         "emails": Email.objects.filter(user=w.victim).count(),
         "notifications": list(Notification.objects.filter(recipient=w.victim).values("date_read", "location")),
-        "event_signups": list(EventSignup.objects.filter(user=w.victim).values("event_id", "status")),
         "portal": [
             list(StockRecord.objects.filter(partner=w.merchant).values("is_published", "low_stock_threshold", "partner_sku")),
             list(w.merchant.slot_templates.values("capacity", "starts", "weekday")),
@@ -407,6 +406,7 @@ def victim_state(w: World) -> dict:
             list(w.merchant.listing_imports.values("state", "mode")),
             list(w.victim.shop_applications.values("status", "reason")),
         ],
+        "event_signups": list(EventSignup.objects.filter(user=w.victim).values("event_id", "status")),
         "victim_courier": list(Courier.objects.filter(pk=w.victim_courier.pk).values("status", "last_lat", "last_lng")),
     }
 

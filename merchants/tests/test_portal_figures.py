@@ -43,8 +43,8 @@ def test_figures_count_the_shops_own_sales_of_the_period():
     assert figures["cancelled"] == 1 and figures["weight_refunds"] == Decimal("1.50")
     assert figures["on_time_share"] == 50
     assert figures["top"][0]["title"] == "土鸡蛋" and figures["top"][0]["quantity"] == 3
-    today = selectors.shop_figures(shop_id=shop.pk, **dict(zip(("start", "end"),
-                                                               selectors.period_bounds(period="today", now=NOW), strict=True)))
+    start, end = selectors.period_bounds(period="today", now=NOW)
+    today = selectors.shop_figures(shop_id=shop.pk, start=start, end=end)
     assert today["orders"] == 1
 
 

@@ -153,3 +153,21 @@ def test_counting_the_shelf_never_overwrites_concurrent_checkouts(no_search_sync
     assert allocated == 20
     assert in_stock in {100, 110}
     assert list(selectors.stock_drift(listing_ids=[listing.pk])) == []
+
+
+@pytest.mark.django_db
+def test_the_daily_low_stock_summary_goes_to_owners_who_asked(mailoutbox):
+    from merchants.models import Partner
+    from merchants.tasks import low_stock_summary
+    from merchants.tests.portal_helpers import shop_with_staff
+
+    shop, owner, clerk = shop_with_staff()
+    owner.email, clerk.email = "owner@shop.example.cn", "clerk@shop.example.cn"
+    owner.save(), clerk.save()
+    ListingFactory(partner=shop, product__title="低库存牛奶", num_in_stock=2, low_stock_threshold=5)
+    quiet, _o, _c = shop_with_staff()
+    ListingFactory(partner=quiet, num_in_stock=1, low_stock_threshold=5)
+    Partner.objects.filter(pk=shop.pk).update(low_stock_summary=True)
+    assert low_stock_summary() == 1
+    assert [m.to for m in mailoutbox] == [["owner@shop.example.cn"]]
+    assert "低库存牛奶" in mailoutbox[0].body

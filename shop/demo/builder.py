@@ -465,8 +465,8 @@ def write_plan(plan: Plan) -> None:
         write_addresses(plan, users, communities)
         write_couriers(plan, users, points)
         write_roles(plan, users, partners)
-        community_pages.write_pages(plan, users, partners)
         portal.write_for_plan(plan, users, partners)  # the merchant portal's demo (shop/demo/portal.py)
+        community_pages.write_pages(plan, users, partners)
         refresh_category_view()
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403  (Oscar's OSCAR_* defaults, overridden below)
 
@@ -416,8 +417,9 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-send-outbox": {"task": "dispatch.send_outbox", "schedule": 5.0},
     "dispatch-expire-offers": {"task": "dispatch.expire_offers", "schedule": 2.0},
     "dispatch-redispatch-stuck": {"task": "dispatch.redispatch_stuck", "schedule": 30.0},
-    "cms-publish-scheduled": {"task": "cms.publish_scheduled", "schedule": 60.0},  # go-live and expiry times
     "slots-keep-ahead": {"task": "slots.keep_ahead", "schedule": 3600.0},
+    "merchants-low-stock-summary": {"task": "merchants.low_stock_summary", "schedule": crontab(hour=7, minute=0)},
+    "cms-publish-scheduled": {"task": "cms.publish_scheduled", "schedule": 60.0},  # go-live and expiry times
     "payments-issue-due-refunds": {"task": "payments.issue_due_refunds", "schedule": 60.0},
 }
 
