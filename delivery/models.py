@@ -397,3 +397,26 @@ class JobOffer(models.Model):
             models.Index(fields=["expires_at"], condition=models.Q(state="pending"), name="joboffer_pending_idx"),
             models.Index(fields=["courier", "state"], name="joboffer_courier_state_idx"),
         ]
+
+
+# --- handover at a community station (issue 11) -----------------------------------------------
+
+
+class StationOperator(models.Model):
+    """A person who runs a community pickup station (or locker) and hands parcels over there with
+    the resident's code. Scoped to their points: they see and act on nothing else."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="station_roles")
+    point = models.ForeignKey(FulfilmentPoint, on_delete=models.CASCADE, related_name="operators",
+                              verbose_name=_("自提点"),
+                              limit_choices_to={"kind__in": ["pickup_station", "locker"]})
+    name = models.CharField(_("姓名"), max_length=32)
+
+    class Meta:
+        ordering = ["point", "name"]
+        verbose_name = _("自提点管理员")
+        verbose_name_plural = _("自提点管理员")
+        constraints = [models.UniqueConstraint(fields=["user", "point"], name="stationoperator_one_per_point")]
+
+    def __str__(self):
+        return f"{self.name} · {self.point.name}"

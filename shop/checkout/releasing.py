@@ -10,10 +10,15 @@ groups (``order_status.sync_order_status``). Lock order as in placing: payment �
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from oscar.apps.communication.models import Notification
 from oscar.apps.order.models import Order
 
 from delivery import services as fulfilment
@@ -122,3 +127,42 @@ def reject_group(*, group_id: int, user, reason: str) -> FulfilmentGroup:
     if not reason:
         raise DomainError(_("请填写拒单原因"), fields={"reason": [_("请填写拒单原因")]})
     return release_group(group_id=pk, to=GroupStatus.REJECTED, actor=fulfilment.merchant_actor(user), note=reason[:200])
+
+
+PICKUP_EXPIRY = "system:pickup-expiry"
+
+
+def expire_uncollected(*, now: datetime | None = None, hours: float | None = None) -> list[int]:
+    """Cancel the pickups that waited longer than PICKUP_EXPIRY_HOURS (at the shop or a station)
+    since they became ready: the goods go back to stock, a paid order is refunded (release_group,
+    settle_order), and the resident is told why (the reason on the order's tracking and a
+    notification in their account). Each group in its own transaction; a group collected or
+    ended meanwhile is skipped (the lifecycle refuses the move). Answers the ids cancelled."""
+    now = now or timezone.now()
+    hours = settings.PICKUP_EXPIRY_HOURS if hours is None else hours
+    cutoff = now - timedelta(hours=hours)
+    waiting = (FulfilmentGroup.objects.filter(status=GroupStatus.READY_FOR_PICKUP,
+                                              events__status=GroupStatus.READY_FOR_PICKUP)
+               .annotate(ready_since=Max("events__at")).filter(ready_since__lt=cutoff)
+               .order_by("pk").values_list("pk", flat=True))
+    expired = []
+    for group_id in waiting:
+        try:
+            expired.append(_expire_one(group_id, hours))
+        except fulfilment.BadTransition:
+            continue  # collected (or ended) since it was read
+    return expired
+
+
+@transaction.atomic
+def _expire_one(group_id: int, hours: float) -> int:
+    note = _("超过 %(hours)s 小时未取货, 订单已取消, 已付款项将原路退回") % {"hours": f"{hours:g}"}
+    group = release_group(group_id=group_id, to=GroupStatus.CANCELLED, actor=PICKUP_EXPIRY, note=note)
+    if group.order.user_id:
+        Notification.objects.create(
+            recipient_id=group.order.user_id,
+            subject=_("订单 %(number)s 未取货, 已取消") % {"number": group.order.number},
+            body=_("%(merchant)s 的商品超过 %(hours)s 小时未取, 已退回商家; 已付款项将原路退回。") % {
+                "merchant": group.merchant.name, "hours": f"{hours:g}"},
+        )
+    return group.pk
