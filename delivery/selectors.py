@@ -527,3 +527,17 @@ def provider_may_see(*, provider, group_id) -> bool:
 
     return (JobOffer.objects.filter(group_id=group_id, provider=provider).exists()
             or DispatchJob.objects.filter(group_id=group_id, provider=provider).exists())
+
+
+def operated_stations(*, user) -> list[FulfilmentPoint]:
+    """The stations (and lockers) `user` operates."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(FulfilmentPoint.objects.filter(operators__user=user).order_by("pk"))
+
+
+def operator_may_see(*, user, group_id) -> bool:
+    """The group is bound for one of the user's stations."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return FulfilmentGroup.objects.filter(pk=group_id, pickup_point__operators__user=user).exists()
