@@ -541,3 +541,13 @@ def operator_may_see(*, user, group_id) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return FulfilmentGroup.objects.filter(pk=group_id, pickup_point__operators__user=user).exists()
+
+
+def providers_with_work(*, now: datetime | None = None) -> list:
+    """Providers with an open offer or a booking on the way, in id order (simulate_couriers)."""
+    from .models import ServiceProvider
+
+    now = now or timezone.now()
+    busy = Q(offers__state=JobOffer.State.PENDING, offers__expires_at__gt=now,
+             offers__group__status=S.POINT_ASSIGNED) | Q(jobs__group__status__in=ON_THE_WAY)
+    return list(ServiceProvider.objects.filter(busy).select_related("merchant").distinct().order_by("pk"))

@@ -327,3 +327,24 @@ def test_the_provider_page_walks_a_booking_to_done():
     resident.force_login(group.order.user)
     assert resident.get(reverse("delivery:provider")).status_code == 404
     assert resident.post(url, {"action": "accept"}).status_code == 404
+
+
+def test_simulate_couriers_moves_providers_through_their_bookings():
+    # given a booking offered to a provider standing at the shop
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    group, _providers = booking()
+    # when the simulator steps (fast) until the booking ends
+    out = StringIO()
+    for _ in range(30):
+        call_command("simulate_couriers", "--once", "--interval", "0", "--speed-up", "60", "--no-sweeps", stdout=out)
+        group.refresh_from_db()
+        if group.status == S.DELIVERED:
+            break
+    # then it went through every step a provider takes, the arrival included
+    assert group.status == S.DELIVERED, out.getvalue()
+    assert {"courier_assigned", "picked_up", "arrived", "delivered"} <= set(
+        FulfilmentEvent.objects.filter(group=group).values_list("status", flat=True))
+    assert "服务完成" in out.getvalue()

@@ -31,7 +31,7 @@ from delivery.models import Courier, FulfilmentPoint, PointStock, Slot
 from merchants.models import BusinessFormat, OpeningException, OpeningPeriod, Partner, StockRecord
 from shop.accounts.models import User
 
-from . import catalogue, district, people
+from . import catalogue, district, frontline, people
 from .plan import LOCKER_PREFIX, PICKUP_SUFFIX, FormatInfo, Plan, merchant_digest
 
 BATCH_SIZE = 1000
@@ -491,6 +491,7 @@ def write_plan(plan: Plan) -> None:
         write_addresses(plan, users, communities)
         write_couriers(plan, users, points)
         write_roles(plan, users, partners)
+        frontline.write_frontline(users=users, partners=partners, points=points)
         refresh_category_view()
 
 
@@ -520,5 +521,6 @@ def counts() -> list[tuple[str, int]]:
         ("履约点 FulfilmentPoint", FulfilmentPoint.objects.count()),
         ("履约点库存 PointStock", PointStock.objects.count()),
         ("骑手 Courier", Courier.objects.count()),
+        *frontline.counts(),
         ("用户 User", User.objects.count()),
     ]
