@@ -25,6 +25,7 @@ urlpatterns = [
     path("orders/", checkout_api.OrderListView.as_view(), name="order-list"),
     path("orders/<str:number>/", checkout_api.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<str:number>/cancel/", checkout_api.OrderCancelView.as_view(), name="order-cancel"),
+    path("orders/<str:number>/buy-again/", checkout_api.BuyAgainView.as_view(), name="order-buy-again"),
     path("orders/<str:number>/tracking/", delivery_api.TrackingView.as_view(), name="order-tracking"),
     path("courier/location/", delivery_api.CourierLocationView.as_view(), name="courier-location"),
     path("courier/jobs/", delivery_api.CourierJobsView.as_view(), name="courier-jobs"),

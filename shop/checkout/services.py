@@ -8,6 +8,8 @@ and settled. Views, the API, the merchant portal and tasks call these names.
     release_group    releasing.py: one group cancelled or rejected, its holdings back
     settle_order     releasing.py: the payment refunded or cancelled, the order's status derived
     order_status     order_status.py: the order's status from its groups, in one function
+    expire_uncollected releasing.py: pickups not collected in time are cancelled and given back
+    buy_again        reordering.py: 再来一单, the same listings from the same shops in the basket
 
 Delivery never imports this layer: a group that ends tells it through
 ``delivery.signals.group_ended`` (shop/checkout/receivers.py).
@@ -15,9 +17,10 @@ Delivery never imports this layer: a group that ends tells it through
 
 from .order_status import order_status, sync_order_status
 from .placing import GroupChoice, LineUnavailable, china_country, groups_placed, place_order
-from .releasing import cancel_order, reject_group, release_group, release_holdings, settle_order
+from .releasing import cancel_order, expire_uncollected, reject_group, release_group, release_holdings, settle_order
+from .reordering import BuyAgain, buy_again
 
 __all__ = [
-    "GroupChoice", "LineUnavailable", "cancel_order", "china_country", "groups_placed", "order_status",
+    "BuyAgain", "buy_again", "expire_uncollected", "GroupChoice", "LineUnavailable", "cancel_order", "china_country", "groups_placed", "order_status",
     "place_order", "reject_group", "release_group", "release_holdings", "settle_order", "sync_order_status",
 ]

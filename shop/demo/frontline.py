@@ -47,7 +47,7 @@ def write_frontline(*, users: dict, partners: dict[str, Partner], points: dict) 
     names = {}
     for i, (merchant, n) in enumerate(seats):
         names[(merchant.pk, n)] = (people.SURNAMES[i % len(people.SURNAMES)], ("师傅", "阿姨")[n % 2])
-    generated = {f"{PROVIDER_MOBILE_PREFIX}{i:04d}": names[seat] for i, seat in enumerate(seats[1:], start=1)}
+    generated = {f"{PROVIDER_MOBILE_PREFIX}{i:04d}": names[(m.pk, n)] for i, (m, n) in enumerate(seats) if i}
     accounts = _users(generated)
     demo_provider = users.get(_demo_mobile("provider"))
     for i, (merchant, n) in enumerate(seats):
