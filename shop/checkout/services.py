@@ -4,6 +4,7 @@ and settled. Views, the API, the merchant portal and tasks call these names.
     place_order      placing.py: check → allocate → write, one transaction
     groups_placed    placing.py: dispatch requested (outbox row), merchants told (signal)
     cancel_order     releasing.py: the resident stops a whole order before anything left
+    staff_cancel_order releasing.py: platform staff do the same from Oscar's order dashboard
     reject_group     releasing.py: the merchant refuses its part
     release_group    releasing.py: one group cancelled or rejected, its holdings back
     settle_order     releasing.py: the payment refunded or cancelled, the order's status derived
@@ -17,10 +18,18 @@ Delivery never imports this layer: a group that ends tells it through
 
 from .order_status import order_status, sync_order_status
 from .placing import GroupChoice, LineUnavailable, china_country, groups_placed, place_order
-from .releasing import cancel_order, expire_uncollected, reject_group, release_group, release_holdings, settle_order
+from .releasing import (
+    cancel_order,
+    expire_uncollected,
+    reject_group,
+    release_group,
+    release_holdings,
+    settle_order,
+    staff_cancel_order,
+)
 from .reordering import BuyAgain, buy_again
 
 __all__ = [
-    "BuyAgain", "buy_again", "expire_uncollected", "GroupChoice", "LineUnavailable", "cancel_order", "china_country", "groups_placed", "order_status",
+    "BuyAgain", "buy_again", "expire_uncollected", "staff_cancel_order", "GroupChoice", "LineUnavailable", "cancel_order", "china_country", "groups_placed", "order_status",
     "place_order", "reject_group", "release_group", "release_holdings", "settle_order", "sync_order_status",
 ]
