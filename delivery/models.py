@@ -42,6 +42,8 @@ class FulfilmentPoint(models.Model):
     capacity_per_hour = models.PositiveIntegerField(
         _("每小时处理单量"), default=30, validators=[MinValueValidator(1)]
     )
+    # kept for a point without weekly hours (PointHours) and a store whose merchant has none;
+    # otherwise a store follows its merchant's hours, other points their PointHours (delivery.selectors.point_is_open)
     opens = models.TimeField(_("开门"))
     closes = models.TimeField(_("关门"), help_text=_("不晚于开门时间表示营业至次日"))
     is_active = models.BooleanField(_("启用"), default=True)
@@ -420,3 +422,20 @@ class StationOperator(models.Model):
 
     def __str__(self):
         return f"{self.name} · {self.point.name}"
+
+
+class PointHours(models.Model):
+    """A front warehouse's or a community station's weekly hours, in the form of a merchant's
+    OpeningPeriod (a close not after the open runs past midnight). A store has none: it keeps
+    its merchant's hours and exceptions."""
+
+    point = models.ForeignKey(FulfilmentPoint, on_delete=models.CASCADE, related_name="hours", verbose_name=_("履约点"))
+    weekday = models.PositiveSmallIntegerField(_("星期"), choices=[(d, _(n)) for d, n in enumerate(
+        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"])])
+    opens = models.TimeField(_("开门"))
+    closes = models.TimeField(_("关门"))
+
+    class Meta:
+        ordering = ["point", "weekday", "opens"]
+        verbose_name = _("履约点营业时间")
+        verbose_name_plural = _("履约点营业时间")

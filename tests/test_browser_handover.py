@@ -32,7 +32,9 @@ SMALL_PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def chromium():
+def chromium(monkeypatch):
+    # the test reads the database between browser steps, inside Playwright's sync API (an event loop)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     problem = chromium_problem()
     if problem:
         message = f"Chromium is not available: {problem}. `make test` installs it."

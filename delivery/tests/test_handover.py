@@ -348,3 +348,32 @@ def test_simulate_couriers_moves_providers_through_their_bookings():
     assert {"courier_assigned", "picked_up", "arrived", "delivered"} <= set(
         FulfilmentEvent.objects.filter(group=group).values_list("status", flat=True))
     assert "服务完成" in out.getvalue()
+
+
+# --- one set of hours -----------------------------------------------------------------------------
+
+
+def test_a_store_follows_its_merchants_hours_and_a_station_its_weekly_hours():
+    from datetime import datetime, time
+
+    from django.utils import timezone as tz
+
+    from delivery.models import PointHours
+    from merchants.models import OpeningException, OpeningPeriod
+
+    merchant = MerchantFactory()
+    # the store's own fields say "always open"; the merchant's hours say 08:00-20:00, closed on a holiday
+    store = store_point(merchant)
+    OpeningPeriod.objects.bulk_create(OpeningPeriod(partner=merchant, weekday=d, opens=time(8), closes=time(20))
+                                      for d in range(7))
+    monday = datetime(2026, 1, 5, tzinfo=tz.get_current_timezone())
+    assert selectors.point_is_open(store, monday.replace(hour=9))
+    assert not selectors.point_is_open(store, monday.replace(hour=21))
+    OpeningException.objects.create(partner=merchant, date=monday.date(), is_closed=True)
+    assert not selectors.point_is_open(store, monday.replace(hour=9))
+    # a station keeps its own weekly hours, in the same form (past midnight included)
+    station = FulfilmentPointFactory(kind=FulfilmentPoint.Kind.PICKUP_STATION, opens="00:00", closes="00:00")
+    PointHours.objects.create(point=station, weekday=0, opens=time(22), closes=time(2))
+    assert selectors.point_is_open(station, monday.replace(hour=23))
+    assert selectors.point_is_open(station, monday.replace(day=6, hour=1))  # Tuesday 01:00, Monday's night
+    assert not selectors.point_is_open(station, monday.replace(hour=12))

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
 from catalog.models import ProductClass
-from delivery.models import FulfilmentPoint, ServiceProvider, StationOperator
+from delivery.models import FulfilmentPoint, PointHours, ServiceProvider, StationOperator
 from merchants.models import Partner, StockRecord
 
 from . import people
@@ -37,6 +37,7 @@ def _users(wanted: dict[str, tuple[str, str]]) -> dict:
 
 
 def write_frontline(*, users: dict, partners: dict[str, Partner], points: dict) -> None:
+    write_point_hours(points)
     service_merchants = sorted(
         {p for p in partners.values()}
         & set(Partner.objects.filter(stockrecords__in=StockRecord.objects.filter(
@@ -73,6 +74,19 @@ def write_frontline(*, users: dict, partners: dict[str, Partner], points: dict) 
             continue
         StationOperator.objects.update_or_create(
             user=user, point=station, defaults={"name": f"{user.last_name}{user.first_name}"})
+
+
+def write_point_hours(points: dict) -> None:
+    """Warehouses, stations and lockers keep their weekly hours as PointHours (every day, the
+    plan's hours); a store follows its merchant's opening periods and exceptions."""
+    for point in points.values():
+        if point.kind == FulfilmentPoint.Kind.STORE:
+            continue
+        wanted = {(day, point.opens, point.closes) for day in range(7)}
+        have = set(point.hours.values_list("weekday", "opens", "closes"))
+        if have != wanted:
+            point.hours.all().delete()
+            PointHours.objects.bulk_create(PointHours(point=point, weekday=d, opens=o, closes=c) for d, o, c in wanted)
 
 
 def counts() -> list[tuple[str, int]]:
