@@ -31,7 +31,15 @@ from shop.core.errors import DomainError
 from . import pickup_attempts, positions
 from .jobs import JobNotFound, S, held, locked_group, refresh_courier_status
 from .models import Courier, DispatchJob, FulfilmentEvent, FulfilmentGroup, ServiceProvider, StationOperator
-from .services import BadTransition, GroupNotFound, group_pk, is_merchant_staff, merchant_actor, record_event, transition
+from .services import (
+    BadTransition,
+    GroupNotFound,
+    group_pk,
+    is_merchant_staff,
+    merchant_actor,
+    record_event,
+    transition,
+)
 
 ARRIVED = "arrived"  # a provider at the resident's door: an event, not a status (lifecycle.EVENT_LABELS)
 

@@ -16,7 +16,7 @@ from oscar.apps.communication.models import Notification
 from catalog.tests.factories import ProductFactory, ServiceProductClassFactory
 from communities.tests.factories import BASE_LNG, StandardAddressFactory, UserFactory
 from delivery import dispatch, pickup_attempts, selectors
-from delivery.models import DispatchJob, JobOffer, FulfilmentEvent, FulfilmentGroup, FulfilmentPoint, StationOperator
+from delivery.models import DispatchJob, FulfilmentEvent, FulfilmentGroup, FulfilmentPoint, JobOffer, StationOperator
 from delivery.tests.factories import (
     FulfilmentPointFactory,
     ServiceProviderFactory,
