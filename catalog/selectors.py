@@ -29,7 +29,7 @@ from catalog.search.listings import (  # noqa: F401  the listings query, read by
     listings_by_ids,
 )
 from catalog.search.registry import CIRCLE_BACKENDS, DEFAULT_BACKEND, SEARCH_BACKENDS, ask, get_search_backend  # noqa: F401
-from merchants.models import StockRecord
+from merchants.models import BusinessFormat, StockRecord
 
 # --- listings ---------------------------------------------------------------------------------
 
@@ -79,6 +79,15 @@ def category_trail(*, product: Product) -> list[Category]:
     return list(
         Category.objects.annotate(first_path=first_path).filter(first_path__startswith=F("path")).order_by("path")
     )
+
+
+def format_labels_of(*, codes: Sequence[str]) -> dict[str, str]:
+    """Business format code → its name in the active language."""
+    return {f.code: format_label(f) for f in BusinessFormat.objects.filter(code__in=list(codes))}
+
+
+def categories_by_id(*, ids: Sequence[int]) -> dict[int, Category]:
+    return Category.objects.in_bulk(list(ids))
 
 
 # --- search -----------------------------------------------------------------------------------

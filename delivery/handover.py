@@ -90,7 +90,10 @@ def collect(*, group_id: int, pickup_code: str, actor: str, now: datetime | None
     Guessing is limited (delivery.pickup_attempts): after 5 wrong codes within 15 minutes the
     group refuses every code for 15 minutes (TooManyAttempts, 429, with retry_after); until
     then a wrong code is a DomainError (422) saying how many tries are left; a right code
-    clears the count. `now` moves the clock (tests)."""
+    clears the count. `now` moves the clock (tests).
+
+    Callers: courier_deliver (the code given at a pickup station), counter_handover (merchant
+    staff at the shop's counter) and station_handover (the station's operator)."""
     group = locked_group(group_id)
     if group.status != S.READY_FOR_PICKUP:
         raise BadTransition(
@@ -147,7 +150,8 @@ def station_handover(*, user, group_id, pickup_code: str, now: datetime | None =
 
 @transaction.atomic
 def provider_start(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
-    """The provider sets off to the resident (picked_up: "on the way")."""
+    """The provider sets off to the resident (picked_up: "on the way").
+    Callers: the provider API and page (delivery.api, delivery.views), simulate_couriers."""
     return transition(group=held(group_id, provider=provider), to=S.PICKED_UP, actor=f"provider:{provider.pk}",
                       note=provider.name)
 

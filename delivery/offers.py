@@ -234,9 +234,15 @@ def courier_decline(*, courier: Courier, group_id: int) -> FulfilmentGroup:
 
 @transaction.atomic
 def provider_accept(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
+    """The provider takes the booking offered to them (courier_accept for home services).
+
+    Callers: the provider API and page (delivery.api, delivery.views), simulate_couriers."""
     return _accept(group_id, f"provider:{provider.pk}", provider=provider)
 
 
 @transaction.atomic
 def provider_decline(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
+    """The provider declines (or gives back) a booking; it is offered to the next one.
+
+    Callers: the provider API and page (delivery.api, delivery.views), simulate_couriers."""
     return _decline(group_id, f"provider:{provider.pk}", provider=provider)

@@ -165,6 +165,8 @@ def assign_point(*, group_id: int, now: datetime | None = None) -> FulfilmentGro
 
     A group in any other status is left as it is (routed already, cancelled...). When no point
     qualifies the decision says why and the group stays "created"; beat tries again.
+    Production routes through offers.route_and_offer (routing, then the first offer); this
+    step alone is for the order-loop issue (11) and the tests.
     """
     group = locked_group(group_id)
     return route(group, service_slot(group), now or timezone.now())
