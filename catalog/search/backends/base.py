@@ -1,22 +1,22 @@
 """The interface every listing search backend implements.
 
 A backend is a class with a ``name`` and ``search(ListingQuery) -> ListingSearchResult``,
-registered by name in ``catalog.selectors.SEARCH_BACKENDS`` and chosen by
+registered by name in ``catalog.search.registry.SEARCH_BACKENDS`` and chosen by
 ``settings.SEARCH_BACKEND``. Its contract, which the database backend sets:
 
-- a listing is visible when ``catalog.selectors.listing_queryset()`` returns it;
+- a listing is visible when ``catalog.search.listings.listing_queryset()`` returns it;
 - every term of ``query`` must match the title (or parent title), merchant name, business
   format name or a category name; ``category_ids`` include descendants; several
   categories, or several formats, are OR'ed;
 - ``items`` are hydrated StockRecords: an engine returns ids and calls
-  ``catalog.selectors.listings_by_ids(ids)`` so templates get the same objects;
+  ``catalog.search.listings.listings_by_ids(ids)`` so templates get the same objects;
 - with a ``circle``, only listings of merchants the circle reaches (``merchants_reached``:
   the same merchant set as the service circle) and each item gets ``distance_m`` and
   ``minutes``; ``delivers_to_me`` keeps merchants whose service area holds the origin;
   ``open_now`` keeps merchants open at ``at``; prices are inclusive bounds;
 - call ``check_page`` once the count is known (page 1 always exists, maybe empty);
 - facets: ``FACET_FORMAT`` (key = format code, in the formats' sort order) and
-  ``FACET_CATEGORY`` (key = category pk, the categories ``catalog.selectors.facet_categories`` returns); each
+  ``FACET_CATEGORY`` (key = category pk, the categories ``catalog.search.listings.facet_categories`` returns); each
   facet ignores its own selection and honours every other filter;
 - raise ``SearchBackendUnavailable`` (within ``SEARCH_TIMEOUT_SECONDS``) when the engine
   cannot answer: the selector then asks the database backend.

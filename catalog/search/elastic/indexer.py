@@ -52,7 +52,7 @@ def indexable_merchants():
 
 def indexable_listings():
     """The same set the database backend searches: public products of active merchants, priced."""
-    from catalog.selectors import listing_queryset
+    from catalog.search.listings import listing_queryset
 
     return listing_queryset().select_related(None).prefetch_related(None)
 
