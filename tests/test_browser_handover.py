@@ -235,3 +235,42 @@ def test_a_home_service_from_booking_to_done_on_the_providers_page(chromium, sce
         assert not resident.result.page_errors and not worker.result.page_errors
     group.refresh_from_db()
     assert group.status == "delivered" and group.order.status == "completed"
+
+
+def test_a_parcel_handed_over_at_the_community_station(chromium, scene, live_server, tmp_path):
+    """The station operator's phone page: the parcel waits, a wrong code is refused, the
+    resident's code hands it over; the resident's tracking page ends on 已取货."""
+    from communities.tests.factories import UserFactory
+    from delivery.models import FulfilmentEvent, FulfilmentGroup, StationOperator
+    from delivery.tests.factories import order_with_groups
+
+    order = order_with_groups(user=scene.resident, lines=[(scene.medicine, 1)], method="pickup",
+                              status="ready_for_pickup")
+    group = order.fulfilment_groups.get()
+    FulfilmentGroup.objects.filter(pk=group.pk).update(pickup_point=scene.station)
+    FulfilmentEvent.objects.create(group=group, status="ready_for_pickup")
+    operator = StationOperator.objects.create(user=UserFactory(mobile="13700000073"), point=scene.station, name="孙站长")
+
+    with two_phones() as (resident_page, operator_page):
+        resident = signed_in(resident_page, live_server.url, scene.resident, tmp_path / "resident")
+        resident_page.goto(resident.url(f"/orders/{order.number}/tracking/"))
+        code = re.sub(r"\D", "", resident_page.locator(".pickup-code").first.inner_text())
+
+        station = signed_in(operator_page, live_server.url, operator.user, tmp_path / "station")
+        operator_page.goto(station.url("/station/"))
+        parcel = operator_page.locator(f".parcel[data-group-id='{group.pk}']")
+        assert order.number in parcel.inner_text() and code not in operator_page.content()
+        parcel.locator("input[name=pickup_code]").fill("000000" if code != "000000" else "111111")
+        station.submit(parcel.get_by_role("button", name="核验并交付"))
+        assert "取货码不正确" in message(operator_page)
+        parcel = operator_page.locator(f".parcel[data-group-id='{group.pk}']")
+        parcel.locator("input[name=pickup_code]").fill(code)
+        station.submit(parcel.get_by_role("button", name="核验并交付"))
+        assert "已交给居民" in message(operator_page)
+        assert operator_page.locator(f"li[data-collected='{group.pk}']").count() == 1
+        station.shot("station-collected")
+        assert operator_page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"] + 1
+
+        resident_page.goto(resident.url(f"/orders/{order.number}/tracking/"))
+        assert resident_page.locator("#tracking section.tracking-group").first.get_attribute("data-status") == "collected"
+        assert not resident.result.page_errors and not station.result.page_errors
