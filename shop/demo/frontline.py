@@ -38,12 +38,11 @@ def _users(wanted: dict[str, tuple[str, str]]) -> dict:
 
 def write_frontline(*, users: dict, partners: dict[str, Partner], points: dict) -> None:
     write_point_hours(points)
-    service_merchants = sorted(
-        {p for p in partners.values()}
-        & set(Partner.objects.filter(stockrecords__in=StockRecord.objects.filter(
-            product__product_class__kind=ProductClass.Kind.SERVICE)).distinct()),
-        key=lambda p: p.code,
-    )
+    # as write_slots finds them: one indexed read of the service listings' merchants
+    with_services = set(StockRecord.objects.filter(
+        partner_id__in=[p.pk for p in partners.values()], product__product_class__kind=ProductClass.Kind.SERVICE,
+    ).values_list("partner_id", flat=True).distinct())
+    service_merchants = sorted((p for p in partners.values() if p.pk in with_services), key=lambda p: p.code)
     seats = [(merchant, n) for merchant in service_merchants for n in range(PROVIDERS_PER_MERCHANT)]
     names = {}
     for i, (merchant, n) in enumerate(seats):
