@@ -23,6 +23,9 @@ class CheckoutConfig(apps.CheckoutConfig):
         self.cancel_order_view = get_class("checkout.views", "CancelOrderView")
         self.buy_again_view = get_class("checkout.views", "BuyAgainView")
         self.add_address_view = get_class("checkout.views", "AddAddressView")
+        from . import erasure
+
+        erasure.connect()  # the order layer's part in deleting an address or an account
 
     def get_urls(self):
         urls = [
