@@ -11,8 +11,10 @@ from .models import (
     FulfilmentLine,
     FulfilmentPoint,
     JobOffer,
+    PointHours,
     PointStock,
     ServiceProvider,
+    StationOperator,
 )
 
 
@@ -24,9 +26,24 @@ class PointStockInline(admin.TabularInline):
     raw_id_fields = ["listing"]
 
 
+class PointHoursInline(admin.TabularInline):
+    """A warehouse's or station's weekly hours; a store follows its merchant's hours instead."""
+
+    model = PointHours
+    extra = 0
+
+
+class StationOperatorInline(admin.TabularInline):
+    """Who hands parcels over at a community station (/station/)."""
+
+    model = StationOperator
+    extra = 0
+    raw_id_fields = ["user"]
+
+
 @admin.register(FulfilmentPoint)
 class FulfilmentPointAdmin(admin.ModelAdmin):
-    inlines = [PointStockInline]
+    inlines = [PointHoursInline, StationOperatorInline, PointStockInline]
     list_display = ["name", "kind", "community", "merchant", "capacity_per_hour", "opens", "closes", "is_active"]
     list_filter = ["kind", "community", "is_active"]
     search_fields = ["name", "address"]

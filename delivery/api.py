@@ -21,7 +21,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from delivery import dispatch, positions, selectors
+from delivery import dispatch, handover, positions, selectors
 from delivery.models import FulfilmentGroup
 from delivery.services import BadTransition
 from shop.checkout.selectors import cash_to_collect
@@ -377,3 +377,187 @@ class FailJobView(CourierJobActionView):
 
     def act(self, group_id, data):
         dispatch.courier_fail(courier=self.courier, group_id=group_id, reason=data["reason"])
+
+
+# --- handover at the counter and the station, home-service providers (issue 11) ---------------
+#
+#   POST /api/v1/merchant/groups/<id>/handover/      {"pickup_code"}  merchant staff, a pickup at the shop
+#   GET  /api/v1/station/parcels/                    the operator's parcels waiting
+#   POST /api/v1/station/parcels/<id>/handover/      {"pickup_code"}
+#   GET  /api/v1/provider/bookings/                  offered, held and today's done bookings
+#   POST /api/v1/provider/bookings/<id>/<accept|decline|start|arrive|complete>/   complete: {"pickup_code"}
+#
+# A group that is not the caller's is 404; a wrong code 422 (attempts_left), too many 429, a
+# second handover or a step the status does not allow 409; nothing is written then.
+
+
+class CodeSerializer(serializers.Serializer):
+    pickup_code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": _("取货码是 6 位数字。")})
+
+
+class HandoverResultSerializer(JobResultSerializer):
+    pass
+
+
+def _group_result(group_id: int) -> dict:
+    group = FulfilmentGroup.objects.select_related("order").get(pk=group_id)
+    return {"id": group.pk, "order_number": group.order.number, "status": group.status,
+            "status_label": group.get_status_display()}
+
+
+_HANDOVER_ERRORS = {
+    404: OpenApiResponse(description="not a group you may hand over"),
+    409: OpenApiResponse(description="not ready to collect (e.g. collected already)"),
+    422: OpenApiResponse(description="wrong code (attempts_left says how many tries remain)"),
+    429: OpenApiResponse(description="too many wrong codes: locked for retry_after seconds"),
+}
+
+
+class MerchantHandoverView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=CodeSerializer, responses={200: JobResultSerializer, **_HANDOVER_ERRORS},
+                   summary="Merchant staff hand a pickup at their shop over with the resident's code")
+    def post(self, request, group_id: int):
+        if not FulfilmentGroup.objects.filter(pk=group_id, merchant__users=request.user).exists():
+            raise NotFound(_("没有这个履约单"))
+        data = CodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        handover.counter_handover(user=request.user, group_id=group_id, pickup_code=data.validated_data["pickup_code"])
+        return Response(_group_result(group_id))
+
+
+class ParcelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order_number = serializers.CharField()
+    merchant = serializers.CharField()
+    station = serializers.CharField()
+    recipient = serializers.CharField()
+    arrived_at = serializers.DateTimeField()
+
+
+class ParcelListSerializer(serializers.Serializer):
+    parcels = ParcelSerializer(many=True)
+
+
+class IsStationOperator(permissions.BasePermission):
+    message = _("只有自提点管理员可以使用这个接口。")
+
+    def has_permission(self, request, view):
+        view.points = handover.operator_points(request.user)
+        return bool(view.points)
+
+
+class StationParcelsView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsStationOperator]
+
+    @extend_schema(responses={200: ParcelListSerializer}, summary="Parcels waiting at the operator's stations")
+    def get(self, request):
+        parcels = selectors.waiting_pickups(point_ids=self.points)
+        return Response({"parcels": [
+            {"id": g.pk, "order_number": g.order.number, "merchant": g.merchant.name,
+             "station": g.pickup_point.name if g.pickup_point else "",
+             "recipient": selectors.recipient_name(g.order.shipping_address), "arrived_at": g.updated_at}
+            for g in parcels
+        ]})
+
+
+class StationHandoverView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsStationOperator]
+
+    @extend_schema(request=CodeSerializer, responses={200: JobResultSerializer, **_HANDOVER_ERRORS},
+                   summary="A station operator hands a parcel over with the resident's code")
+    def post(self, request, group_id: int):
+        if not selectors.operator_may_see(user=request.user, group_id=group_id):
+            raise NotFound(_("没有这个包裹。"))
+        data = CodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        handover.station_handover(user=request.user, group_id=group_id, pickup_code=data.validated_data["pickup_code"])
+        return Response(_group_result(group_id))
+
+
+class BookingSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="the fulfilment group's id")
+    state = serializers.ChoiceField(choices=[("offered", "offered"), ("held", "held"), ("done", "done")])
+    order_number = serializers.CharField()
+    status = serializers.ChoiceField(choices=FulfilmentGroup.Status.choices)
+    status_label = serializers.CharField()
+    services = serializers.ListField(child=serializers.CharField())
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    address = serializers.CharField()
+    recipient = RecipientSerializer()
+    arrived = serializers.BooleanField()
+    offer_expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class BookingListSerializer(serializers.Serializer):
+    bookings = BookingSerializer(many=True)
+
+
+class IsProvider(permissions.BasePermission):
+    message = _("只有上门服务人员可以使用这个接口。")
+
+    def has_permission(self, request, view):
+        view.provider = selectors.provider_of(request.user)
+        return view.provider is not None
+
+
+class ProviderBookingsView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsProvider]
+    provider = None
+
+    @extend_schema(responses={200: BookingListSerializer}, summary="The provider's offered, held and done bookings")
+    def get(self, request):
+        return Response({"bookings": [
+            {"id": b.id, "state": b.state, "order_number": b.order_number, "status": b.status,
+             "status_label": b.status_label, "services": b.services, "starts_at": b.starts_at, "ends_at": b.ends_at,
+             "address": b.address, "recipient": {"name": b.recipient_name, "phone": b.recipient_phone},
+             "arrived": b.arrived, "offer_expires_at": b.offer_expires_at}
+            for b in selectors.provider_bookings(provider=self.provider)
+        ]})
+
+
+class ProviderBookingActionView(APIView):
+    """One step of a booking offered to or held by the caller (else 404)."""
+
+    permission_classes = [permissions.IsAuthenticated, IsProvider]
+    provider = None
+    serializer_class = EmptySerializer
+    step = ""
+
+    def post(self, request, group_id: int):
+        if not selectors.provider_may_see(provider=self.provider, group_id=group_id):
+            raise NotFound(_("没有这个预约。"))
+        data = self.serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            if self.step == "complete":
+                dispatch.provider_complete(provider=self.provider, group_id=group_id,
+                                           pickup_code=data.validated_data["pickup_code"])
+            else:
+                {"accept": dispatch.provider_accept, "decline": dispatch.provider_decline,
+                 "start": dispatch.provider_start, "arrive": handover.provider_arrive}[self.step](
+                    provider=self.provider, group_id=group_id)
+        except dispatch.JobNotFound as exc:
+            # offered to them once, but not theirs to move now: a bad transition, not a stranger's job
+            group = FulfilmentGroup.objects.get(pk=group_id)
+            raise BadTransition(str(exc.detail), status=group.status) from exc
+        return Response(_group_result(group_id))
+
+
+def _booking_view(step: str, summary: str, serializer=EmptySerializer):
+    view = type(f"Provider{step.title()}View", (ProviderBookingActionView,), {"step": step, "serializer_class": serializer})
+    view.post = extend_schema(request=serializer, responses={
+        200: JobResultSerializer, 404: OpenApiResponse(description="not a booking offered to or held by you"),
+        409: OpenApiResponse(description="the booking's status does not allow this"),
+        **({422: _HANDOVER_ERRORS[422], 429: _HANDOVER_ERRORS[429]} if step == "complete" else {}),
+    }, summary=summary)(ProviderBookingActionView.post)
+    return view
+
+
+ProviderAcceptView = _booking_view("accept", "Accept an offered booking")
+ProviderDeclineView = _booking_view("decline", "Decline an offered booking, or give a held one back")
+ProviderStartView = _booking_view("start", "On the way to the resident")
+ProviderArriveView = _booking_view("arrive", "Arrived at the resident's door")
+ProviderCompleteView = _booking_view("complete", "Done: the resident's 6-digit code", CodeSerializer)

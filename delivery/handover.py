@@ -8,7 +8,14 @@ the provider of a home service sets off and completes it.
                                                                  the resident's code is given)
     courier_fail(*, courier, group_id, reason) -> FulfilmentGroup   DomainError (422) without a reason
     collect(*, group_id, pickup_code, actor) -> FulfilmentGroup  the 6-digit code at handover
-    provider_start / provider_complete: the same for home services
+    counter_handover(*, user, group_id, pickup_code)   merchant staff, a pickup at their shop
+    station_handover(*, user, group_id, pickup_code)   a station operator, a parcel at their station
+    provider_start / provider_arrive / provider_complete(pickup_code=): the same for home services
+                                                       (done only with the resident's code)
+
+Every handover takes the code through ``check_code`` (the guessing limit included): a wrong
+code is 422 with attempts_left, a locked group 429, a second handover 409 (the group is no
+longer ready), someone else's group 404; nothing is written in any of those cases.
 """
 
 from __future__ import annotations
@@ -22,9 +29,19 @@ from django.utils.translation import gettext as _
 from shop.core.errors import DomainError
 
 from . import pickup_attempts, positions
-from .jobs import S, held, locked_group, refresh_courier_status
-from .models import Courier, DispatchJob, FulfilmentGroup, ServiceProvider
-from .services import BadTransition, transition
+from .jobs import JobNotFound, S, held, locked_group, refresh_courier_status
+from .models import Courier, DispatchJob, FulfilmentEvent, FulfilmentGroup, ServiceProvider, StationOperator
+from .services import (
+    BadTransition,
+    GroupNotFound,
+    group_pk,
+    is_merchant_staff,
+    merchant_actor,
+    record_event,
+    transition,
+)
+
+ARRIVED = "arrived"  # a provider at the resident's door: an event, not a status (lifecycle.EVENT_LABELS)
 
 
 @transaction.atomic
@@ -75,8 +92,8 @@ def collect(*, group_id: int, pickup_code: str, actor: str, now: datetime | None
     then a wrong code is a DomainError (422) saying how many tries are left; a right code
     clears the count. `now` moves the clock (tests).
 
-    Callers: courier_deliver (the code given at a pickup station); the resident-facing pickup
-    at a station or the shop counter comes with the order-loop issue (11)."""
+    Callers: courier_deliver (the code given at a pickup station), counter_handover (merchant
+    staff at the shop's counter) and station_handover (the station's operator)."""
     group = locked_group(group_id)
     if group.status != S.READY_FOR_PICKUP:
         raise BadTransition(
@@ -84,6 +101,12 @@ def collect(*, group_id: int, pickup_code: str, actor: str, now: datetime | None
             % {"group": group.pk, "status": group.get_status_display()},
             status=group.status, requested=S.COLLECTED,
         )
+    check_code(group, pickup_code, now=now)
+    return transition(group=group, to=S.COLLECTED, actor=actor, note="取货码已核验")
+
+
+def check_code(group: FulfilmentGroup, pickup_code: str | None, *, now: datetime | None = None) -> None:
+    """The resident's 6-digit code for a locked group, under the guessing limit (see collect)."""
     pickup_attempts.check(group, now=now)
     code = (pickup_code or "").strip()
     if not group.pickup_code or not secrets.compare_digest(code, group.pickup_code):
@@ -91,22 +114,82 @@ def collect(*, group_id: int, pickup_code: str, actor: str, now: datetime | None
         raise DomainError(_("取货码不正确"), fields={"pickup_code": [_("取货码不正确")]},
                           attempts_left=left)
     pickup_attempts.reset(group)
-    return transition(group=group, to=S.COLLECTED, actor=actor, note="取货码已核验")
+
+
+@transaction.atomic
+def counter_handover(*, user, group_id, pickup_code: str, now: datetime | None = None) -> FulfilmentGroup:
+    """Merchant staff hand a pickup at their shop over: the resident's code, as `collect`.
+    404 for a group of another shop; 409 for their own group that is not a pickup at the shop
+    (a station's parcel is handed over at the station) or not ready (e.g. collected already)."""
+    pk = group_pk(group_id)
+    row = FulfilmentGroup.objects.filter(pk=pk).values("merchant_id", "method", "pickup_point_id").first()
+    if row is None or not is_merchant_staff(user, row["merchant_id"]):
+        raise GroupNotFound()
+    if row["method"] != FulfilmentGroup.Method.PICKUP or row["pickup_point_id"] is not None:
+        raise BadTransition(_("这不是到店自提的订单, 不能在柜台交付"), requested=S.COLLECTED)
+    return collect(group_id=pk, pickup_code=pickup_code, actor=merchant_actor(user), now=now)
+
+
+def operator_points(user) -> list[int]:
+    """The points (community stations, lockers) `user` operates; empty for anyone else."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(StationOperator.objects.filter(user=user).values_list("point_id", flat=True))
+
+
+@transaction.atomic
+def station_handover(*, user, group_id, pickup_code: str, now: datetime | None = None) -> FulfilmentGroup:
+    """A station operator hands a parcel waiting at their station over (the resident's code).
+    404 for a group not bound for one of their stations."""
+    pk = group_pk(group_id)
+    points = operator_points(user)
+    if not points or not FulfilmentGroup.objects.filter(pk=pk, pickup_point_id__in=points).exists():
+        raise GroupNotFound()
+    return collect(group_id=pk, pickup_code=pickup_code, actor=f"station:{user.pk}", now=now)
 
 
 @transaction.atomic
 def provider_start(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
     """The provider sets off to the resident (picked_up: "on the way").
-
-    Caller to come: the home-service provider API of the order-loop issue (11); until then only tests call it."""
+    Callers: the provider API and page (delivery.api, delivery.views), simulate_couriers."""
     return transition(group=held(group_id, provider=provider), to=S.PICKED_UP, actor=f"provider:{provider.pk}",
                       note=provider.name)
 
 
-@transaction.atomic
-def provider_complete(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
-    """The provider has done the service (delivered).
+def _on_the_way(group: FulfilmentGroup, step: str) -> FulfilmentGroup:
+    if group.status != S.PICKED_UP:
+        raise BadTransition(
+            _("预约 %(group)s 当前状态为「%(status)s」, 不能%(step)s")
+            % {"group": group.pk, "status": group.get_status_display(), "step": step},
+            status=group.status,
+        )
+    return group
 
-    Caller to come: the home-service provider API of the order-loop issue (11); until then only tests call it."""
-    return transition(group=held(group_id, provider=provider), to=S.DELIVERED, actor=f"provider:{provider.pk}",
-                      note=provider.name)
+
+@transaction.atomic
+def provider_arrive(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
+    """The provider is at the resident's door (an "arrived" event, once; again changes nothing)."""
+    group = _on_the_way(held(group_id, provider=provider), _("标记已到达"))
+    if not FulfilmentEvent.objects.filter(group=group, status=ARRIVED).exists():
+        record_event(group=group, status=ARRIVED, actor=f"provider:{provider.pk}", note=provider.name)
+    return group
+
+
+@transaction.atomic
+def provider_complete(*, provider: ServiceProvider, group_id: int, pickup_code: str | None,
+                      now: datetime | None = None) -> FulfilmentGroup:
+    """The service is done: the resident tells the provider their 6-digit code (as at a
+    pickup, with its guessing limit). 409 unless the provider is on the way or there."""
+    try:
+        group = held(group_id, provider=provider)
+    except JobNotFound:
+        if FulfilmentGroup.objects.filter(pk=group_id, dispatch__provider=provider).exists():
+            group = FulfilmentGroup.objects.get(pk=group_id)
+            raise BadTransition(
+                _("预约 %(group)s 当前状态为「%(status)s」, 不能完成")
+                % {"group": group.pk, "status": group.get_status_display()}, status=group.status,
+            ) from None
+        raise
+    _on_the_way(group, _("完成"))
+    check_code(group, pickup_code, now=now)
+    return transition(group=group, to=S.DELIVERED, actor=f"provider:{provider.pk}", note=provider.name)

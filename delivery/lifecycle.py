@@ -47,7 +47,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.COURIER_ASSIGNED: frozenset({S.POINT_ASSIGNED, S.PICKED_UP, S.REJECTED, S.FAILED, S.CANCELLED}),
     # ready_for_pickup after picked_up: carried to a community pickup station
     S.PICKED_UP: frozenset({S.DELIVERED, S.READY_FOR_PICKUP, S.FAILED}),
-    S.READY_FOR_PICKUP: frozenset({S.COLLECTED, S.FAILED}),
+    # cancelled: not collected in time (shop.checkout.releasing.expire_uncollected gives it back)
+    S.READY_FOR_PICKUP: frozenset({S.COLLECTED, S.FAILED, S.CANCELLED}),
     S.DELIVERED: frozenset(),
     S.COLLECTED: frozenset(),
     S.REJECTED: frozenset(),
@@ -119,11 +120,32 @@ HEADLINES = {
     S.COLLECTED: _("已取货"),
 }
 
+# a home service: the provider takes the place of the courier, "arrived" is an event (handover)
+ARRIVED = "arrived"
+SERVICE_STEPS = (S.CREATED, S.POINT_ASSIGNED, S.COURIER_ASSIGNED, S.PICKED_UP, ARRIVED, S.DELIVERED)
+SERVICE_STEP_LABELS = {
+    S.CREATED: _("已预约"),
+    S.POINT_ASSIGNED: _("正在安排服务人员"),
+    S.COURIER_ASSIGNED: _("服务人员已接单"),
+    S.PICKED_UP: _("服务人员在路上"),
+    ARRIVED: _("服务人员已到达"),
+    S.DELIVERED: _("服务已完成"),
+}
+SERVICE_HEADLINES = {
+    S.AWAITING_PAYMENT: _("等待付款"),
+    S.CREATED: _("已收到您的预约"),
+    S.POINT_ASSIGNED: _("正在安排服务人员"),
+    S.COURIER_ASSIGNED: _("服务人员已接单, 将按预约时间上门"),
+    S.PICKED_UP: _("服务人员正在上门"),
+    S.DELIVERED: _("服务已完成"),
+}
+
 # events that are not status changes (delivery.services.record_event)
 EVENT_LABELS = {
     "accepted": _("商家已接单"),
     "weighed": _("商家已称重"),
     "ready": _("商家已备好货"),
+    "arrived": _("服务人员已到达"),
 }
 
 

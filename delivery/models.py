@@ -43,6 +43,8 @@ class FulfilmentPoint(models.Model):
     capacity_per_hour = models.PositiveIntegerField(
         _("每小时处理单量"), default=30, validators=[MinValueValidator(1)]
     )
+    # kept for a point without weekly hours (PointHours) and a store whose merchant has none;
+    # otherwise a store follows its merchant's hours, other points their PointHours (delivery.selectors.point_is_open)
     opens = models.TimeField(_("开门"))
     closes = models.TimeField(_("关门"), help_text=_("不晚于开门时间表示营业至次日"))
     is_active = models.BooleanField(_("启用"), default=True)
@@ -433,3 +435,43 @@ class JobOffer(models.Model):
             models.Index(fields=["expires_at"], condition=models.Q(state="pending"), name="joboffer_pending_idx"),
             models.Index(fields=["courier", "state"], name="joboffer_courier_state_idx"),
         ]
+
+
+# --- handover at a community station (issue 11) -----------------------------------------------
+
+
+class StationOperator(models.Model):
+    """A person who runs a community pickup station (or locker) and hands parcels over there with
+    the resident's code. Scoped to their points: they see and act on nothing else."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="station_roles")
+    point = models.ForeignKey(FulfilmentPoint, on_delete=models.CASCADE, related_name="operators",
+                              verbose_name=_("自提点"),
+                              limit_choices_to={"kind__in": ["pickup_station", "locker"]})
+    name = models.CharField(_("姓名"), max_length=32)
+
+    class Meta:
+        ordering = ["point", "name"]
+        verbose_name = _("自提点管理员")
+        verbose_name_plural = _("自提点管理员")
+        constraints = [models.UniqueConstraint(fields=["user", "point"], name="stationoperator_one_per_point")]
+
+    def __str__(self):
+        return f"{self.name} · {self.point.name}"
+
+
+class PointHours(models.Model):
+    """A front warehouse's or a community station's weekly hours, in the form of a merchant's
+    OpeningPeriod (a close not after the open runs past midnight). A store has none: it keeps
+    its merchant's hours and exceptions."""
+
+    point = models.ForeignKey(FulfilmentPoint, on_delete=models.CASCADE, related_name="hours", verbose_name=_("履约点"))
+    weekday = models.PositiveSmallIntegerField(_("星期"), choices=[(d, _(n)) for d, n in enumerate(
+        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"])])
+    opens = models.TimeField(_("开门"))
+    closes = models.TimeField(_("关门"))
+
+    class Meta:
+        ordering = ["point", "weekday", "opens"]
+        verbose_name = _("履约点营业时间")
+        verbose_name_plural = _("履约点营业时间")

@@ -236,7 +236,7 @@ def courier_decline(*, courier: Courier, group_id: int) -> FulfilmentGroup:
 def provider_accept(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
     """The provider takes the booking offered to them (courier_accept for home services).
 
-    Caller to come: the home-service provider API of the order-loop issue (11); until then only tests call it."""
+    Callers: the provider API and page (delivery.api, delivery.views), simulate_couriers."""
     return _accept(group_id, f"provider:{provider.pk}", provider=provider)
 
 
@@ -244,5 +244,5 @@ def provider_accept(*, provider: ServiceProvider, group_id: int) -> FulfilmentGr
 def provider_decline(*, provider: ServiceProvider, group_id: int) -> FulfilmentGroup:
     """The provider declines (or gives back) a booking; it is offered to the next one.
 
-    Caller to come: the home-service provider API of the order-loop issue (11); until then only tests call it."""
+    Callers: the provider API and page (delivery.api, delivery.views), simulate_couriers."""
     return _decline(group_id, f"provider:{provider.pk}", provider=provider)

@@ -24,14 +24,12 @@ from . import travel
 from .jobs import ACTOR, S, group_lines, locked_group, service_slot, store_pickup
 from .models import DispatchDecision, DispatchJob, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, PointStock, Slot
 from .point_stock import point_movements
+from .selectors import point_closed_reason, point_is_open
 from .services import transition
 
 
 def _is_open(point: FulfilmentPoint, at: datetime) -> bool:
-    t = timezone.localtime(at).time()
-    if point.opens < point.closes:
-        return point.opens <= t < point.closes
-    return t >= point.opens or t < point.closes  # runs past midnight
+    return point_is_open(point, at)  # one set of hours: delivery.selectors
 
 
 def _leaves_at(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> datetime:
@@ -113,7 +111,7 @@ def _choose_point(group: FulfilmentGroup, slot: Slot | None, now: datetime):
         if store_pickup(group) and not _own_store(point, group):
             reason = "到店自提只在门店"
         elif not _is_open(point, at):
-            reason = f"未营业 ({point.opens:%H:%M}-{point.closes:%H:%M})"
+            reason = point_closed_reason(point)
         elif not _own_store(point, group):
             reason = _shortage(lines, held[point.pk])
         candidates.append({"point_id": point.pk, "name": point.name, "kind": point.kind,

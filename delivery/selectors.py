@@ -31,6 +31,9 @@ from .lifecycle import (
     HEADLINES,
     ON_THE_WAY,
     PICKUP_STEPS,
+    SERVICE_HEADLINES,
+    SERVICE_STEP_LABELS,
+    SERVICE_STEPS,
     STATION_STEPS,
     STEP_LABELS,
     TERMINAL,
@@ -107,6 +110,7 @@ class GroupTracking:
     steps: list[Step]
     is_final: bool
     is_trouble: bool
+    is_service: bool = False  # a home-service booking: a provider comes, the code ends it
 
     @property
     def on_the_way(self) -> bool:
@@ -164,6 +168,28 @@ def estimated_arrival(group: FulfilmentGroup) -> datetime | None:
     return positions.eta_for(group) or group.promised_at
 
 
+def service_steps(group: FulfilmentGroup, reached: set[str]) -> list[Step]:
+    """A home-service booking's steps (lifecycle.SERVICE_STEPS): "arrived" is an event, current
+    while the provider is at the door."""
+    if group.status in TROUBLE or group.status == S.AWAITING_PAYMENT:
+        states = ["done" if status in reached else "todo" for status in SERVICE_STEPS]
+    else:
+        current = group.status
+        if current == S.PICKED_UP and "arrived" in reached:
+            current = "arrived"
+        index = SERVICE_STEPS.index(current) if current in SERVICE_STEPS else 0
+        final = group.status in TERMINAL
+        states = ["done" if i < index or (i == index and final) else "current" if i == index else "todo"
+                  for i in range(len(SERVICE_STEPS))]
+    return [Step(status=status, label=str(SERVICE_STEP_LABELS[status]), state=state)
+            for status, state in zip(SERVICE_STEPS, states, strict=True)]
+
+
+def is_service_group(group: FulfilmentGroup) -> bool:
+    """The group books a home service (a line holds a service slot)."""
+    return group.lines.filter(slot__kind="service").exists()
+
+
 def steps_of(group: FulfilmentGroup, reached: set[str]) -> list[Step]:
     """The journey's steps with each one done, current or still to come.
 
@@ -199,6 +225,7 @@ def _groups_query():
 def group_tracking(group: FulfilmentGroup, *, as_resident: bool, with_dropoff: bool) -> GroupTracking:
     events = list(group.events.all())
     reached = {event.status for event in events} | {group.status}
+    service = is_service_group(group)
     courier = None
     if group.courier is not None:
         lat = lng = None
@@ -213,7 +240,7 @@ def group_tracking(group: FulfilmentGroup, *, as_resident: bool, with_dropoff: b
         id=group.pk,
         status=group.status,
         status_label=str(group.get_status_display()),
-        headline=str(HEADLINES.get(group.status, group.get_status_display())),
+        headline=str((SERVICE_HEADLINES if service else HEADLINES).get(group.status, group.get_status_display())),
         method=group.method,
         method_label=str(group.get_method_display()),
         merchant_id=group.merchant_id,
@@ -226,9 +253,10 @@ def group_tracking(group: FulfilmentGroup, *, as_resident: bool, with_dropoff: b
         events=[Event(status=e.status, at=e.at, label=event_label(e.status)) for e in events],
         reason=group.status_reason if group.status in TROUBLE else "",
         pickup_code=(group.pickup_code or None) if as_resident else None,
-        steps=steps_of(group, reached),
+        steps=service_steps(group, reached) if service else steps_of(group, reached),
         is_final=group.status in TERMINAL,
         is_trouble=group.status in TROUBLE,
+        is_service=service,
     )
 
 
@@ -379,3 +407,175 @@ def couriers_with_work(*, now: datetime | None = None, courier_ids: list[int] | 
     if courier_ids is not None:
         couriers = couriers.filter(pk__in=courier_ids)
     return list(couriers.select_related("home_point").distinct().order_by("pk"))
+
+
+# --- handover at the counter and the station, home-service providers (issue 11) ---------------
+
+
+def waiting_pickups(*, merchant_ids=None, point_ids=None, search: str = "") -> list[FulfilmentGroup]:
+    """Groups ready to be collected: at these merchants' shops (a pickup at the store) or at these
+    stations; oldest first. `search`: an order number (or its end) to find one parcel."""
+    from django.db.models import Q as _Q
+
+    groups = FulfilmentGroup.objects.filter(status=S.READY_FOR_PICKUP)
+    where = _Q(pk__in=[])
+    if merchant_ids:
+        where |= _Q(merchant_id__in=merchant_ids, method=FulfilmentGroup.Method.PICKUP, pickup_point__isnull=True)
+    if point_ids:
+        where |= _Q(pickup_point_id__in=point_ids)
+    groups = groups.filter(where)
+    search = (search or "").strip()
+    if search:
+        groups = groups.filter(order__number__endswith=search)
+    return list(groups.select_related("order__shipping_address", "merchant", "pickup_point")
+                .order_by("updated_at", "pk")[:200])
+
+
+def collected_today(*, merchant_ids=None, point_ids=None, now: datetime | None = None) -> list[FulfilmentGroup]:
+    """The pickups handed over here today (the counter's and the station's record)."""
+    from django.db.models import Q as _Q
+
+    start = timezone.localtime(now or timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    where = _Q(pk__in=[])
+    if merchant_ids:
+        where |= _Q(merchant_id__in=merchant_ids, method=FulfilmentGroup.Method.PICKUP, pickup_point__isnull=True)
+    if point_ids:
+        where |= _Q(pickup_point_id__in=point_ids)
+    return list(FulfilmentGroup.objects.filter(where, status=S.COLLECTED, completed_at__gte=start)
+                .select_related("order", "merchant").order_by("-completed_at", "-pk")[:50])
+
+
+def staff_merchants(user) -> list[int]:
+    """The merchants `user` is staff of (Partner.users)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(user.partners.values_list("pk", flat=True))
+
+
+def provider_of(user):
+    """The user's (first) ServiceProvider row, or None: only providers use the provider pages."""
+    from .models import ServiceProvider
+
+    if user is None or not user.is_authenticated:
+        return None
+    return ServiceProvider.objects.filter(user=user).select_related("merchant").order_by("pk").first()
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A home-service booking on a provider's list: offered to them, held, or done today."""
+
+    group: FulfilmentGroup
+    id: int
+    state: str  # "offered", "held" or "done"
+    order_number: str
+    status: str
+    status_label: str
+    headline: str
+    services: list[str]
+    starts_at: datetime | None
+    ends_at: datetime | None
+    address: str
+    recipient_name: str
+    recipient_phone: str  # masked
+    arrived: bool
+    offer_expires_at: datetime | None
+
+
+def provider_bookings(*, provider, now: datetime | None = None) -> list[Booking]:
+    """The provider's pending offers, the bookings they hold (soonest first) and today's done ones."""
+    from .models import DispatchJob, FulfilmentLine, Slot
+
+    now = now or timezone.now()
+    offers = dict(JobOffer.objects.filter(provider=provider, state=JobOffer.State.PENDING, expires_at__gt=now,
+                                          group__status=S.POINT_ASSIGNED).values_list("group_id", "expires_at"))
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    held = set(DispatchJob.objects.filter(provider=provider, group__status__in=ON_THE_WAY).values_list("group_id", flat=True))
+    done = set(DispatchJob.objects.filter(provider=provider, group__status=S.DELIVERED,
+                                          group__completed_at__gte=start).values_list("group_id", flat=True))
+    ids = set(offers) | held | done
+    groups = (FulfilmentGroup.objects.filter(pk__in=ids)
+              .select_related("order__shipping_address", "dropoff")
+              .prefetch_related(Prefetch("lines", queryset=FulfilmentLine.objects.select_related("slot", "order_line")),
+                                Prefetch("events", queryset=FulfilmentEvent.objects.filter(status="arrived"),
+                                         to_attr="arrivals")))
+    bookings = []
+    for group in groups:
+        slots = [line.slot for line in group.lines.all() if line.slot_id and line.slot.kind == Slot.Kind.SERVICE]
+        first = min(slots, key=lambda slot: slot.starts_at, default=None)
+        address = group.order.shipping_address
+        state = "done" if group.pk in done else "held" if group.pk in held else "offered"
+        bookings.append(Booking(
+            group=group, id=group.pk, state=state, order_number=group.order.number, status=group.status,
+            status_label=str(group.get_status_display()),
+            headline=str(SERVICE_HEADLINES.get(group.status, group.get_status_display())),
+            services=[line.order_line.title for line in group.lines.all()],
+            starts_at=first.starts_at if first else None, ends_at=first.ends_at if first else None,
+            address=group.dropoff.label if group.dropoff else "",
+            recipient_name=recipient_name(address),
+            recipient_phone=mask_phone(address.phone_number if address is not None else ""),
+            arrived=bool(group.arrivals), offer_expires_at=offers.get(group.pk) if state == "offered" else None,
+        ))
+    order = {"offered": 0, "held": 1, "done": 2}
+    far = now + timezone.timedelta(days=3650)
+    return sorted(bookings, key=lambda b: (order[b.state], b.starts_at or far, b.id))
+
+
+def provider_may_see(*, provider, group_id) -> bool:
+    """The booking was offered to them (at any time) or is theirs."""
+    from .models import DispatchJob
+
+    return (JobOffer.objects.filter(group_id=group_id, provider=provider).exists()
+            or DispatchJob.objects.filter(group_id=group_id, provider=provider).exists())
+
+
+def operated_stations(*, user) -> list[FulfilmentPoint]:
+    """The stations (and lockers) `user` operates."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(FulfilmentPoint.objects.filter(operators__user=user).order_by("pk"))
+
+
+def operator_may_see(*, user, group_id) -> bool:
+    """The group is bound for one of the user's stations."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return FulfilmentGroup.objects.filter(pk=group_id, pickup_point__operators__user=user).exists()
+
+
+def providers_with_work(*, now: datetime | None = None) -> list:
+    """Providers with an open offer or a booking on the way, in id order (simulate_couriers)."""
+    from .models import ServiceProvider
+
+    now = now or timezone.now()
+    busy = Q(offers__state=JobOffer.State.PENDING, offers__expires_at__gt=now,
+             offers__group__status=S.POINT_ASSIGNED) | Q(jobs__group__status__in=ON_THE_WAY)
+    return list(ServiceProvider.objects.filter(busy).select_related("merchant").distinct().order_by("pk"))
+
+
+
+def point_closed_reason(point: FulfilmentPoint) -> str:
+    """Why routing skipped a closed point, with the hours when they are the point's own."""
+    own = not (point.kind == FulfilmentPoint.Kind.STORE and point.merchant_id
+               and point.merchant.opening_periods.exists()) and not point.hours.exists()
+    return f"未营业 ({point.opens:%H:%M}-{point.closes:%H:%M})" if own else "未营业"
+
+
+def point_is_open(point: FulfilmentPoint, at: datetime) -> bool:
+    """One set of hours (merchants.selectors.open_in): a store follows its merchant's opening
+    periods and exceptions; a warehouse or station its weekly PointHours; a point with neither
+    (a store whose merchant recorded no hours) its own opens/closes."""
+    from merchants.selectors import is_open_at, open_in
+
+    if point.kind == FulfilmentPoint.Kind.STORE and point.merchant_id:
+        merchant = point.merchant
+        if merchant.opening_periods.exists() or merchant.opening_exceptions.exists():
+            return is_open_at(merchant, at)
+    else:
+        hours = list(point.hours.all())
+        if hours:
+            return open_in(hours, [], at)
+    t = timezone.localtime(at).time()
+    if point.opens < point.closes:
+        return point.opens <= t < point.closes
+    return t >= point.opens or t < point.closes  # runs past midnight

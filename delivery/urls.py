@@ -8,4 +8,8 @@ app_name = "delivery"
 
 urlpatterns = [
     path("orders/<str:number>/tracking/", views.TrackingPageView.as_view(), name="tracking"),
+    path("station/", views.StationPageView.as_view(), name="station"),
+    path("station/parcels/<int:group_id>/handover/", views.StationHandoverView.as_view(), name="station-handover"),
+    path("provider/", views.ProviderPageView.as_view(), name="provider"),
+    path("provider/bookings/<int:group_id>/", views.ProviderActionView.as_view(), name="provider-action"),
 ]

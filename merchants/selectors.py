@@ -21,17 +21,23 @@ def is_open_at(merchant: Partner, moment) -> bool:
     A weekly period whose close is not after its open runs past midnight: it covers the
     end of its own weekday and the start of the next.
     """
-    from django.utils import timezone
-
     if merchant.is_paused(moment):  # 暂停营业: closed until then, whatever the hours say
         return False
+    # .all() and not .filter(): uses prefetched rows when the caller loaded many merchants
+    return open_in(merchant.opening_periods.all(), merchant.opening_exceptions.all(), moment)
+
+
+def open_in(periods, exceptions, moment) -> bool:
+    """The one rule for opening hours (a shop's, and a warehouse's or station's weekly hours,
+    delivery.PointHours): weekly periods (weekday, opens, closes; a close not after the open
+    runs past midnight) and date exceptions (date, is_closed, opens, closes) that replace them."""
+    from django.utils import timezone
+
     local = timezone.localtime(moment)
     day, clock = local.date(), local.time().replace(tzinfo=None)
-    # .all() and not .filter(): uses prefetched exceptions when the caller loaded many merchants
-    exception = next((e for e in merchant.opening_exceptions.all() if e.date == day), None)
+    exception = next((e for e in exceptions if e.date == day), None)
     if exception is not None:
         return not exception.is_closed and _within(exception.opens, exception.closes, clock)
-    periods = list(merchant.opening_periods.all())
     weekday, yesterday = local.weekday(), (local.weekday() - 1) % 7
     for period in periods:
         overnight = period.closes <= period.opens

@@ -48,8 +48,14 @@ from catalog.tests.factories import FreshProductClassFactory, ProductFactory
 from cms.models import CommunityPage, EventSignup
 from communities.models import ResidentAddress
 from communities.tests.factories import ResidentAddressFactory, UserFactory
-from delivery.models import Courier, FulfilmentEvent, FulfilmentGroup, FulfilmentLine
-from delivery.tests.factories import CourierFactory, FulfilmentPointFactory, order_with_groups, shipping_address
+from delivery.models import Courier, FulfilmentEvent, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, StationOperator
+from delivery.tests.factories import (
+    CourierFactory,
+    FulfilmentPointFactory,
+    ServiceProviderFactory,
+    order_with_groups,
+    shipping_address,
+)
 from merchants.models import Partner, StockRecord
 from merchants.tests.factories import ListingFactory, MerchantFactory
 from shop.basket.models import Basket
@@ -57,7 +63,7 @@ from shop.basket.models import Line as BasketLine
 from shop.checkout.models import Payment
 
 # Where people's own data lives; every pattern under these prefixes is walked.
-PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/")
+PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "station/", "provider/")
 
 # Public on purpose: answers may show anything public (the catalogue, merchants, the circle),
 # so only "no server error, nothing changed" is checked for them.
@@ -103,6 +109,7 @@ FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
     ("merchant-orders:group-reject", "pk"): ("group_id", True),
     ("merchant-orders:group-weights", "pk"): ("group_id", True),
     ("merchant-orders:group-ready", "pk"): ("group_id", True),
+    ("merchant-orders:group-handover", "pk"): ("group_id", True),
     ("dashboard:catalogue-product", "pk"): ("product_id", True),
     ("dashboard:catalogue-product-delete", "pk"): ("product_id", True),
     ("dashboard:partner-manage", "pk"): ("merchant_id", True),
@@ -186,6 +193,19 @@ def bodies(w) -> dict[str, dict]:
         "merchant-portal:import-apply": {"mode": "apply_valid"},
         "merchant-portal:application": {"decision": "approve"},
         "merchant-portal:staff-remove": {},
+        # handover and home services (issue 11): the right code, so only the ownership check refuses
+        "merchant-orders:group-handover": {"pickup_code": "864209"},
+        "api:merchant-group-handover": {"pickup_code": "864209"},
+        "api:station-parcel-handover": {"pickup_code": "864209"},
+        "delivery:station-handover": {"pickup_code": "864209"},
+        "delivery:provider-action": {"action": "accept"},
+        "api:provider-accept": {},
+        "api:provider-decline": {},
+        "api:provider-start": {},
+        "api:provider-arrive": {},
+        "api:provider-complete": {"pickup_code": "864209"},
+        "api:order-buy-again": {},
+        "checkout:order-buy-again": {},
     }
 
 SHARING = "merchant sharing the order"
@@ -430,6 +450,11 @@ def actors(world):
         "merchant of another shop": merchant,
         SHARING: sharing,
         "courier": CourierFactory(user=UserFactory(mobile="13600000003")).user,
+        # issue 11: a home-service provider of another shop, the operator of a community station
+        "provider": ServiceProviderFactory(merchant=other_shop, user=UserFactory(mobile="13600000005")).user,
+        "station operator": StationOperator.objects.create(
+            user=UserFactory(mobile="13600000006"), name="别站站长",
+            point=FulfilmentPointFactory(kind=FulfilmentPoint.Kind.PICKUP_STATION)).user,
     }
 
 

@@ -111,7 +111,9 @@ def order_with_groups(
         group = FulfilmentGroup.objects.create(
             order=order, merchant=merchant, method=group_method,
             status=status[merchant] if isinstance(status, dict) else status,
-            pickup_code=new_pickup_code() if group_method == FulfilmentGroup.Method.PICKUP else "",
+            # a pickup, and a home service (done with the resident's code), carry a code
+            pickup_code=new_pickup_code() if group_method == FulfilmentGroup.Method.PICKUP
+            or any(slot for _, _, slot in rows) else "",
             goods_total=goods[merchant],
         )
         for listing, quantity, slot in rows:

@@ -272,7 +272,7 @@ def test_home_service_goes_to_the_nearest_free_provider_of_the_merchant():
     with pytest.raises(dispatch.JobNotFound):
         dispatch.provider_start(provider=near, group_id=group.pk)
     dispatch.provider_start(provider=far, group_id=group.pk)
-    done = dispatch.provider_complete(provider=far, group_id=group.pk)
+    done = dispatch.provider_complete(provider=far, group_id=group.pk, pickup_code=group.pickup_code)
     assert done.status == S.DELIVERED
     assert DispatchJob.objects.get(group=group).provider == far
 

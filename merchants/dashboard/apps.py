@@ -23,6 +23,16 @@ class OrdersDashboardConfig(OscarOrdersDashboardConfig):
     def configure_permissions(self):
         self.permissions_map = {}
 
+    def get_url_decorator(self, pattern):
+        """Staff's order actions go through the order layer (merchants.dashboard.staff_orders)."""
+        from .staff_orders import guard_order_detail, guard_order_list
+
+        decorator = super().get_url_decorator(pattern)
+        guard = {"order-detail": guard_order_detail, "order-list": guard_order_list}.get(pattern.name)
+        if guard is None:
+            return decorator
+        return lambda view: decorator(guard(view)) if decorator else guard(view)
+
 
 def sold_by_other_shops(user, product_pk) -> bool:
     """Whether another shop (one `user` is not staff of) lists the product or one of its variants."""

@@ -8,6 +8,8 @@ app_name = "merchant-orders"
 
 urlpatterns = [
     path("", views.GroupListView.as_view(), name="group-list"),
+    path("counter/", views.CounterView.as_view(), name="counter"),
+    path("<int:pk>/handover/", views.HandoverView.as_view(), name="group-handover"),
     path("<int:pk>/", views.GroupDetailView.as_view(), name="group-detail"),
     path("<int:pk>/accept/", views.AcceptView.as_view(), name="group-accept"),
     path("<int:pk>/reject/", views.RejectView.as_view(), name="group-reject"),

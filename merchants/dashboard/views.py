@@ -15,7 +15,8 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 from oscar.views.decorators import permissions_required
 
-from delivery import lifecycle, services
+from delivery import handover, lifecycle, services
+from delivery import selectors as delivery_selectors
 from delivery.models import FulfilmentGroup
 from shop.checkout.services import reject_group
 from shop.core.errors import DomainError
@@ -79,6 +80,8 @@ class GroupDetailView(DetailView):
             can_reject=at_shop,
             can_weigh=lifecycle.in_shop(group) and bool(weights_form.weighed),
             can_ready=at_shop and bool(group.accepted_at) and not group.ready_at,
+            can_hand_over=group.status == S.READY_FOR_PICKUP and group.method == group.Method.PICKUP
+            and not group.pickup_point_id,
             weights_form=weights_form,
             reject_form=RejectForm(),
             **kwargs,
@@ -155,4 +158,49 @@ class ReadyView(GroupActionView):
 
     def act(self, group):
         services.mark_ready(group_id=group.pk, user=self.request.user)
+        return True
+
+
+@merchant_required
+class CounterView(View):
+    """柜台交付: the shop's pickups waiting at the counter and the ones handed over today."""
+
+    def get(self, request):
+        from django.shortcuts import render
+
+        merchants = delivery_selectors.staff_merchants(request.user)
+        search = request.GET.get("q", "")[:20]
+        return render(request, "merchants/dashboard/counter.html", {
+            "groups": delivery_selectors.waiting_pickups(merchant_ids=merchants, search=search),
+            "handed_over": delivery_selectors.collected_today(merchant_ids=merchants),
+            "search": search,
+        })
+
+
+class HandoverView(GroupActionView):
+    """The resident's 6-digit code at the counter (delivery.handover.counter_handover)."""
+
+    success_message = gettext_lazy("取货码正确, 已交给顾客")
+
+    def post(self, request, pk):
+        response = super().post(request, pk)
+        if request.POST.get("next") == "counter":  # handed over from the counter page: back to it
+            return HttpResponseRedirect(reverse("merchant-orders:counter"))
+        return response
+
+    def act(self, group):
+        from delivery.views import CodeForm, error_message
+
+        form = CodeForm(self.request.POST)
+        if not form.is_valid():
+            messages.error(self.request, _form_errors(form))
+            return False
+        try:
+            handover.counter_handover(user=self.request.user, group_id=group.pk,
+                                      pickup_code=form.cleaned_data["pickup_code"])
+        except services.GroupNotFound:
+            raise
+        except DomainError as error:
+            messages.error(self.request, error_message(error))
+            return False
         return True

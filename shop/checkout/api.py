@@ -313,3 +313,45 @@ class SandboxRefundNotifyView(APIView):
             request.data.dict() if hasattr(request.data, "dict") else dict(request.data))
         ok = outcome in {gateway.Outcome.ACCEPTED, gateway.Outcome.DUPLICATE}
         return HttpResponse("success" if ok else "fail", content_type="text/plain", status=200 if ok else 400)
+
+
+class AgainSerializer(serializers.Serializer):
+    listing_id = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+    merchant = serializers.CharField()
+    quantity = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True)
+    old_price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    new_price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+
+
+class BuyAgainSerializer(serializers.Serializer):
+    order_number = serializers.CharField()
+    added = AgainSerializer(many=True)
+    price_changed = AgainSerializer(many=True)
+    needs_slot = AgainSerializer(many=True, help_text="home services: book a new time (basket lines need a slot)")
+    unavailable = AgainSerializer(many=True)
+
+
+def _again(again) -> dict:
+    return {"listing_id": again.listing_id, "title": again.title, "merchant": again.merchant,
+            "quantity": again.quantity, "note": again.note, "old_price": again.old_price,
+            "new_price": again.new_price}
+
+
+class BuyAgainView(APIView):
+    """再来一单: the order's listings (same shops) back in the caller's basket."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: BuyAgainSerializer},
+                   summary="Buy again: the same listings from the same shops into the basket")
+    def post(self, request, number: str):
+        result = services.buy_again(user=request.user, order_number=number)
+        return Response({
+            "order_number": result.order_number,
+            "added": [_again(a) for a in result.added],
+            "price_changed": [_again(a) for a in result.price_changed],
+            "needs_slot": [_again(a) for a in result.needs_slot],
+            "unavailable": [_again(a) for a in result.unavailable],
+        })

@@ -281,7 +281,8 @@ def _write(checked: _Checked, *, user) -> tuple[Order, list[int]]:
             order=order, merchant=group.merchant, method=by_merchant[group.merchant.pk].method, status=group_status,
             window=windows.get(group.merchant.pk), dropoff=checked.address.standard_address,
             pickup_point=checked.pickup_points[group.merchant.pk],
-            pickup_code=new_pickup_code() if by_merchant[group.merchant.pk].method == Method.PICKUP else "",
+            pickup_code=new_pickup_code() if by_merchant[group.merchant.pk].method == Method.PICKUP
+            or any(line.slot is not None for line in group.lines) else "",  # a home service ends with it too
             goods_total=group.subtotal, delivery_fee=fees[group.merchant.pk],
             promised_at=promised_at(method=by_merchant[group.merchant.pk].method, window=windows.get(group.merchant.pk),
                                     service_starts=[line.slot.starts_at for line in group.lines if line.slot is not None],

@@ -5,6 +5,7 @@ from . import money
 from . import payment as gateway
 from .models import Refund
 from .payment import expire_payments
+from .releasing import expire_uncollected
 
 RELIABLE = dict(
     acks_late=True, reject_on_worker_lost=True, ignore_result=True,
@@ -48,3 +49,7 @@ def issue_due_refunds() -> int:
     """Beat: refunds still due (the broker was away after their commit) are issued."""
     due = Refund.objects.filter(status=Refund.Status.DUE).order_by("pk").values_list("payment_id", flat=True)
     return sum(settle_payment.run(payment_id) for payment_id in sorted(set(due[:500])))
+@shared_task(name="orders.expire_pickups")
+def expire_pickups() -> int:
+    """Beat, every 10 minutes: cancel pickups not collected within PICKUP_EXPIRY_HOURS (idempotent)."""
+    return len(expire_uncollected())

@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -298,6 +299,38 @@ class CancelOrderView(LoginRequiredMixin, View):
         else:
             messages.success(request, _("订单 %(number)s 已取消, 商品库存和预约名额已退回。") % {"number": order.number})
         return HttpResponseRedirect(order_url(order.number))
+
+
+class BuyAgainView(LoginRequiredMixin, View):
+    """POST /checkout/orders/<number>/buy-again/ (再来一单): the order's listings back in the
+    basket, then the basket page with a message for each line that did not simply go back."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, number: str):
+        order = selectors.order_of(user=request.user, number=number)
+        if order is None:
+            raise Http404(_("没有这个订单"))
+        try:
+            result = services.buy_again(user=request.user, order_number=order.number)
+        except DomainError as error:
+            messages.error(request, str(error.detail))
+            return HttpResponseRedirect(order_url(order.number))
+        for level, text in result.messages():
+            getattr(messages, level)(request, text)
+        for again in result.needs_slot:
+            url = reverse_product(again.product_id) if again.product_id else ""
+            if url:  # escaped by format_html: the title is the shop's text
+                messages.info(request, format_html('<a href="{}">{}</a>', url, _("为「%(title)s」选择上门时间")
+                                                   % {"title": again.title}), extra_tags="safe")
+        return HttpResponseRedirect(reverse("basket:summary"))
+
+
+def reverse_product(product_id: int) -> str:
+    from catalog.models import Product
+
+    product = Product.objects.filter(pk=product_id).first()
+    return product.get_absolute_url() if product else ""
 
 
 # --- adding a saved address ------------------------------------------------------------------

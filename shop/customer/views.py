@@ -1,15 +1,24 @@
-"""Oscar's customer views, plus the SMS-code pages: ask for a code, reset a password by SMS."""
+"""Oscar's customer views, plus the SMS-code pages (ask for a code, reset a password by SMS) and
+再来一单 through our order layer (shop.checkout.reordering).
+
+Oscar's re-order (the whole order, or one line) adds "the product" through the basket's
+strategy, which picks the first stock record (maybe another shop's) and drops a service's slot.
+Both buttons post here and go through ``buy_again`` instead: the same listing from the same shop.
+"""
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
+from oscar.apps.customer import views as oscar_views
 from oscar.apps.customer.views import *  # noqa: F403  (Oscar's remaining customer views)
 
 from shop.accounts import services as accounts
+from shop.checkout import services
 from shop.core.errors import DomainError
 
 from .forms import SmsCodeRequestForm, SmsPasswordResetForm
@@ -75,3 +84,25 @@ class AccountRegistrationView(AccountRegistrationView):  # noqa: F405 (Oscar's, 
 
     def get_initial(self):
         return {**super().get_initial(), "mobile": self.request.GET.get("mobile", "")[:11]}
+
+
+def _buy_again(view, order, order_line_ids=None):
+    try:
+        result = services.buy_again(user=view.request.user, order_number=order.number, order_line_ids=order_line_ids)
+    except DomainError as error:
+        messages.error(view.request, str(error.detail))
+        view.response = redirect("customer:order", order_number=order.number)
+        return
+    for level, text in result.messages():
+        getattr(messages, level)(view.request, text)
+    view.response = redirect("basket:summary") if result.added else redirect("customer:order", order_number=order.number)
+
+
+class OrderDetailView(oscar_views.OrderDetailView):
+    def do_reorder(self, order):
+        _buy_again(self, order)
+
+
+class OrderLineView(oscar_views.OrderLineView):
+    def do_reorder(self, line):
+        _buy_again(self, line.order, order_line_ids=[line.pk])

@@ -31,7 +31,7 @@ from delivery.models import Courier, FulfilmentPoint, PointStock, Slot
 from merchants.models import BusinessFormat, OpeningException, OpeningPeriod, Partner, StockRecord
 from shop.accounts.models import User
 
-from . import catalogue, community_pages, district, people, portal
+from . import catalogue, community_pages, district, frontline, people, portal
 from .plan import LOCKER_PREFIX, PICKUP_SUFFIX, FormatInfo, Plan, merchant_digest
 
 BATCH_SIZE = 1000
@@ -466,6 +466,7 @@ def write_plan(plan: Plan) -> None:
         write_couriers(plan, users, points)
         write_roles(plan, users, partners)
         portal.write_for_plan(plan, users, partners)  # the merchant portal's demo (shop/demo/portal.py)
+        frontline.write_frontline(users=users, partners=partners, points=points)
         community_pages.write_pages(plan, users, partners)
         refresh_category_view()
 
@@ -496,5 +497,6 @@ def counts() -> list[tuple[str, int]]:
         ("履约点 FulfilmentPoint", FulfilmentPoint.objects.count()),
         ("履约点库存 PointStock", PointStock.objects.count()),
         ("骑手 Courier", Courier.objects.count()),
+        *frontline.counts(),
         ("用户 User", User.objects.count()),
     ]

@@ -33,6 +33,10 @@ DEMO_USERS: tuple[DemoUser, ...] = (
              f"group {BUREAU_ANALYST_GROUP}"),
     DemoUser("community_editor", "社区编辑", "13800000005", "editor-demo-2025", "刘", "编辑",
              f"group {COMMUNITY_EDITOR_GROUP}: edits the pages under /community/ in /cms-admin/"),
+    DemoUser("provider", "上门服务人员", "13800000011", "provider-demo-2025", "赵", "阿姨",
+             "home-service provider of the first service merchant: /provider/"),
+    DemoUser("station_operator", "自提点管理员", "13800000012", "station-demo-2025", "孙", "站长",
+             "runs the first community pickup station: /station/"),
 )
 
 # Generated users share one password (hashed once per run, so loading stays fast).

@@ -338,6 +338,8 @@ DELIVERY_ASAP_MINUTES = env.int("DELIVERY_ASAP_MINUTES", default=45)
 SLOT_DAYS_AHEAD = env.int("SLOT_DAYS_AHEAD", default=7)
 DISPATCH_OFFER_SECONDS = env.int("DISPATCH_OFFER_SECONDS", default=30)
 DISPATCH_RESEND_AFTER_SECONDS = env.float("DISPATCH_RESEND_AFTER_SECONDS", default=60.0)
+# Hours a pickup waits at the shop or the station before beat cancels it (stock back, refund).
+PICKUP_EXPIRY_HOURS = env.float("PICKUP_EXPIRY_HOURS", default=48.0)
 
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"  # no realtime indexing
@@ -414,6 +416,7 @@ CELERY_BEAT_SCHEDULE = {
     "search-apply-outbox": {"task": "search.apply_outbox", "schedule": SEARCH_SYNC_INTERVAL_SECONDS},
     "search-purge-outbox": {"task": "search.purge_outbox", "schedule": 3600.0},
     "orders-expire-payments": {"task": "orders.expire_payments", "schedule": 60.0},
+    "orders-expire-pickups": {"task": "orders.expire_pickups", "schedule": 600.0},
     "dispatch-send-outbox": {"task": "dispatch.send_outbox", "schedule": 5.0},
     "dispatch-expire-offers": {"task": "dispatch.expire_offers", "schedule": 2.0},
     "dispatch-redispatch-stuck": {"task": "dispatch.redispatch_stuck", "schedule": 30.0},

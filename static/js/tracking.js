@@ -63,8 +63,8 @@
 
     function showEta(section, group) {
         var eta = section.querySelector(".tracking-eta");
-        if (!eta) {
-            return;
+        if (!eta || section.dataset.service === "true") {
+            return;  // a home service keeps its booked time, written by the server
         }
         if (!group.eta) {
             eta.hidden = true;

@@ -9,7 +9,11 @@ Every step (every `--interval` seconds, 3 by default), each courier with work:
 - on arrival picks up every job waiting at that point (dispatch.courier_pickup) or hands the
   goods over (dispatch.courier_deliver).
 
-These are the services behind the courier API, so the tracking page and the API see exactly
+The merchants' home-service providers work the same way: accept their bookings, set off, walk
+or ride to the resident's door, arrive and finish with the resident's code (delivery.handover),
+so `make demo` and `make up` complete service bookings too (--no-providers leaves them be).
+
+These are the services behind the courier and provider APIs, so the tracking page and the API see exactly
 what a real courier's app would cause. One log line per accept, move, pickup and delivery.
 
     --once          one step, then stop
@@ -34,8 +38,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from delivery import dispatch, positions, selectors, tasks, travel
-from delivery.models import Courier, FulfilmentGroup
+from delivery import dispatch, handover, positions, selectors, tasks, travel
+from delivery.models import Courier, FulfilmentGroup, ServiceProvider
 from shop.core.errors import DomainError
 from shop.core.geo import haversine_m
 
@@ -79,12 +83,15 @@ class Command(BaseCommand):
         parser.add_argument("--sweeps", action="store_true", default=None,
                             help="run the dispatch sweeps each step (default when Celery is eager)")
         parser.add_argument("--no-sweeps", action="store_false", dest="sweeps")
+        parser.add_argument("--no-providers", action="store_false", dest="providers",
+                            help="leave the home-service providers be (default: they work their bookings)")
 
     def handle(self, *args, **options):
         speed_up = number("speed-up", options["speed_up"])
         interval = number("interval", options["interval"], zero_ok=True)
         seconds = None if options["seconds"] is None else number("seconds", options["seconds"])
         sweeps = options["sweeps"] if options["sweeps"] is not None else bool(settings.CELERY_TASK_ALWAYS_EAGER)
+        self.providers = options.get("providers", True)
         courier_ids = None
         if options["courier"]:
             found = dict(Courier.objects.filter(user__mobile__in=options["courier"]).values_list("user__mobile", "pk"))
@@ -123,6 +130,44 @@ class Command(BaseCommand):
                 self.ride(courier, ride_seconds)
             except DomainError as exc:  # the world moved on (cancelled, taken back): next step
                 self.log(f"{courier.name}: {exc.detail}")
+        if getattr(self, "providers", True) and courier_ids is None:
+            for provider in selectors.providers_with_work():
+                try:
+                    self.provide(provider, ride_seconds)
+                except DomainError as exc:
+                    self.log(f"{provider.name}: {exc.detail}")
+
+    def provide(self, provider: ServiceProvider, ride_seconds: float) -> None:
+        """One step of a provider: accept offers, set off, go to the door, arrive, finish with
+        the resident's code (the demo resident always tells it)."""
+        for booking in selectors.provider_bookings(provider=provider):
+            if booking.state == "offered":
+                dispatch.provider_accept(provider=provider, group_id=booking.id)
+                self.log(f"{provider.name} 接单 预约{booking.order_number} ({', '.join(booking.services)})")
+            elif booking.state == "held" and booking.status == S.COURIER_ASSIGNED:
+                dispatch.provider_start(provider=provider, group_id=booking.id)
+                self.log(f"{provider.name} 出发 预约{booking.order_number}")
+            elif booking.state == "held" and booking.status == S.PICKED_UP:
+                self.walk(provider, booking, ride_seconds)
+                return  # one door at a time
+
+    def walk(self, provider: ServiceProvider, booking, ride_seconds: float) -> None:
+        group = booking.group
+        door = (group.dropoff.lat, group.dropoff.lng) if group.dropoff is not None else None
+        here = (provider.last_lat, provider.last_lng) if provider.last_lat is not None else door
+        if door is not None and here != door:
+            speed = travel.DEFAULT_SPEED / travel.ROAD_FACTOR
+            there, left = step_towards(here, door, speed / 60 * ride_seconds)
+            ServiceProvider.objects.filter(pk=provider.pk).update(last_lat=there[0], last_lng=there[1])
+            if left > 0:
+                self.log(f"{provider.name} 上门 → {booking.address}: 还有 {left:.0f} 米")
+                return
+        if not booking.arrived:
+            handover.provider_arrive(provider=provider, group_id=booking.id)
+            self.log(f"{provider.name} 到达 {booking.address}")
+            return
+        dispatch.provider_complete(provider=provider, group_id=booking.id, pickup_code=group.pickup_code)
+        self.log(f"{provider.name} 服务完成 预约{booking.order_number}")
 
     def sweep(self) -> None:
         """What beat does in the full stack; the embedded demo has no beat."""
