@@ -33,6 +33,13 @@ NATIONAL = [
 ]
 
 
+def today() -> date:
+    """The local date the live pages end at (tests replace it, as they never read the clock)."""
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
 class BadRequest(DomainError):
     status_code = 400
     code = "bad_request"
@@ -219,6 +226,15 @@ def satisfaction(satisfied: int, answers: int) -> dict:
     shown = answers >= metrics.config()["min_satisfaction_answers"]
     return {"share": share(satisfied, answers) if shown else None, "count": answers,
             "interval": wilson(satisfied, answers) if shown else None, "hidden": not shown}
+
+
+def display(value, *, percent: bool = True) -> str:
+    """A figure as text: "<5", "—" for none, 0.9123 → "91.2%" (percent) or the value."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and percent:
+        return f"{value * 100:.1f}%"
+    return str(value)
 
 
 def tier_of(basic: int, quality: int) -> tuple[str | None, dict | None]:
@@ -487,4 +503,6 @@ def demonstration_status(*, period: Period, today: date) -> list[dict]:
                     "tier": f["coverage"]["tier"], "tier_label": f["coverage"]["tier_label"],
                     "next_tier": f["coverage"]["next_tier"], "criteria": criteria,
                     "gaps": f["coverage"]["gaps"][:5]})
+        for criterion in criteria:
+            criterion["display"] = display(criterion["value"], percent=criterion["name"] != criteria[4]["name"])
     return out

@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
+from bureau import api as bureau_api
 from catalog import api as catalog_api
 from communities import api as community_api
 from delivery import api as delivery_api
@@ -26,6 +27,7 @@ urlpatterns = [
     path("orders/<str:number>/", checkout_api.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<str:number>/cancel/", checkout_api.OrderCancelView.as_view(), name="order-cancel"),
     path("orders/<str:number>/tracking/", delivery_api.TrackingView.as_view(), name="order-tracking"),
+    path("orders/<str:number>/rating/", delivery_api.OrderRatingView.as_view(), name="order-rating"),
     path("courier/location/", delivery_api.CourierLocationView.as_view(), name="courier-location"),
     path("courier/jobs/", delivery_api.CourierJobsView.as_view(), name="courier-jobs"),
     path("courier/jobs/<int:group_id>/accept/", delivery_api.AcceptJobView.as_view(), name="courier-job-accept"),
@@ -33,5 +35,8 @@ urlpatterns = [
     path("courier/jobs/<int:group_id>/pickup/", delivery_api.PickupJobView.as_view(), name="courier-job-pickup"),
     path("courier/jobs/<int:group_id>/deliver/", delivery_api.DeliverJobView.as_view(), name="courier-job-deliver"),
     path("courier/jobs/<int:group_id>/fail/", delivery_api.FailJobView.as_view(), name="courier-job-fail"),
+    path("bureau/overview/", bureau_api.OverviewAPI.as_view(), name="bureau-overview"),
+    path("bureau/demonstration/", bureau_api.DemonstrationAPI.as_view(), name="bureau-demonstration"),
+    path("bureau/communities/<str:slug>/", bureau_api.CommunityAPI.as_view(), name="bureau-community"),
     path("payments/sandbox/notify/", checkout_api.SandboxNotifyView.as_view(), name="sandbox-notify"),
 ]

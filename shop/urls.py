@@ -21,7 +21,8 @@ urlpatterns = [
     path("api/v1/", include("shop.api_urls")),
     # Wagtail's community pages sit under a prefix, before Oscar's catch-all storefront.
     path("community/", include(wagtail_urls)),
-    path("circle/", include("communities.urls")),  # 我的位置 and the 15-minute circle page
+    path("circle/", include("communities.urls")),
+    path("bureau/", include("bureau.urls")),  # the commerce bureau's figures (analysts only)  # 我的位置 and the 15-minute circle page
     path("", include("delivery.urls")),  # /orders/<number>/tracking/: the resident's tracking page
     # the merchant's own order pages, inside the dashboard (Oscar's order pages are staff only)
     path("dashboard/merchant-orders/", include("merchants.dashboard.urls")),

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('delivery', '0006_courier_merchant'),
-        ('partner', '0011_partner_closed_on_partner_floor_area_m2_and_more'),
+        ('partner', '0011_partner_bureau_outlet_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
