@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from oscar.apps.address.models import UserAddress
@@ -56,7 +56,7 @@ from shop.basket.models import Line as BasketLine
 from shop.checkout.models import Payment
 
 # Where people's own data lives; every pattern under these prefixes is walked.
-PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/")
+PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "bureau/")
 
 # Public on purpose: answers may show anything public (the catalogue, merchants, the circle),
 # so only "no server error, nothing changed" is checked for them.
@@ -92,6 +92,10 @@ FILL_BY_KWARG: dict[str, tuple[str, bool]] = {
     "product_pk": ("product_id", False),  # adding a public product to one's own wishlist
     "product_class_slug": ("product_class_slug", False),
     "action": ("address_action", False),
+    # the bureau's pages: refused to everyone but the analyst (see BUREAU_ROUTES)
+    "slug": ("community_slug", True),
+    "fmt": ("export_format", True),
+    "table": ("export_table", True),
 }
 # Arguments whose meaning depends on the URL.
 FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
@@ -148,6 +152,10 @@ def bodies(w) -> dict[str, dict]:
     }
 
 SHARING = "merchant sharing the order"
+ANALYST = "bureau analyst"
+# the commerce bureau's pages and API: the analyst gets them (200), every other actor is refused,
+# and the analyst is refused everything that names the victim's objects like anyone else
+BUREAU_ROUTES = ("bureau:", "api:bureau-")
 REFUSED = {401, 403, 404, 405}  # and any redirect; 400 where no body is given (see the docstring)
 METHODS = ["get", "post", "put", "patch", "delete"]
 
@@ -277,6 +285,9 @@ def world(db):
     w.wrong_alert_key = "not-the-alert-key"
     w.address_action = "default_for_shipping"
     w.missing_id = 987654
+    w.community_slug = w.resident_address.standard_address.community.slug
+    w.export_format = "csv"
+    w.export_table = "gaps"
     # what must never show in an answer to someone else (the product's title is public)
     w.secrets = [
         w.order.number, "甄秘密", "13711112222", "137****2222", "秘密花园小区", "864209", w.trade_no,
@@ -332,7 +343,10 @@ def actors(world):
     sharing = UserFactory(mobile="13600000004")
     sharing.user_permissions.add(Permission.objects.get(codename="dashboard_access", content_type__app_label="partner"))
     world.co_merchant.users.add(sharing)
+    analyst = UserFactory(mobile="13600000005")
+    analyst.groups.add(Group.objects.get(name="商务局分析员"))
     return {
+        ANALYST: analyst,
         "anonymous": AnonymousUser(),
         "resident": resident,
         "merchant of another shop": merchant,
@@ -427,6 +441,10 @@ def judge(route: Route, names_victim: bool, response, where: str, w: World, kwar
     status = response.status_code
     if status >= 500:
         return [f"{where} server error"]
+    if route.name.startswith(BUREAU_ROUTES):
+        if who == ANALYST:
+            return [] if status == 200 or status == 405 else [f"{where}: the analyst was refused the bureau"]
+        return [] if 300 <= status < 400 or status in REFUSED else [f"{where}: the bureau was not refused"]
     if route.name in PUBLIC:
         return []
     if names_victim and who != SHARING:
