@@ -8,4 +8,5 @@ app_name = "delivery"
 
 urlpatterns = [
     path("orders/<str:number>/tracking/", views.TrackingPageView.as_view(), name="tracking"),
+    path("orders/<str:number>/rate/", views.RateOrderView.as_view(), name="rate"),
 ]
