@@ -117,17 +117,54 @@ def fen(amount) -> int:
     return int(round(float(amount or 0) * 100))
 
 
-def day_counts(*, day: date, community_ids: list[int] | None = None) -> dict[int, dict]:
+def day_counts(*, day: date, community_ids: list[int] | None = None, households: list[tuple] | None = None,
+               coverage_cache: dict | None = None) -> dict[int, dict]:
     """Every community's counts for one day (coverage as at the end of it)."""
-    start, end = day_bounds(day)
-    households = community_selectors.household_points(community_ids=None)
-    shops = merchant_selectors.shops_on(day=day)
+    return range_counts(first=day, last=day, community_ids=community_ids, households=households,
+                        coverage_cache=coverage_cache)[day]
+
+
+def range_counts(*, first: date, last: date, community_ids: list[int] | None = None,
+                 households: list[tuple] | None = None, coverage_cache: dict | None = None) -> dict[date, dict[int, dict]]:
+    """Every community's counts for each day from `first` to `last`: one query per kind of row
+    for the whole range, then sorted into local days. Coverage is worked out once per distinct
+    set of trading shops (it changes only when one opens or closes); pass a `coverage_cache`
+    dict to keep it across calls."""
+    start, end = day_bounds(first)[0], day_bounds(last)[1]
+    if households is None:
+        households = community_selectors.household_points(community_ids=None)
+    coverage_cache = {} if coverage_cache is None else coverage_cache
     format_codes = [f.code for f in merchant_selectors.formats()]
+    by_day: dict[date, dict[str, list]] = defaultdict(lambda: {"groups": [], "ratings": [], "answers": []})
+    for group in delivery_selectors.groups_for_figures(start=start, end=end):
+        by_day[timezone.localdate(group["created_at"])]["groups"].append(group)
+    for rating in delivery_selectors.ratings_for_figures(start=start, end=end):
+        by_day[timezone.localdate(rating["rated_at"])]["ratings"].append(rating)
+    for answer in community_selectors.survey_answers(start=start, end=end):
+        by_day[timezone.localdate(answer["answered_at"])]["answers"].append(answer)
+    household_counts = Counter(h[1] for h in households)
+    out = {}
+    day = first
+    while day <= last:
+        rows = by_day.get(day) or {"groups": [], "ratings": [], "answers": []}
+        out[day] = _one_day(day=day, community_ids=community_ids, households=households, format_codes=format_codes,
+                            coverage_cache=coverage_cache, household_counts=household_counts, **rows)
+        day += timedelta(days=1)
+    return out
+
+
+def _one_day(*, day: date, community_ids, households, format_codes, coverage_cache: dict, household_counts: Counter,
+             groups, ratings, answers) -> dict[int, dict]:
+    shops = merchant_selectors.shops_on(day=day)
     wanted = set(community_ids) if community_ids is not None else None
     days: dict[int, dict] = defaultdict(empty_day)
 
-    household_counts = Counter(h[1] for h in households)
-    coverage = coverage_counts(households=households, shops=shops, format_codes=format_codes)
+    key = (tuple(s["id"] for s in shops), tuple(format_codes))
+    coverage = coverage_cache.get(key)
+    if coverage is None:
+        coverage = coverage_counts(households=households, shops=shops, format_codes=format_codes)
+        coverage_cache.clear()
+        coverage_cache[key] = coverage
     for community_id, count in household_counts.items():
         days[community_id]["households"] = count
         days[community_id]["coverage"] = coverage.get(community_id, {})
@@ -145,7 +182,7 @@ def day_counts(*, day: date, community_ids: list[int] | None = None) -> dict[int
     shop_community = {s["id"]: s["community_id"] for s in shops}
     trading: dict[int, set] = defaultdict(set)
     ordering: dict[int, set] = defaultdict(set)
-    for group in delivery_selectors.groups_for_figures(start=start, end=end):
+    for group in groups:
         d = days[group["community_id"]]
         d["placed"] += 1
         status = group["status"]
@@ -178,12 +215,12 @@ def day_counts(*, day: date, community_ids: list[int] | None = None) -> dict[int
     for community_id, ids in ordering.items():
         days[community_id]["ordering_households"] = sorted(i for i in ids if i is not None)
 
-    for rating in delivery_selectors.ratings_for_figures(start=start, end=end):
+    for rating in ratings:
         d = days[rating["community_id"]]
         key = str(rating["score"])
         d["ratings"][key] = d["ratings"].get(key, 0) + 1
 
-    for answer in community_selectors.survey_answers(start=start, end=end):
+    for answer in answers:
         d = days[answer["community_id"]]
         scores = [answer[a] for a in ("convenience", "price", "quality", "service")]
         d["survey_answers"] += 1

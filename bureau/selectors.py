@@ -113,18 +113,27 @@ def get_community(*, slug: str) -> Community:
 # --- days: snapshots plus today ------------------------------------------------------------------
 
 
-def live_day(*, day: date) -> dict[int, dict]:
-    """A day's counts computed now (today, or a past day without a snapshot), cached a few minutes."""
-    key = f"bureau:live:{day.isoformat()}"
-    found = cache.get(key)
-    if found is None:
-        found = {str(k): v for k, v in metrics.day_counts(day=day).items()}
-        cache.set(key, found, LIVE_CACHE_SECONDS)
-    return {int(k): v for k, v in found.items()}
+def live_days(*, days: list[date]) -> dict[date, dict[int, dict]]:
+    """Counts of days without a snapshot (today, or past days the nightly job has not stored),
+    computed now in one round of queries and cached for a few minutes."""
+    out, missing = {}, []
+    for day in days:
+        found = cache.get(f"bureau:live:{day.isoformat()}")
+        if found is None:
+            missing.append(day)
+        else:
+            out[day] = {int(k): v for k, v in found.items()}
+    if missing:
+        computed = metrics.range_counts(first=min(missing), last=max(missing))
+        for day in missing:
+            out[day] = computed[day]
+            cache.set(f"bureau:live:{day.isoformat()}", {str(k): v for k, v in computed[day].items()}, LIVE_CACHE_SECONDS)
+    return out
 
 
 def days_of(*, period: Period, today: date, community_ids: list[int]) -> dict[int, list[tuple[date, dict]]]:
-    """Community id → [(day, counts)] for every day of the period."""
+    """Community id → [(day, counts)] for every day of the period: stored snapshots, and live
+    counts for today and any day not stored yet."""
     out: dict[int, list] = {cid: [] for cid in community_ids}
     stored = MetricSnapshot.objects.filter(community_id__in=community_ids, date__gte=period.start,
                                            date__lte=min(period.end, today - timedelta(days=1)))
@@ -132,14 +141,13 @@ def days_of(*, period: Period, today: date, community_ids: list[int]) -> dict[in
     for snap in stored.values("community_id", "date", "data").order_by("date", "community_id"):
         out[snap["community_id"]].append((snap["date"], snap["data"]))
         have.setdefault(snap["date"], set()).add(snap["community_id"])
-    day = period.start
-    while day <= period.end:
-        missing = [cid for cid in community_ids if cid not in have.get(day, ())]
-        if missing:
-            live = live_day(day=day)
-            for cid in missing:
-                out[cid].append((day, live.get(cid) or metrics.empty_day()))
-        day += timedelta(days=1)
+    wanted = set(community_ids)
+    all_days = [period.start + timedelta(days=n) for n in range(period.days)]
+    live = live_days(days=[day for day in all_days if not wanted <= have.get(day, set())])
+    for day, counts in live.items():
+        for cid in community_ids:
+            if cid not in have.get(day, ()):
+                out[cid].append((day, counts.get(cid) or metrics.empty_day()))
     for rows in out.values():
         rows.sort(key=lambda row: row[0])
     return out

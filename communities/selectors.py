@@ -81,4 +81,4 @@ def survey_answers(*, start, end) -> list[dict]:
     from .models import SurveyResponse
 
     return list(SurveyResponse.objects.filter(answered_at__gte=start, answered_at__lt=end)
-                .values("community_id", *SurveyResponse.ASPECTS).order_by("pk"))
+                .values("community_id", "answered_at", *SurveyResponse.ASPECTS).order_by("pk"))

@@ -466,4 +466,4 @@ def ratings_for_figures(*, start, end) -> list[dict]:
     from .models import GroupRating
 
     return list(GroupRating.objects.filter(rated_at__gte=start, rated_at__lt=end)
-                .values("score", "merchant_id", community_id=F("group__dropoff__community_id")).order_by("pk"))
+                .values("score", "merchant_id", "rated_at", community_id=F("group__dropoff__community_id")).order_by("pk"))

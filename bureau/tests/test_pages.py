@@ -129,6 +129,7 @@ def test_snapshots_are_stored_and_read(world):
     # and running it again changes nothing
     call_command("compute_metrics", "--date", "2026-11-10", "--no-progress", stdout=io.StringIO())
     assert MetricSnapshot.objects.filter(date=date(2026, 11, 10)).count() == 2
+    snapshot = MetricSnapshot.objects.get(community=world.a, date=date(2026, 11, 10))
     # then the pages read the stored day, not the rows (history survives later changes)
     data = snapshot.data | {"orders": 500, "sales_fen": 123_400}
     MetricSnapshot.objects.filter(pk=snapshot.pk).update(data=data)

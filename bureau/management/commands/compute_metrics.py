@@ -7,12 +7,10 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from tqdm import tqdm
 
 from bureau import services
 
@@ -49,7 +47,5 @@ class Command(BaseCommand):
             days = [yesterday]
         if days[-1] > timezone.localdate(now):
             raise CommandError("cannot compute a day that has not begun")
-        stored = 0
-        for day in tqdm(days, desc="compute_metrics", unit="day", disable=no_progress, file=sys.stderr):
-            stored += services.store_snapshots(day=day, now=now)
+        stored = services.store_snapshot_range(first=days[0], last=days[-1], now=now, progress=not no_progress)
         self.stdout.write(f"stored {stored} snapshots for {len(days)} day(s): {days[0]} … {days[-1]}")
