@@ -103,6 +103,18 @@ def coverage_counts(*, households: list[tuple], shops: list[dict], format_codes:
     return result
 
 
+def coverage_key(*, shops: list[dict], format_codes: list[str], households: list[tuple]) -> str:
+    """What coverage depends on, as a digest: the trading shops (and where they are), the formats
+    and the households. Two days with the same key have the same coverage."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    digest.update(repr([(s["id"], s["format_id"], s["lat"], s["lng"]) for s in shops]).encode())
+    digest.update(repr(format_codes).encode())
+    digest.update(repr((len(households), households[-1] if households else None)).encode())
+    return digest.hexdigest()
+
+
 def empty_day() -> dict:
     return {
         "households": 0, "coverage": {}, "shops": {}, "shops_total": 0, "chain": 0, "licensed": 0,
@@ -159,13 +171,14 @@ def _one_day(*, day: date, community_ids, households, format_codes, coverage_cac
     wanted = set(community_ids) if community_ids is not None else None
     days: dict[int, dict] = defaultdict(empty_day)
 
-    key = (tuple(s["id"] for s in shops), tuple(format_codes))
+    key = coverage_key(shops=shops, format_codes=format_codes, households=households)
     coverage = coverage_cache.get(key)
     if coverage is None:
         coverage = coverage_counts(households=households, shops=shops, format_codes=format_codes)
         coverage_cache.clear()
         coverage_cache[key] = coverage
     for community_id, count in household_counts.items():
+        days[community_id]["coverage_key"] = key
         days[community_id]["households"] = count
         days[community_id]["coverage"] = coverage.get(community_id, {})
 

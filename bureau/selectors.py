@@ -124,11 +124,24 @@ def live_days(*, days: list[date]) -> dict[date, dict[int, dict]]:
         else:
             out[day] = {int(k): v for k, v in found.items()}
     if missing:
-        computed = metrics.range_counts(first=min(missing), last=max(missing))
+        computed = metrics.range_counts(first=min(missing), last=max(missing), coverage_cache=_stored_coverage(max(missing)))
         for day in missing:
             out[day] = computed[day]
             cache.set(f"bureau:live:{day.isoformat()}", {str(k): v for k, v in computed[day].items()}, LIVE_CACHE_SECONDS)
     return out
+
+
+def _stored_coverage(day: date) -> dict:
+    """The coverage of the latest stored day up to `day`, by its key: a live day whose shops and
+    households have not changed since reuses it instead of walking every household again."""
+    latest = MetricSnapshot.objects.filter(date__lte=day).order_by("-date").values_list("date", flat=True).first()
+    if latest is None:
+        return {}
+    by_key: dict[str, dict] = {}
+    for cid, data in MetricSnapshot.objects.filter(date=latest).values_list("community_id", "data"):
+        if data.get("coverage_key"):
+            by_key.setdefault(data["coverage_key"], {})[cid] = data["coverage"]
+    return by_key
 
 
 def days_of(*, period: Period, today: date, community_ids: list[int]) -> dict[int, list[tuple[date, dict]]]:

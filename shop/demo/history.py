@@ -27,7 +27,7 @@ ORDER_PREFIX = "DH"
 SURVEY_MOBILE_PREFIX = "13753"  # + 2 digits of the community + 4 digits
 CLOSED_SHOP_PREFIX = "HIST-"
 ROOM_CODE = "{district}H{community:02d}{n:06d}"  # never matches the residents' register codes (12 digits)
-SURVEY_USERS_PER_COMMUNITY = 50
+SURVEY_USERS_PER_COMMUNITY = 130
 BATCH = 2000
 
 # orders a day per 1,000 households, by weekday (Monday first), and the share of each hour
@@ -213,7 +213,8 @@ def plan_history(plan: Plan, *, last: date, days: int = HISTORY_DAYS) -> History
                     listing_index=rng.randrange(listings), quantity=rng.randint(1, 3), method=method, status=status,
                     promise_min=promise, actual_min=actual, score=score))
 
-    # the quarterly survey: 45 answers a quarter in demonstration communities, 15 elsewhere
+    # the quarterly survey: 120 answers a quarter in demonstration communities (a month's figures
+    # then have 30 or more), 40 elsewhere (shown over a quarter, hidden for a month)
     rng = rng_for(seed, "history:survey")
     for index, c in enumerate(plan.communities):
         demo = c.spec.demonstration != "none"
@@ -224,7 +225,7 @@ def plan_history(plan: Plan, *, last: date, days: int = HISTORY_DAYS) -> History
             day = history.first + timedelta(days=offset_days)
             quarter_days.setdefault(f"{day.year}Q{(day.month - 1) // 3 + 1}", []).append(day)
         for quarter, in_quarter in sorted(quarter_days.items()):
-            wanted = min(45 if demo else 15, SURVEY_USERS_PER_COMMUNITY)
+            wanted = min(120 if demo else 40, SURVEY_USERS_PER_COMMUNITY)
             for k in range(round(wanted * len(in_quarter) / 91)):
                 scores = tuple(
                     rng.choice((4, 5, 5)) if rng.random() < good else rng.choice((1, 2, 3, 3)) for _ in range(4))
