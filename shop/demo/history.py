@@ -20,7 +20,9 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .plan import Plan, offset, rng_for, weighted
+from shapely.geometry import shape
+
+from .plan import Plan, _random_point_in, offset, rng_for, weighted
 
 HISTORY_DAYS = 182
 ORDER_PREFIX = "DH"
@@ -123,6 +125,7 @@ def plan_history(plan: Plan, *, last: date, days: int = HISTORY_DAYS) -> History
     for index, c in enumerate(plan.communities):
         rooms = []
         anchors = list(c.compound_anchors.items()) or [(c.spec.name, (c.centroid_lat, c.centroid_lng))]
+        polygon = shape(c.boundary)
         per_compound = math.ceil(c.spec.households / len(anchors))
         n = 0
         for compound, (a_lat, a_lng) in anchors:
@@ -130,8 +133,8 @@ def plan_history(plan: Plan, *, last: date, days: int = HISTORY_DAYS) -> History
             for k in range(min(per_compound, c.spec.households - n)):
                 building, rest = divmod(k, 36)
                 unit, room = divmod(rest, 12)
-                if rest == 0:  # a new building: somewhere in the compound
-                    spot = offset(a_lat, a_lng, rng.uniform(-90, 90), rng.uniform(-90, 90))
+                if rest == 0:  # a new building: somewhere in the compound, inside the community
+                    spot = _random_point_in(rng, polygon, a_lat, a_lng, 90)
                 rooms.append(RoomPlan(
                     code=ROOM_CODE.format(district=district.DISTRICT_CODE, community=index, n=n), community_slug=c.spec.slug,
                     compound=compound, building=str(building + 1), unit=str(unit + 1),
@@ -277,6 +280,8 @@ def write_history(plan: Plan, history: HistoryPlan, *, progress: bool = False) -
         for shop in history.closed:
             Partner.objects.update_or_create(code=shop.code, defaults={
                 "name": shop.name, "format": formats[shop.format_code], "community": communities[shop.community_slug],
+                "address": f"鼓楼区{communities[shop.community_slug].name}", "phone": "025-83001234",
+                "rating": Decimal("4.0"), "licence_verified": True, "delivery_capability": "none",
                 "lat": shop.lat, "lng": shop.lng, "is_active": False, "closed_on": shop.closed_on, "floor_area_m2": 80})
 
         # orders: one Oscar order, line, fulfilment group and line each
