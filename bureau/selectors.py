@@ -208,6 +208,31 @@ def total(rows_by_community: dict[int, list[tuple[date, dict]]]) -> dict:
     return agg
 
 
+def merge(aggregates: list[dict]) -> dict:
+    """The sum of several communities' totals (each from `total`)."""
+    agg = metrics.empty_day()
+    trading, ordering = set(), set()
+    for one in aggregates:
+        for key in (*ADDITIVE, "households", "shops_total", "chain", "licensed", "floor_area_m2", "floor_known"):
+            agg[key] += one[key]
+        for code, (n, sales) in one["by_format"].items():
+            per = agg["by_format"].setdefault(code, [0, 0])
+            per[0] += n
+            per[1] += sales
+        for bucket in ("minutes", "ratings", "coverage", "shops"):
+            for key, n in one[bucket].items():
+                agg[bucket][key] = agg[bucket].get(key, 0) + n
+        for aspect, scores in one["survey"].items():
+            per = agg["survey"].setdefault(aspect, {})
+            for key, n in scores.items():
+                per[key] = per.get(key, 0) + n
+        trading.update(one["trading_shops"])
+        ordering.update(one["ordering_households"])
+    agg["trading_shops"] = sorted(trading)
+    agg["ordering_households"] = sorted(ordering)
+    return agg
+
+
 # --- figures ------------------------------------------------------------------------------------
 
 
@@ -467,21 +492,22 @@ def district_overview(*, period: Period, today: date, compare: Period | None = N
     formats = _formats()
     communities = list(community_directory())
     rows = days_of(period=period, today=today, community_ids=[c.pk for c in communities])
-    ranking = [ranking_row(c, total({c.pk: rows[c.pk]}), formats) for c in communities]
+    each = {c.pk: total({c.pk: rows[c.pk]}) for c in communities}
+    ranking = [ranking_row(c, each[c.pk], formats) for c in communities]
     ranking.sort(key=lambda r: (-r["basic_present"], -r["quality_present"],
                                 -(r["mean_basic_share"] if isinstance(r["mean_basic_share"], float) else -1), r["slug"]))
     for position, row in enumerate(ranking, 1):
         row["rank"] = position
-    agg = total(rows)
-    streets: dict[str, dict] = {}
+    agg = merge(list(each.values()))
+    streets: dict[str, list] = {}
     for c in communities:
-        streets.setdefault(c.street, {})[c.pk] = rows[c.pk]
+        streets.setdefault(c.street, []).append(each[c.pk])
     overview = {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "district": {"name": communities[0].district if communities else "", **figures(agg, formats),
                      "communities": len(communities)},
         "streets": [{"street": street, "communities": len(members), **{
-            k: v for k, v in ranking_row(Community(name=street, street=street), total(members), formats).items()
+            k: v for k, v in ranking_row(Community(name=street, street=street), merge(members), formats).items()
             if k in ("households", "basic_present", "quality_present", "mean_basic_share", "orders", "sales",
                      "on_time_share", "satisfaction", "satisfaction_count")}} for street, members in sorted(streets.items())],
         "ranking": ranking,
