@@ -2,7 +2,8 @@
 #
 #   make demo      embedded default: SQLite, no services; migrate, load_demo, collectstatic,
 #                  runserver on 127.0.0.1:$(PORT) with the demo couriers moving in the background
-#   make test      install (with Debian's Chromium for the browser test), start PostgreSQL/Redis/
+#   make lint      ruff, the import contracts (lint-imports) and the import-circle check
+#   make test      lint, install (with Debian's Chromium for the browser test), start PostgreSQL/Redis/
 #                  Elasticsearch, run the whole pytest suite against them (a real Celery worker
 #                  and the courier simulator are started by the test fixtures)
 #   make services  start PostgreSQL (15432), Redis (16379), Elasticsearch (19200) on 127.0.0.1
@@ -34,10 +35,10 @@ TEST := scripts/with-env.sh test
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u ELASTICSEARCH_URL -u CELERY_BROKER_URL \
 	-u CELERY_RESULT_BACKEND -u CELERY_TASK_ALWAYS_EAGER -u SEARCH_BACKEND -u DJANGO_SETTINGS_MODULE
 
-.PHONY: help install browser demo services up down status test
+.PHONY: help install browser demo services up down status lint test
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 install:
 	scripts/install.sh
@@ -82,6 +83,13 @@ status:
 	-scripts/web.sh status
 	-scripts/couriers.sh status
 
-# CI-style: the real services, tasks on a real worker (CELERY_TASK_ALWAYS_EAGER=false).
-test: install browser services
+# The guards first (seconds, no service needed): lint and import order (ruff, config in
+# pyproject.toml), the layer contracts (import-linter, [tool.importlinter]) and no import circle.
+lint:
+	$(RUN) ruff check .
+	$(RUN) lint-imports
+	$(RUN) python scripts/import_cycles.py
+
+# CI-style: the guards, then the real services, tasks on a real worker (CELERY_TASK_ALWAYS_EAGER=false).
+test: install lint browser services
 	$(TEST) $(RUN) pytest $(PYTEST_DB) $(PYTEST_ARGS)

@@ -15,3 +15,41 @@ def _media_in_tmp(settings, tmp_path):
 def pytest_collection_modifyitems(config, items):
     """Tests marked `outage` stop a shared service: run them after every other test."""
     items.sort(key=lambda item: item.get_closest_marker("outage") is not None)
+
+
+# --- the clock ----------------------------------------------------------------------------------
+#
+# Tests never read the wall clock for a business rule. To prove it for the code that reasons
+# about hours (dispatch, checkout, slots and delivery windows in the basket), every test of
+# these modules runs three times, with the clock started (and then ticking) at three times of
+# day in Beijing: early morning, noon, and ten minutes before midnight. A test that passes at
+# noon and fails at 23:50 fails here, in every run.
+
+CLOCK_MODULES = ("delivery/tests/test_dispatch", "shop/checkout/tests/", "shop/basket/tests/")
+TIMES_OF_DAY = {"06:05": (6, 5), "12:00": (12, 0), "23:50": (23, 50)}
+CLOCK_DATE = (2026, 3, 18)  # a Wednesday, any date works
+
+
+def pytest_generate_tests(metafunc):
+    path = metafunc.definition.path.relative_to(metafunc.config.rootpath).as_posix()
+    if "beijing_clock" in metafunc.fixturenames and path.startswith(CLOCK_MODULES):
+        metafunc.parametrize("beijing_clock", list(TIMES_OF_DAY), indirect=True, ids=lambda t: f"beijing-{t}")
+
+
+@pytest.fixture(autouse=True)
+def beijing_clock(request):
+    """In CLOCK_MODULES: the clock starts at the parametrised Beijing time of day and ticks on
+    (time-machine). Elsewhere: the real clock."""
+    time_of_day = getattr(request, "param", None)
+    if time_of_day is None:
+        yield None
+        return
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    hour, minute = TIMES_OF_DAY[time_of_day]
+    start = datetime(*CLOCK_DATE, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(start, tick=True):
+        yield start

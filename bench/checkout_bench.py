@@ -40,11 +40,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages_bench import Server, load, parse_config, percentile  # noqa: E402  (sets up Django)
-
 from django.db import transaction  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
+from bench.pages_bench import Server, load, parse_config, percentile  # noqa: E402  (sets up Django)
 from catalog.models import Product, ProductClass  # noqa: E402
 from communities.models import Community, ResidentAddress, StandardAddress  # noqa: E402
 from merchants.models import BusinessFormat, OpeningPeriod, Partner, StockRecord  # noqa: E402

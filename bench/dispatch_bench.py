@@ -31,21 +31,20 @@ from __future__ import annotations
 
 import argparse
 import functools
-import multiprocessing
 import os
 import queue
-import statistics
-import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import procstat  # noqa: E402  (pure: no Django)
 
 BENCH_DB = "market_dispatch_bench"
 BENCH_REDIS_DB = 6
@@ -91,20 +90,25 @@ from django.db.models import Min  # noqa: E402
 from django.utils import timezone as dj_timezone  # noqa: E402
 from oscar.apps.order.models import Line, Order  # noqa: E402
 
+from bench.dispatch_workers import Celery, CourierApps, free_couriers  # noqa: E402  (after django.setup)
 from communities.models import StandardAddress  # noqa: E402
 from communities.tests.factories import BASE_LAT, BASE_LNG, CommunityFactory, StandardAddressFactory, UserFactory  # noqa: E402
-from delivery import dispatch, positions  # noqa: E402
+from delivery import positions  # noqa: E402
 from delivery.models import (  # noqa: E402
-    Courier, DispatchJob, FulfilmentEvent, FulfilmentGroup, FulfilmentLine, JobOffer,
+    Courier,
+    DispatchJob,
+    FulfilmentEvent,
+    FulfilmentGroup,
+    FulfilmentLine,
+    JobOffer,
 )
-from delivery.outbox import WAKE_KEY, request_dispatch  # noqa: E402
+from delivery.outbox import request_dispatch  # noqa: E402
 from delivery.services import transition  # noqa: E402
 from delivery.tests.factories import CourierFactory, shipping_address, store_point  # noqa: E402
 from merchants.models import Partner, StockRecord  # noqa: E402
 from merchants.tests.factories import ListingFactory, MerchantFactory  # noqa: E402
 from shop.accounts.models import User  # noqa: E402
-from shop.celery import app  # noqa: E402
-from shop.core.errors import DomainError  # noqa: E402
+from shop.core.redis import redis_client  # noqa: E402
 
 S = FulfilmentGroup.Status
 
@@ -130,111 +134,12 @@ def prepare():
                 StandardAddressFactory(community=community, lat=BASE_LAT + 0.003 + (i % 10) * 0.0015,
                                        lng=BASE_LNG + (i // 10) * 0.003)
             UserFactory(mobile="17700000000")
-    positions.redis_client().delete(positions.GEO_KEY)
+    redis_client().delete(positions.GEO_KEY)
     positions.load_positions_into_redis()
     Courier.objects.update(status=Courier.Status.AVAILABLE)
 
 
-def free_couriers() -> None:
-    """Bench only: jobs held from an earlier run are marked delivered, so couriers have room
-    again, and what an earlier (overloaded) run left in the queue is dropped."""
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("dispatch")
-        conn.default_channel.client.delete(WAKE_KEY)
-    FulfilmentGroup.objects.filter(status__in=[S.POINT_ASSIGNED, S.COURIER_ASSIGNED, S.CREATED, S.AWAITING_PAYMENT]
-                                   ).update(status=S.DELIVERED)
-    JobOffer.objects.filter(state=JobOffer.State.PENDING).update(state=JobOffer.State.WITHDRAWN)
-    DispatchJob.objects.filter(routed_at__isnull=True).update(routed_at=dj_timezone.now())
-
-
 # --- processes -----------------------------------------------------------------------------------
-
-
-class Celery:
-    """The bench's own worker (prefork, 2 processes, dispatch queue) and beat."""
-
-    def __init__(self, concurrency: int, log_dir: Path, extra: tuple[str, ...] = ()):
-        self.concurrency, self.log_dir, self.extra = concurrency, log_dir, extra
-        self.processes = []
-
-    def __enter__(self):
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        free_couriers()
-        others = [name for name, queues in (app.control.inspect(timeout=1.0).active_queues() or {}).items()
-                  if any(q["name"] == "dispatch" for q in queues)]
-        if others:
-            sys.exit(f"other workers consume the bench's dispatch queue: {others}")
-        hostname = f"dispatch-bench-{os.getpid()}@%h"
-        self.processes.append(subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=prefork",
-             f"--concurrency={self.concurrency}", "-Q", "dispatch", "-n", hostname, "--without-gossip",
-             "--without-mingle", "--loglevel=WARNING", f"--logfile={self.log_dir / 'worker.log'}", *self.extra],
-            cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
-        self.processes.append(subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "shop", "beat", "--loglevel=WARNING",
-             f"--schedule={self.log_dir / 'beat-schedule'}", f"--logfile={self.log_dir / 'beat.log'}"],
-            cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=1.0):
-            if time.monotonic() > deadline or self.processes[0].poll() is not None:
-                sys.exit(f"the bench worker did not start (log: {self.log_dir / 'worker.log'})")
-        return self
-
-    def __exit__(self, *exc):
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-
-def courier_app(index: int, count: int, ready, stopping) -> None:
-    """One courier-app process: polls the open offers of every `count`-th group and accepts them."""
-    try:
-        JobOffer.objects.exists()  # connected: the first poll is not the one to pay for it
-        ready.set()
-        while not stopping.is_set():
-            offers = list(JobOffer.objects.filter(state=JobOffer.State.PENDING).extra(
-                where=["group_id %% %s = %s"], params=[count, index]).select_related("courier")[:200])
-            for offer in offers:
-                try:
-                    dispatch.courier_accept(courier=offer.courier, group_id=offer.group_id)
-                except DomainError:
-                    pass
-            if not offers:
-                time.sleep(0.02)
-    finally:
-        connection.close()
-
-
-class CourierApps:
-    """Every courier's app: processes of their own (the phones are not the web tier, so they do
-    not share its interpreter lock) that poll the open offers and accept them."""
-
-    def __init__(self, processes: int = 2):
-        context = multiprocessing.get_context("spawn")
-        self.stopping = context.Event()
-        self.ready = [context.Event() for _ in range(processes)]
-        self.processes = [context.Process(target=courier_app, args=(i, processes, self.ready[i], self.stopping),
-                                          daemon=True) for i in range(processes)]
-
-    def __enter__(self):
-        for process in self.processes:
-            process.start()
-        for ready in self.ready:  # each has imported Django and connected (seconds on a busy machine)
-            if not ready.wait(timeout=120):
-                sys.exit("the courier apps did not start")
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        for process in self.processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
 
 
 class BacklogSampler(threading.Thread):
@@ -245,7 +150,7 @@ class BacklogSampler(threading.Thread):
         super().__init__(daemon=True)
         self.samples: list[tuple[float, int, int]] = []  # (time, pending requests, queued messages)
         self.stopping = threading.Event()
-        self.client = positions.redis_client()
+        self.client = redis_client()
 
     def run(self):
         try:
@@ -275,7 +180,7 @@ def prepare_orders(count: int, *, tag: str) -> list[int]:
                 Order(number=f"DB{stamp}-{tag}-{i}", user=user, currency="CNY", total_incl_tax=Decimal("5.00"),
                       total_excl_tax=Decimal("5.00"), shipping_incl_tax=0, shipping_excl_tax=0,
                       status="awaiting_payment", shipping_address=address, date_placed=now) for i in numbers])
-            rows = [(order, listings[i % len(listings)], homes[i % len(homes)]) for order, i in zip(orders, numbers)]
+            rows = [(order, listings[i % len(listings)], homes[i % len(homes)]) for order, i in zip(orders, numbers, strict=False)]
             lines = Line.objects.bulk_create([
                 Line(order=order, partner=listing.partner, partner_name=listing.partner.name,
                      partner_sku=listing.partner_sku, stockrecord=listing, product=listing.product,
@@ -288,7 +193,7 @@ def prepare_orders(count: int, *, tag: str) -> list[int]:
                                 dropoff=home, goods_total=listing.price) for order, listing, home in rows])
             FulfilmentLine.objects.bulk_create([
                 FulfilmentLine(group=group, order_line=line, listing=listing, quantity=1, unit_price=listing.price,
-                               estimated_amount=listing.price) for group, line, (_, listing, _) in zip(groups, lines, rows)])
+                               estimated_amount=listing.price) for group, line, (_, listing, _) in zip(groups, lines, rows, strict=False)])
         group_ids += [group.pk for group in groups]
     return group_ids
 
@@ -363,65 +268,6 @@ class Producer:
         return time.monotonic() - self.t0
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
-def slope(samples: list[tuple[float, int]]) -> float:
-    if len(samples) < 3:
-        return 0.0
-    xs, ys = [s[0] for s in samples], [s[1] for s in samples]
-    mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    den = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
-
-
-def epoch(moment: datetime | None) -> float | None:
-    return moment.astimezone(dt_timezone.utc).timestamp() if moment else None
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process has used, 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]
-    return (sum(values) - idle) / TICK, sum(values) / TICK
-
-
-def pids_named(name: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == name:
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
-
-
 class CpuMeter:
     """CPU used during a run by the worker (main process and pool), beat, this bench process,
     PostgreSQL (its own processes and the bench database's backends, not other databases'),
@@ -434,14 +280,14 @@ class CpuMeter:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname IS NOT NULL AND datname <> %s", [BENCH_DB])
             others = {row[0] for row in cursor.fetchall()}
-        return [pid for pid in pids_named("postgres") if pid not in others]
+        return [pid for pid in procstat.pids_named("postgres") if pid not in others]
 
     def snapshot(self) -> dict:
         me = os.times()
-        busy, total = machine_cpu()
-        groups = {"worker": [self.worker_pid, *children(self.worker_pid)], "beat": [self.beat_pid],
-                  "pg": self._pg_pids(), "redis": pids_named("redis-server"), "couriers": self.courier_pids}
-        return {**{key: {pid: process_cpu(pid) for pid in pids} for key, pids in groups.items()},
+        busy, total = procstat.machine_cpu()
+        groups = {"worker": [self.worker_pid, *procstat.children(self.worker_pid)], "beat": [self.beat_pid],
+                  "pg": self._pg_pids(), "redis": procstat.pids_named("redis-server"), "couriers": self.courier_pids}
+        return {**{key: {pid: procstat.process_cpu(pid) for pid in pids} for key, pids in groups.items()},
                 "bench": me.user + me.system, "busy": busy, "total": total, "wall": time.monotonic()}
 
     @staticmethod
@@ -476,8 +322,8 @@ def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter) -
     events = {}
     for group_id, status, at in FulfilmentEvent.objects.filter(
             group_id__in=ids, status__in=[S.POINT_ASSIGNED, S.COURIER_ASSIGNED]).values_list("group_id", "status", "at"):
-        events[(group_id, status)] = epoch(at)
-    offered = dict((g, epoch(at)) for g, at in JobOffer.objects.filter(group_id__in=ids).values("group_id")
+        events[(group_id, status)] = procstat.epoch(at)
+    offered = dict((g, procstat.epoch(at)) for g, at in JobOffer.objects.filter(group_id__in=ids).values("group_id")
                    .annotate(first=Min("offered_at")).values_list("group_id", "first"))
 
     def latencies(stamps):
@@ -490,7 +336,7 @@ def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter) -
     run_end = started + placing
     done_in_run = sum(1 for g in ids if assigned_at[g] is not None and assigned_at[g] <= run_end)
     second_half = [s for s in sampler.samples if s[0] >= placed_until - placing / 2 and s[0] <= placed_until]
-    growth = slope([(t, pending) for t, pending, _ in second_half])
+    growth = procstat.slope([(t, pending) for t, pending, _ in second_half])
     missing = len(ids) - len(to_courier)
     throughput = len(to_courier) / max(max((t for t in assigned_at.values() if t), default=started) - started, 1e-9)
     sustained = missing == 0 and growth < 1.0 and done_in_run >= 0.95 * len(ids)
@@ -500,9 +346,9 @@ def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter) -
         "backlog_max": max((n for _, n, _ in sampler.samples), default=0), "backlog_slope": growth,
         "backlog_end": second_half[-1][1] if second_half else 0,
         "queue_max": max((n for _, _, n in sampler.samples), default=0),
-        "point_p50": percentile(to_point, 50), "point_p99": percentile(to_point, 99),
-        "offer_p50": percentile(to_offer, 50), "offer_p99": percentile(to_offer, 99),
-        "p50": percentile(to_courier, 50), "p99": percentile(to_courier, 99), "sustained": sustained,
+        "point_p50": procstat.percentile(to_point, 50), "point_p99": procstat.percentile(to_point, 99),
+        "offer_p50": procstat.percentile(to_offer, 50), "offer_p99": procstat.percentile(to_offer, 99),
+        "p50": procstat.percentile(to_courier, 50), "p99": procstat.percentile(to_courier, 99), "sustained": sustained,
         "cpu": cpu, "worker_ms_per_order": cpu["worker"] / max(len(to_offer), 1) * 1000,
     }
 

@@ -42,11 +42,8 @@ connection per request, as `make up` runs it; ``--conn-max-age 60`` keeps connec
 from __future__ import annotations
 
 import argparse
-import cProfile
 import http.client
-import io
 import os
-import pstats
 import random
 import signal
 import socket
@@ -61,6 +58,9 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench import procstat  # noqa: E402  (pure: no Django)
+
 SETTINGS = "bench.settings_pages"
 os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS  # the /stock/ pages exist only there
 
@@ -71,6 +71,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench import pages_profile  # noqa: E402  (after django.setup)
 from catalog.models import Product  # noqa: E402
 
 PAGES = ("list", "stock-list", "detail", "stock-detail", "floor")
@@ -177,90 +178,6 @@ class Server:
         self.process = None
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _processes():
-    """(pid, parent pid, own CPU s, reaped children's CPU s, command line) of every process (Linux /proc)."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        # after the command: state, ppid, ..., utime (11), stime (12), cutime (13), cstime (14)
-        own = (int(fields[11]) + int(fields[12])) / TICKS
-        reaped = (int(fields[13]) + int(fields[14])) / TICKS
-        yield int(entry), int(fields[1]), own, reaped, command
-
-
-def _local_ports(pids) -> set[int]:
-    """Local TCP ports of the sockets these processes hold (their database connections among them)."""
-    inodes = set()
-    for pid in pids:
-        try:
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-        except OSError:
-            continue
-    ports = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as lines:
-                next(lines)
-                for line in lines:
-                    fields = line.split()
-                    if fields[9] in inodes:
-                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-        except OSError:
-            continue
-    return ports
-
-
-def cpu_seconds(master_pid: int, *, reaped_backends: bool) -> dict[str, dict]:
-    """CPU seconds so far, per process, of what serves the pages: the gunicorn workers (exact),
-    PostgreSQL and Elasticsearch.
-
-    PostgreSQL: the backends serving the workers' connections (matched by the workers' local
-    ports: exact), plus, when gunicorn opens a connection per request (``reaped_backends``),
-    every backend the postmaster has reaped (other people's too: approximate).
-    Elasticsearch: the whole JVM (shared with anyone else querying it: approximate).
-    """
-    totals = {"workers": {}, "postgres": {}, "elasticsearch": {}}
-    postmasters = set()
-    processes = list(_processes())
-    for pid, parent, own, reaped, command in processes:
-        if parent == master_pid:
-            totals["workers"][pid] = own
-        elif "/bin/postgres " in command or command.startswith("postgres -D"):
-            postmasters.add(pid)
-            if reaped_backends:
-                totals["postgres"][f"reaped by {pid}"] = reaped
-        elif "org.elasticsearch.bootstrap.Elasticsearch" in command:
-            totals["elasticsearch"][pid] = own
-    ports = _local_ports(totals["workers"])
-    for pid, parent, own, reaped, command in processes:
-        if parent in postmasters and command.startswith("postgres: "):
-            # "postgres: user database 127.0.0.1(port) state"
-            client = command.split()[3] if len(command.split()) > 3 else ""
-            port = client.rsplit("(", 1)[-1].rstrip(")")
-            if port.isdigit() and int(port) in ports:
-                totals["postgres"][pid] = own
-    return totals
-
-
-def cpu_spent(before: dict[str, dict], after: dict[str, dict]) -> dict[str, float]:
-    """CPU seconds spent between two ``cpu_seconds`` readings; a process that appeared counts
-    whole, one that went away (a backend closed, a worker restarted) counts nothing."""
-    return {who: sum(seconds - before[who].get(key, 0.0) for key, seconds in after[who].items()) for who in after}
-
-
 def fetch(port: int, url: str) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -346,15 +263,15 @@ def drive(server: Server, page: str, urls: list[str], clients: int, seconds: flo
     for thread in threads:
         thread.start()
     reaped = server.conn_max_age == "0"
-    cpu_before, client_before = cpu_seconds(server.process.pid, reaped_backends=reaped), time.process_time()
+    cpu_before, client_before = procstat.cpu_seconds(server.process.pid, reaped_backends=reaped), time.process_time()
     started = time.perf_counter()
     stop_at[0] = started + seconds
     start_line.wait()
     for thread in threads:
         thread.join()
     block.seconds = time.perf_counter() - started
-    cpu_after, client_after = cpu_seconds(server.process.pid, reaped_backends=reaped), time.process_time()
-    block.cpu = cpu_spent(cpu_before, cpu_after)
+    cpu_after, client_after = procstat.cpu_seconds(server.process.pid, reaped_backends=reaped), time.process_time()
+    block.cpu = procstat.cpu_spent(cpu_before, cpu_after)
     block.cpu["client"] = client_after - client_before
     return block
 
@@ -399,7 +316,7 @@ def report(results: dict[str, list[Block]]) -> None:
         if ours not in results or stock not in results:
             continue
         a, b = merge(results[ours]), merge(results[stock])
-        per_round = [x.per_second / y.per_second for x, y in zip(results[ours], results[stock]) if y.per_second]
+        per_round = [x.per_second / y.per_second for x, y in zip(results[ours], results[stock], strict=False) if y.per_second]
         spread = (f" (per round {min(per_round):.2f}-{max(per_round):.2f}, median {statistics.median(per_round):.2f})"
                   if per_round else "")
         print(f"{ours}/{stock}: req/s {a.per_second / b.per_second:.2f}{spread}, "
@@ -415,81 +332,6 @@ def report(results: dict[str, list[Block]]) -> None:
 
 
 # --- profile of our product page (in process, no gunicorn) ----------------------------------------
-
-
-def profile_detail(urls: dict[str, list[str]], requests: int) -> None:
-    """Queries per request and where the time of a product page goes (Django test client)."""
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    client = Client()
-
-    def get(url):
-        client.cookies.clear()  # an anonymous visitor without cookies, as the HTTP clients are
-        return client.get(url)
-
-    print(f"\nprofile (in process, Django test client, {requests} requests per page, CONN_MAX_AGE="
-          f"{settings.DATABASES['default'].get('CONN_MAX_AGE')})")
-    for page in ("detail", "stock-detail", "list", "stock-list"):
-        page_urls_ = urls[page]
-        for url in page_urls_[:5]:
-            get(url)  # templates compiled, connection warm
-        counts, sql_ms, total_ms, cpu_ms = [], [], [], []
-        for number in range(requests):
-            url = page_urls_[number % len(page_urls_)]
-            with CaptureQueriesContext(connection) as queries:
-                started, cpu = time.perf_counter(), time.process_time()
-                response = get(url)
-                total_ms.append((time.perf_counter() - started) * 1000)
-                cpu_ms.append((time.process_time() - cpu) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-            statements = [q for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
-            counts.append(len(statements))
-            sql_ms.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
-        print(f"  {page:<13} queries/request min {min(counts)} max {max(counts)} mean {statistics.mean(counts):.1f}"
-              f"   ms/request {statistics.mean(total_ms):.1f} (SQL round trips {statistics.mean(sql_ms):.1f},"
-              f" CPU of this process {statistics.mean(cpu_ms):.1f})")
-
-    print("\n  one product page, statement by statement:")
-    with CaptureQueriesContext(connection) as queries:
-        get(urls["detail"][0])
-    for query in queries.captured_queries:
-        print(f"    {float(query['time']) * 1000:5.1f} ms  {query['sql'][:150]}")
-
-    profiler = cProfile.Profile(time.process_time)  # CPU time: what others running here do not inflate
-    profiler.enable()
-    for number in range(requests):
-        get(urls["detail"][number % len(urls["detail"])])
-    profiler.disable()
-    stats = pstats.Stats(profiler)
-    total = max(stat[3] for stat in stats.stats.values())
-    phases = {
-        "whole request (handler)": "django/core/handlers/base.py:get_response",
-        "view before rendering": "django/views/generic/base.py:view",
-        "  the product (and prefetches)": "django/views/generic/detail.py:get_object",
-        "  offers": "catalog/selectors.py:product_offers",
-        "  breadcrumb": "catalog/selectors.py:category_trail",
-        "template rendering": "django/template/response.py:rendered_content",
-        "  service slots of the add-to-basket forms (basket app)": "shop/basket/selectors.py:service_slots",
-        "  translations (gettext)": "django/utils/translation/trans_real.py:gettext",
-        "  currency formatting (Babel)": "oscar/templatetags/currency_filters.py:currency",
-        "  URL reversing": "django/urls/base.py:reverse",
-        "SQL compile (Django ORM)": "django/db/models/sql/compiler.py:as_sql",
-        "SQL execute (driver, round trips)": "django/db/backends/utils.py:execute",
-    }
-    print(f"\n  where the CPU goes (cProfile on CPU time, cumulative, share of {total:.2f} s for {requests} product"
-          " pages; the profiler inflates Python-heavy parts):")
-    for label, where in phases.items():
-        path, function = where.rsplit(":", 1)
-        cumulative = sum(stat[3] for (filename, _line, name), stat in stats.stats.items()
-                         if filename.endswith(path) and name == function)
-        print(f"    {label:<56} {cumulative / total * 100:5.1f} %")
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
-    print("\n  top functions by own time:")
-    for line in out.getvalue().splitlines():
-        if line.strip() and ("/" in line or "ncalls" in line):
-            print("   ", line.replace(str(BASE_DIR / ".venv/lib/python3.11/site-packages") + "/", "")[:160])
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -554,7 +396,7 @@ def main() -> None:
           f"search backend: {settings.SEARCH_BACKEND}, products: {Product.objects.count():,}, "
           f"cpus: {os.cpu_count()}, DEBUG: {settings.DEBUG}")
     if args.profile or args.profile_only:
-        profile_detail(urls, args.profile_requests)
+        pages_profile.profile_detail(urls, args.profile_requests)
         if args.profile_only:
             return
     extra_env = {} if args.conn_max_age is None else {"DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}

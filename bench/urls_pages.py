@@ -15,7 +15,8 @@ from django.urls import path, re_path
 from oscar.apps.catalogue.views import ProductDetailView
 
 from bench.stock_views import StockCatalogueView, StockCheckoutView, floor
-from shop.urls import handler404, handler500, urlpatterns as shop_urlpatterns  # noqa: F401
+from shop.urls import handler404, handler500  # noqa: F401
+from shop.urls import urlpatterns as shop_urlpatterns
 
 urlpatterns = [
     re_path(

@@ -11,7 +11,7 @@ Definitions (docs/architecture.md, "Commerce bureau", says the same):
   shop of each format is found with a k-d tree (scipy.spatial.cKDTree).
 - **Order**: one shop's part of an order (a fulfilment group), counted on the day it was placed,
   in the community of the household it goes to (its drop-off). Awaiting-payment groups are not
-  orders yet. **Completed**: delivered or collected (delivery.ratings.COMPLETED).
+  orders yet. **Completed**: delivered or collected (delivery.lifecycle.COMPLETED).
 - **Sales**: the completed orders' totals (goods + delivery fee + weighing adjustment), in fen;
   **services** the part from home-service lines, **goods** the rest.
 - **On time**: completed at or before the promised time (orders with a promise only).
@@ -38,7 +38,7 @@ from django.utils import timezone
 from communities import circle as circles
 from communities import selectors as community_selectors
 from delivery import selectors as delivery_selectors
-from delivery.ratings import COMPLETED
+from delivery.lifecycle import COMPLETED
 from merchants import selectors as merchant_selectors
 
 EARTH_M_PER_DEG = math.pi * 6371008.8 / 180

@@ -4,86 +4,34 @@ A *listing* is a merchant's offer of a product: Oscar's StockRecord (product + m
 price + stock). The storefront browses listings, not products, so every card names its
 merchant and the merchant's own price.
 
-``search_listings`` is the one entry point for browse and search. It asks the backend named
-by ``settings.SEARCH_BACKEND`` (see catalog/search/backends/) and falls back to the
-database backend when that backend is not installed or cannot answer.
+``search_listings``, ``suggest`` and ``service_circle`` are the one entry point for browse,
+the search box and the circle. Each asks the backend named by ``settings.SEARCH_BACKEND``
+through catalog/search/registry.py, which falls back to the database backend when that one is
+not installed or cannot answer. The listings query itself is catalog/search/listings.py.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, F, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
-from django.utils.module_loading import import_string
-from django.utils.translation import get_language
+from django.db.models import F, QuerySet, Subquery, Value
 
 from catalog.models import Category, Product
-from catalog.search.backends.base import (
-    SORT_RELEVANCE,
-    ListingQuery,
-    ListingSearchBackend,
-    ListingSearchResult,
-    SearchBackendUnavailable,
+from catalog.search.backends.base import SORT_RELEVANCE, ListingQuery, ListingSearchResult
+from catalog.search.backends.circles import CircleResult
+from catalog.search.listings import (  # noqa: F401  the listings query, read by views and pages too
+    category_product_ids,
+    facet_categories,
+    format_label,
+    format_name,
+    listing_queryset,
+    listings_by_ids,
 )
+from catalog.search.registry import CIRCLE_BACKENDS, DEFAULT_BACKEND, SEARCH_BACKENDS, ask, get_search_backend  # noqa: F401
 from merchants.models import BusinessFormat, StockRecord
 
-logger = logging.getLogger(__name__)
-
-# Backend name (settings.SEARCH_BACKEND) -> class. A backend whose module does not exist
-# yet (Elasticsearch, until its issue lands) falls back to the database backend.
-SEARCH_BACKENDS = {
-    "database": "catalog.search.backends.database.DatabaseListingBackend",
-    "elasticsearch": "catalog.search.backends.elasticsearch.ElasticsearchListingBackend",
-}
-DEFAULT_BACKEND = "database"
-
-
 # --- listings ---------------------------------------------------------------------------------
-
-
-def listing_queryset() -> QuerySet[StockRecord]:
-    """Every listing a resident may see, with what a listing card needs loaded.
-
-    Visible: the product is public (a variant also needs a public parent), the merchant is
-    active and the listing has a price. Each row carries ``in_stock``: services and other
-    untracked products are always available, goods need stock beyond what is allocated.
-    """
-    return (
-        StockRecord.objects.filter(product__is_public=True, partner__is_active=True, price__isnull=False)
-        .exclude(product__structure=Product.PARENT)
-        .filter(Q(product__parent__isnull=True) | Q(product__parent__is_public=True))
-        .annotate(
-            tracks_stock=Coalesce(
-                "product__product_class__track_stock", "product__parent__product_class__track_stock", Value(True)
-            ),
-        )
-        .annotate(
-            in_stock=Case(
-                When(tracks_stock=False, then=Value(True)),
-                When(num_in_stock__gt=Coalesce(F("num_allocated"), Value(0)), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        .select_related(
-            "product",
-            "product__product_class",
-            "product__parent",
-            "product__parent__product_class",
-            "partner",
-            "partner__format",
-        )
-        .prefetch_related("product__images")
-    )
-
-
-def listings_by_ids(ids: Sequence[int]) -> list[StockRecord]:
-    """Hydrate listing ids (e.g. from a search engine) in the given order; hidden ones drop out."""
-    by_id = {listing.pk: listing for listing in listing_queryset().filter(pk__in=list(ids))}
-    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def product_offers(*, product: Product) -> list[StockRecord]:
@@ -133,45 +81,13 @@ def category_trail(*, product: Product) -> list[Category]:
     )
 
 
-# --- categories and formats -------------------------------------------------------------------
+def format_labels_of(*, codes: Sequence[str]) -> dict[str, str]:
+    """Business format code → its name in the active language."""
+    return {f.code: format_label(f) for f in BusinessFormat.objects.filter(code__in=list(codes))}
 
 
-def category_product_ids(*, category_ids: Iterable[int]) -> QuerySet:
-    """Ids of the products in any of these categories or their descendants (a subquery)."""
-    paths = list(Category.objects.filter(pk__in=list(category_ids)).values_list("path", flat=True))
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(category__path__startswith=path)
-    return Product.categories.through.objects.filter(condition).values("product_id")
-
-
-def facet_categories(*, selected_ids: Sequence[int]) -> list[Category]:
-    """The categories a category facet counts: the children of the one selected category,
-    or its siblings when it has none, else the top level. They share one depth."""
-    browsable = Category.objects.browsable().order_by("path")
-    if len(selected_ids) == 1:
-        selected = browsable.filter(pk=selected_ids[0]).first()
-        if selected is not None:
-            children = list(browsable.filter(path__startswith=selected.path, depth=selected.depth + 1))
-            if children:
-                return children
-            if selected.depth > 1:
-                parent_path = selected.path[: Category.steplen * (selected.depth - 1)]
-                return list(browsable.filter(path__startswith=parent_path, depth=selected.depth))
-    return list(browsable.filter(depth=1))
-
-
-def format_label(business_format: BusinessFormat | None) -> str:
-    """A business format's name in the active language (Chinese unless English is active)."""
-    if business_format is None:
-        return ""
-    return format_name(name_zh=business_format.name_zh, name_en=business_format.name_en)
-
-
-def format_name(*, name_zh: str, name_en: str) -> str:
-    if (get_language() or "").startswith("en") and name_en:
-        return name_en
-    return name_zh
+def categories_by_id(*, ids: Sequence[int]) -> dict[int, Category]:
+    return Category.objects.in_bulk(list(ids))
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -217,30 +133,14 @@ def search_listings(
         in_stock=in_stock,
         at=at,
     )
-    backend = get_search_backend()
-    try:
-        return backend.search(listing_query)
-    except SearchBackendUnavailable:
-        if backend.name == DEFAULT_BACKEND:
-            raise
-        logger.warning("search backend %s unavailable, answering from the database", backend.name, exc_info=True)
-        return get_search_backend(DEFAULT_BACKEND).search(listing_query)
+    result, _name = ask(lambda backend: backend.search(listing_query))
+    return result
 
 
-def get_search_backend(name: str | None = None) -> ListingSearchBackend:
-    name = name or getattr(settings, "SEARCH_BACKEND", DEFAULT_BACKEND) or DEFAULT_BACKEND
-    path = SEARCH_BACKENDS.get(name)
-    if path is None:
-        logger.warning("unknown SEARCH_BACKEND %r, using the database backend", name)
-        path = SEARCH_BACKENDS[DEFAULT_BACKEND]
-    try:
-        backend_class = import_string(path)
-    except ImportError:
-        if name == DEFAULT_BACKEND:
-            raise
-        logger.warning("search backend %s is not installed, using the database backend", name)
-        backend_class = import_string(SEARCH_BACKENDS[DEFAULT_BACKEND])
-    return backend_class()
+def service_circle(*, circle) -> CircleResult:
+    """Merchants within the circle, from the configured search backend (database fallback)."""
+    result, _name = ask(lambda backend: backend.merchants_in_circle(circle), backends=CIRCLE_BACKENDS)
+    return result
 
 
 # --- suggestions for the search box -------------------------------------------------------------
@@ -253,18 +153,4 @@ def suggest(*, prefix: str) -> tuple[list[str], str]:
 
     Elasticsearch also understands pinyin (qc, qingcai); the database matches characters.
     """
-    if getattr(settings, "SEARCH_BACKEND", DEFAULT_BACKEND) == "elasticsearch":
-        from catalog.search.backends.elasticsearch import suggest_titles
-
-        try:
-            return suggest_titles(prefix, size=SUGGESTIONS), "elasticsearch"
-        except SearchBackendUnavailable:
-            logger.warning("suggestions answered from the database", exc_info=True)
-    titles = (
-        listing_queryset()
-        .filter(product__title__icontains=prefix)
-        .annotate(starts=Case(When(product__title__istartswith=prefix, then=Value(0)), default=Value(1)))
-        .order_by("starts", "product__title")
-        .values_list("product__title", flat=True)
-    )
-    return list(dict.fromkeys(titles[: SUGGESTIONS * 5]))[:SUGGESTIONS], "database"
+    return ask(lambda backend: backend.suggest(prefix, size=SUGGESTIONS))

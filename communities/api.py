@@ -7,6 +7,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog import selectors as catalog_selectors
 from communities import circle as circles
 from communities import selectors
 from communities.models import Community, ResidentAddress
@@ -85,4 +86,4 @@ class CircleView(APIView):
     @extend_schema(parameters=[CircleParamsSerializer], responses={200: dict})
     def get(self, request):
         circle, _params = circle_from_request(request)
-        return Response(circle_body(selectors.service_circle(circle=circle)))
+        return Response(circle_body(catalog_selectors.service_circle(circle=circle)))

@@ -1,6 +1,6 @@
 """What the circle page (我的15分钟生活圈) shows, built from a CircleResult.
 
-The merchants come from ``communities.selectors.service_circle`` only; this module adds the
+The merchants come from ``catalog.selectors.service_circle`` only; this module adds the
 business formats' names and tiers, groups the merchants by format (in the guide's order,
 basic formats first), splits the missing formats by tier, phrases the circle's parameters in
 plain words and draws the map (``communities.circle_map``).

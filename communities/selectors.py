@@ -30,20 +30,6 @@ def resolve_origin(*, user=None, lat: float | None = None, lng: float | None = N
     return lat, lng
 
 
-def service_circle(*, circle):
-    """Merchants within the circle, from the configured search backend (database fallback)."""
-    from catalog.search.backends.base import SearchBackendUnavailable
-    from catalog.search.backends.circles import circle_backends
-
-    *preferred, fallback = circle_backends()
-    for backend in preferred:
-        try:
-            return backend.merchants_in_circle(circle)
-        except SearchBackendUnavailable:
-            continue
-    return fallback.merchants_in_circle(circle)
-
-
 def find_standard_addresses(*, community_id: int, compound: str = "", building: str = "", room: str = "",
                             limit: int = 20) -> list:
     """Rooms of the standard address register in one community matching what the resident typed

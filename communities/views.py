@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
+from catalog import selectors as catalog_selectors
 from communities import circle as circles
 from communities import location as locations
-from communities import selectors
 from communities.circle_page import DEFAULT_MINUTES, MINUTE_CHOICES, build_page, mode_labels
 from communities.forms import (
     LOCATION_FORMS,
@@ -137,7 +137,7 @@ class CircleView(TemplateView):
         if origin is None:
             return context
         circle = circles.make_circle(lat=origin.lat, lng=origin.lng, minutes=minutes, mode=mode)
-        result = selectors.service_circle(circle=circle)
+        result = catalog_selectors.service_circle(circle=circle)
         communities = locations.district_communities(lat=origin.lat, lng=origin.lng, community_id=origin.community_id)
         context.update(
             {

@@ -3,8 +3,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
-    Courier, DispatchDecision, DispatchJob, FulfilmentEvent, FulfilmentGroup, FulfilmentLine, FulfilmentPoint,
-    JobOffer, PointStock, ServiceProvider,
+    Courier,
+    DispatchDecision,
+    DispatchJob,
+    FulfilmentEvent,
+    FulfilmentGroup,
+    FulfilmentLine,
+    FulfilmentPoint,
+    JobOffer,
+    PointStock,
+    ServiceProvider,
 )
 
 

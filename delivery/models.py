@@ -7,16 +7,17 @@ FulfilmentLines point at the Oscar order lines it covers, with the weighed-goods
 """
 
 import secrets
-
-from django.conf import settings
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import latitude_validators, longitude_validators
+
+from .lifecycle import Status
 
 
 class FulfilmentPoint(models.Model):
@@ -173,18 +174,7 @@ class FulfilmentGroup(models.Model):
         DELIVERY = "delivery", _("配送上门")
         PICKUP = "pickup", _("到店/站点自提")
 
-    class Status(models.TextChoices):
-        AWAITING_PAYMENT = "awaiting_payment", _("待支付")
-        CREATED = "created", _("已下单")
-        POINT_ASSIGNED = "point_assigned", _("已分配履约点")
-        COURIER_ASSIGNED = "courier_assigned", _("骑手已接单")
-        PICKED_UP = "picked_up", _("配送中")
-        DELIVERED = "delivered", _("已送达")
-        READY_FOR_PICKUP = "ready_for_pickup", _("待取货")
-        COLLECTED = "collected", _("已取货")
-        REJECTED = "rejected", _("商户已拒单")
-        FAILED = "failed", _("配送失败")
-        CANCELLED = "cancelled", _("已取消")
+    Status = Status  # the statuses and their moves: delivery.lifecycle
 
     order = models.ForeignKey("order.Order", on_delete=models.CASCADE, related_name="fulfilment_groups")
     merchant = models.ForeignKey("partner.Partner", on_delete=models.PROTECT, related_name="fulfilment_groups", verbose_name=_("商户"))

@@ -8,7 +8,7 @@ After MAX_FAILURES wrong codes within WINDOW_SECONDS (counted from the first of 
 attempt on that group, right or wrong, is refused for LOCKOUT_SECONDS; then the count starts
 again from nothing. Other groups are not affected.
 
-Where the count lives: Redis (the positions client, delivery.positions) when REDIS_URL is set,
+Where the count lives: Redis (shop.core.redis, the client of live positions too) when REDIS_URL is set,
 updated by one Lua script so concurrent wrong codes are all counted; Django's cache otherwise
 (the embedded demo: local memory). The count must outlive the request: a wrong code raises, the
 request's transaction rolls back, so it is not kept in the database. When Redis is configured
@@ -31,8 +31,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.utils.translation import gettext as _
 
 from shop.core.errors import TooManyAttempts
-
-from . import positions
+from shop.core.redis import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +97,7 @@ def _locked_until_in_cache(cache, key: str) -> int:
 
 
 def _redis():
-    return positions.redis_client()
+    return redis_client()
 
 
 def _fallback(action: str, key: str):

@@ -7,58 +7,34 @@
 
 Every position is also kept on the Courier row (last_lat/lng, last_seen): the embedded demo
 has no Redis, and the Redis set is rebuilt from those rows when it is missing (a fresh or
-flushed Redis). Travel times use the straight-line distance times a road factor at the
-courier's speed; the ETA of a group is courier → point → resident (or courier → resident once
+flushed Redis). Travel times are delivery.travel's; the ETA of a group is courier → point → resident (or courier → resident once
 the goods are picked up), refreshed on every position the courier posts.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop.core.errors import DomainError
 from shop.core.geo import bounding_box, haversine_m
+from shop.core.redis import redis_client
 
+from .lifecycle import ON_THE_WAY
 from .models import Courier, DispatchJob, FulfilmentGroup
+from .travel import destination_of, travel_minutes
 
 log = logging.getLogger(__name__)
 
 GEO_KEY = "dispatch:couriers"
-ROAD_FACTOR = 1.3  # streets are longer than the straight line
-# metres per minute by vehicle
-SPEED_M_PER_MIN = {
-    Courier.Vehicle.EBIKE: 250.0, Courier.Vehicle.TRICYCLE: 170.0, Courier.Vehicle.BICYCLE: 200.0,
-    Courier.Vehicle.FOOT: 80.0,
-}
-DEFAULT_SPEED = SPEED_M_PER_MIN[Courier.Vehicle.EBIKE]
 S = FulfilmentGroup.Status
-ACTIVE = (S.COURIER_ASSIGNED, S.PICKED_UP)  # groups a courier holds
-
-
-def travel_minutes(lat1: float, lng1: float, lat2: float, lng2: float, vehicle: str | None = None) -> float:
-    return haversine_m(lat1, lng1, lat2, lng2) * ROAD_FACTOR / SPEED_M_PER_MIN.get(vehicle, DEFAULT_SPEED)
 
 
 # --- Redis ------------------------------------------------------------------------------------
-
-
-@functools.cache
-def _client(url: str):
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True)
-
-
-def redis_client():
-    """The Redis holding live positions, or None in the embedded demo (no REDIS_URL)."""
-    return _client(settings.REDIS_URL) if settings.REDIS_URL else None
 
 
 def _geoadd(client, rows) -> None:
@@ -166,12 +142,10 @@ def eta_for(group: FulfilmentGroup, *, now: datetime | None = None) -> datetime 
     """When the courier will reach the resident (or the pickup station): courier → point →
     drop-off, or courier → drop-off once picked up, at the courier's speed. None when no courier
     holds the group, or a position is unknown."""
-    from .dispatch import dropoff_of
-
-    if group.status not in ACTIVE or group.courier_id is None:
+    if group.status not in ON_THE_WAY or group.courier_id is None:
         return None
     here = position_of(group.courier_id)
-    dropoff = dropoff_of(group)
+    dropoff = destination_of(group)
     if here is None or dropoff is None:
         return None
     vehicle = group.courier.vehicle
@@ -188,10 +162,10 @@ def refresh_etas(*, courier: Courier, group: FulfilmentGroup | None = None) -> i
     caller has loaded with its point and drop-off); answer how many were updated."""
     now = timezone.now()
     if group is not None:
-        if group.courier_id != courier.pk or group.status not in ACTIVE:
+        if group.courier_id != courier.pk or group.status not in ON_THE_WAY:
             return 0
         return DispatchJob.objects.filter(group=group).update(eta_at=eta_for(group, now=now))
-    groups = FulfilmentGroup.objects.filter(courier=courier, status__in=ACTIVE).select_related(
+    groups = FulfilmentGroup.objects.filter(courier=courier, status__in=ON_THE_WAY).select_related(
         "courier", "point", "pickup_point", "dropoff"
     )
     return sum(DispatchJob.objects.filter(group=g).update(eta_at=eta_for(g, now=now)) for g in groups)

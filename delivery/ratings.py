@@ -1,15 +1,12 @@
 """Residents rate a completed order: one score 1–5 (and an optional comment) per shop in it.
 
-A *completed* group is one that reached the resident: delivered or collected, the final
-statuses in which the goods were neither returned nor lost (derived from the status sets in
-delivery.services, so a new final status is classified there once). Until the order-loop work
-sets Oscar's Order.status to completed, an order is rateable when at least one of its groups is
-completed, and each completed group may be rated once.
+A *completed* group is one that reached the resident: delivered or collected
+(delivery.lifecycle.COMPLETED, the one status set). An order is rateable when at least one of its
+groups is completed, and each completed group may be rated once.
 
 A rating feeds the shop: `Partner.rating` is the mean of its ratings, recomputed under the
 shop's row lock in the same transaction (so two ratings at once cannot lose one).
 
-Kept in its own module (not delivery/services.py) while the layering work splits that file.
 """
 
 from __future__ import annotations
@@ -24,13 +21,10 @@ from django.utils.translation import gettext as _
 from merchants.models import Partner
 from shop.core.errors import ConflictError, DomainError, NotFoundError
 
+from .lifecycle import COMPLETED
 from .models import FulfilmentGroup, GroupRating
-from .services import FINAL, RETURNS_STOCK
 
-S = FulfilmentGroup.Status
-
-# delivered or collected: final, and the goods neither went back (RETURNS_STOCK) nor were lost
-COMPLETED = frozenset(FINAL - RETURNS_STOCK - {S.FAILED})
+__all__ = ["COMPLETED", "AlreadyRated", "RatingInput", "rate_order", "rateable_groups"]
 MAX_COMMENT = 300
 
 

@@ -23,47 +23,23 @@ from datetime import datetime
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from oscar.apps.order.models import Order
 
 from . import positions
+from .lifecycle import (
+    DELIVERY_STEPS,
+    HEADLINES,
+    ON_THE_WAY,
+    PICKUP_STEPS,
+    STATION_STEPS,
+    STEP_LABELS,
+    TERMINAL,
+    TROUBLE,
+    event_label,
+)
 from .models import Courier, FulfilmentEvent, FulfilmentGroup, FulfilmentPoint, JobOffer
-from .services import FINAL
 
 S = FulfilmentGroup.Status
-
-# statuses in which the courier is on the road for the group: position and line shown
-ON_THE_WAY = {S.COURIER_ASSIGNED, S.PICKED_UP}
-TROUBLE = {S.REJECTED, S.FAILED, S.CANCELLED}
-
-# the steps a resident sees, by kind of journey
-DELIVERY_STEPS = (S.CREATED, S.POINT_ASSIGNED, S.COURIER_ASSIGNED, S.PICKED_UP, S.DELIVERED)
-PICKUP_STEPS = (S.CREATED, S.READY_FOR_PICKUP, S.COLLECTED)
-# a delivery carried to a community pickup station instead of the door
-STATION_STEPS = (S.CREATED, S.POINT_ASSIGNED, S.COURIER_ASSIGNED, S.PICKED_UP, S.READY_FOR_PICKUP, S.COLLECTED)
-
-STEP_LABELS = {
-    S.CREATED: _("已下单"),
-    S.POINT_ASSIGNED: _("备货中"),
-    S.COURIER_ASSIGNED: _("骑手已接单"),
-    S.PICKED_UP: _("骑手配送中"),
-    S.DELIVERED: _("已送达"),
-    S.READY_FOR_PICKUP: _("可以取货了"),
-    S.COLLECTED: _("已取货"),
-}
-
-
-# what the resident reads in large type for each status (the model's labels are the shop's words)
-HEADLINES = {
-    S.AWAITING_PAYMENT: _("等待付款"),
-    S.CREATED: _("商家已收到订单"),
-    S.POINT_ASSIGNED: _("商家正在备货"),
-    S.COURIER_ASSIGNED: _("骑手已接单, 正去取货"),
-    S.PICKED_UP: _("骑手正在送货"),
-    S.DELIVERED: _("已送达"),
-    S.READY_FOR_PICKUP: _("可以取货了"),
-    S.COLLECTED: _("已取货"),
-}
 
 
 @dataclass(frozen=True)
@@ -183,7 +159,7 @@ def courier_position(courier: Courier) -> tuple[float, float] | None:
 def estimated_arrival(group: FulfilmentGroup) -> datetime | None:
     """When the goods should arrive (or be ready to collect): the live estimate while a courier
     carries the group, else the time promised at checkout; None once the group is final."""
-    if group.status in FINAL:
+    if group.status in TERMINAL:
         return None
     return positions.eta_for(group) or group.promised_at
 
@@ -204,32 +180,12 @@ def steps_of(group: FulfilmentGroup, reached: set[str]) -> list[Step]:
         current = group.status
     if current in sequence:
         index = sequence.index(current)
-        final = group.status in FINAL
+        final = group.status in TERMINAL
         states = ["done" if i < index or (i == index and final) else "current" if i == index else "todo"
                   for i in range(len(sequence))]
     else:
         states = ["done" if status in reached else "todo" for status in sequence]
-    return [Step(status=status, label=str(STEP_LABELS[status]), state=state) for status, state in zip(sequence, states)]
-
-
-# events that are not status changes (delivery.services.record_event)
-EVENT_LABELS = {
-    "accepted": _("商家已接单"),
-    "weighed": _("商家已称重"),
-    "ready": _("商家已备好货"),
-}
-
-
-def _status_label(status: str) -> str:
-    """An event in the words of the steps above it (备货中, not the shop's 已分配履约点)."""
-    if status in EVENT_LABELS:
-        return str(EVENT_LABELS[status])
-    if status in STEP_LABELS:
-        return str(STEP_LABELS[status])
-    try:
-        return str(S(status).label)
-    except ValueError:
-        return status
+    return [Step(status=status, label=str(STEP_LABELS[status]), state=state) for status, state in zip(sequence, states, strict=False)]
 
 
 def _groups_query():
@@ -267,11 +223,11 @@ def group_tracking(group: FulfilmentGroup, *, as_resident: bool, with_dropoff: b
         dropoff=dropoff_of(group) if with_dropoff else None,
         courier=courier,
         eta=estimated_arrival(group),
-        events=[Event(status=e.status, at=e.at, label=_status_label(e.status)) for e in events],
+        events=[Event(status=e.status, at=e.at, label=event_label(e.status)) for e in events],
         reason=group.status_reason if group.status in TROUBLE else "",
         pickup_code=(group.pickup_code or None) if as_resident else None,
         steps=steps_of(group, reached),
-        is_final=group.status in FINAL,
+        is_final=group.status in TERMINAL,
         is_trouble=group.status in TROUBLE,
     )
 
@@ -352,7 +308,7 @@ class Job:
 
 
 def job_destination(group: FulfilmentGroup) -> Dropoff | None:
-    """Where a courier takes the goods (as delivery.dispatch.dropoff_of): the pickup station for
+    """Where a courier takes the goods (as delivery.travel.destination_of): the pickup station for
     a station pickup, else the resident's standard address."""
     if group.pickup_point is not None:
         station = group.pickup_point

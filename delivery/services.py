@@ -21,34 +21,11 @@ from django.utils.translation import gettext as _
 from merchants.models import Partner
 from shop.core.errors import ConflictError, DomainError
 
+from .lifecycle import AT_POINT, COMPLETED, IN_SHOP, TERMINAL, allowed, in_shop
 from .models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, PointStock, Slot
+from .signals import group_ended
 
 S = FulfilmentGroup.Status
-
-# status -> the statuses a group may move to from it
-TRANSITIONS: dict[str, set[str]] = {
-    S.AWAITING_PAYMENT: {S.CREATED, S.CANCELLED},
-    S.CREATED: {S.POINT_ASSIGNED, S.READY_FOR_PICKUP, S.REJECTED, S.CANCELLED},
-    S.POINT_ASSIGNED: {S.COURIER_ASSIGNED, S.READY_FOR_PICKUP, S.REJECTED, S.FAILED, S.CANCELLED},
-    # back to point_assigned: the courier gave the job up, or dispatch re-offers it
-    S.COURIER_ASSIGNED: {S.POINT_ASSIGNED, S.PICKED_UP, S.REJECTED, S.FAILED, S.CANCELLED},
-    # ready_for_pickup after picked_up: carried to a community pickup station
-    S.PICKED_UP: {S.DELIVERED, S.READY_FOR_PICKUP, S.FAILED},
-    S.READY_FOR_PICKUP: {S.COLLECTED, S.FAILED},
-    S.DELIVERED: set(),
-    S.COLLECTED: set(),
-    S.REJECTED: set(),
-    S.FAILED: set(),
-    S.CANCELLED: set(),
-}
-# Statuses from which the resident may still cancel: nothing has left the shop yet.
-CANCELLABLE = {S.AWAITING_PAYMENT, S.CREATED, S.POINT_ASSIGNED, S.COURIER_ASSIGNED}
-FINAL = {status for status, onward in TRANSITIONS.items() if not onward}
-# Final statuses in which the goods never reached the resident: stock and slots go back.
-RETURNS_STOCK = {S.REJECTED, S.CANCELLED}
-# A routed group's goods are still at its point; ending it from here (rejected, cancelled,
-# failed) gives back the point stock dispatch took (release_point_stock).
-AT_POINT = {S.POINT_ASSIGNED, S.COURIER_ASSIGNED}
 
 
 class BadTransition(ConflictError):
@@ -69,19 +46,19 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
         with transaction.atomic():
             return transition(group=FulfilmentGroup.objects.select_for_update().get(pk=group_id), to=to,
                               actor=actor, note=note, **changes)
-    if to not in TRANSITIONS[group.status]:
+    if not allowed(group.status, to):
         raise BadTransition(
             f"履约单 {group.pk} 当前状态为「{group.get_status_display()}」, 不能变为「{S(to).label}」",
             status=group.status, requested=to,
         )
     now = timezone.now()
-    gives_back_point_stock = group.status in AT_POINT and to in FINAL
+    gives_back_point_stock = group.status in AT_POINT and to in TERMINAL
     group.status = to
     fields = {"status", "updated_at", *changes}  # updated_at: auto_now, read by the stuck-job sweep
-    if to in {S.DELIVERED, S.COLLECTED}:
+    if to in COMPLETED:
         group.completed_at = now
         fields.add("completed_at")
-    if note and to in FINAL:
+    if note and to in TERMINAL:
         group.status_reason = note
         fields.add("status_reason")
     for field, value in changes.items():
@@ -91,6 +68,8 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
             release_point_stock(group=group)
         group.save(update_fields=fields)
         FulfilmentEvent.objects.create(group=group, status=to, at=now, actor=actor[:64], note=note[:200])
+        if to in TERMINAL:
+            group_ended.send(sender=FulfilmentGroup, group=group)
     return group
 
 
@@ -170,9 +149,6 @@ def release_slots(*, quantities: dict[int, int]) -> None:
 # users cannot even learn that a group exists. Acceptance, weighing and readiness are facts
 # with timestamps and events; only a pickup at the shop changes status (ready_for_pickup).
 
-# Where the goods are still in the shop: the merchant may accept, weigh and prepare them.
-# (A pickup group waiting at the shop in ready_for_pickup is still there too; see in_shop.)
-IN_SHOP = {S.CREATED, S.POINT_ASSIGNED, S.COURIER_ASSIGNED}
 CENT = Decimal("0.01")
 MAX_WEIGHT_G = 100_000  # one line of fresh goods over 100 kg is a typing error
 
@@ -185,11 +161,11 @@ class GroupNotFound(DomainError):
         super().__init__(_("没有这个履约单"))
 
 
-def _actor(user) -> str:
+def merchant_actor(user) -> str:
     return f"merchant:{user.pk}"
 
 
-def _group_pk(group_id) -> int:
+def group_pk(group_id) -> int:
     try:
         return int(group_id)
     except (TypeError, ValueError):
@@ -204,16 +180,10 @@ def is_merchant_staff(user, merchant_id: int) -> bool:
 
 def _locked_group(group_id, user) -> FulfilmentGroup:
     """The group, locked, if `user` is staff of its merchant; otherwise GroupNotFound."""
-    group = FulfilmentGroup.objects.select_for_update().filter(pk=_group_pk(group_id)).order_by("pk").first()
+    group = FulfilmentGroup.objects.select_for_update().filter(pk=group_pk(group_id)).order_by("pk").first()
     if group is None or not is_merchant_staff(user, group.merchant_id):
         raise GroupNotFound()
     return group
-
-
-def in_shop(group: FulfilmentGroup) -> bool:
-    """The goods have not left the merchant's shop (so it may still weigh and prepare them)."""
-    waiting_at_shop = group.status == S.READY_FOR_PICKUP and group.pickup_point_id is None
-    return group.status in IN_SHOP or waiting_at_shop
 
 
 def _not_now(group: FulfilmentGroup, action: str) -> ConflictError:
@@ -234,24 +204,8 @@ def accept_group(*, group_id: int, user) -> FulfilmentGroup:
         raise _not_now(group, _("接单"))
     group.accepted_at = timezone.now()
     group.save(update_fields=["accepted_at", "updated_at"])
-    record_event(group=group, status="accepted", actor=_actor(user))
+    record_event(group=group, status="accepted", actor=merchant_actor(user))
     return group
-
-
-@transaction.atomic
-def reject_group(*, group_id: int, user, reason: str) -> FulfilmentGroup:
-    """The merchant refuses the order: the group becomes rejected and gives its stock and slots back."""
-    from shop.checkout.services import release_group  # checkout imports this module
-
-    # No lock here: release_group locks the payment before the group (checkout's lock order).
-    pk = _group_pk(group_id)
-    merchant_id = FulfilmentGroup.objects.filter(pk=pk).values_list("merchant_id", flat=True).first()
-    if merchant_id is None or not is_merchant_staff(user, merchant_id):
-        raise GroupNotFound()
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("请填写拒单原因"), fields={"reason": [_("请填写拒单原因")]})
-    return release_group(group_id=pk, to=S.REJECTED, actor=_actor(user), note=reason[:200])
 
 
 def settled_amount(line: FulfilmentLine, grams: int, cap_percent: int) -> Decimal:
@@ -306,7 +260,7 @@ def record_weights(*, group_id: int, user, weights: dict[int, int]) -> Fulfilmen
     )
     group.save(update_fields=["weight_adjustment", "updated_at"])
     note = "; ".join(f"#{int(pk)} {grams}g" for pk, grams in weights.items())
-    record_event(group=group, status="weighed", actor=_actor(user), note=note)
+    record_event(group=group, status="weighed", actor=merchant_actor(user), note=note)
     return group
 
 
@@ -326,9 +280,9 @@ def mark_ready(*, group_id: int, user) -> FulfilmentGroup:
         raise ConflictError(_("还有称重商品未称重"), lines=unweighed)
     now = timezone.now()
     if group.method == FulfilmentGroup.Method.PICKUP and group.pickup_point_id is None:
-        group = transition(group_id=group.pk, to=S.READY_FOR_PICKUP, actor=_actor(user), ready_at=now)
+        group = transition(group_id=group.pk, to=S.READY_FOR_PICKUP, actor=merchant_actor(user), ready_at=now)
     else:
         group.ready_at = now
         group.save(update_fields=["ready_at", "updated_at"])
-    record_event(group=group, status="ready", actor=_actor(user))
+    record_event(group=group, status="ready", actor=merchant_actor(user))
     return group

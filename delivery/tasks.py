@@ -1,5 +1,5 @@
 """Dispatch tasks (queue "dispatch", routed in CELERY_TASK_ROUTES; beat entries in
-CELERY_BEAT_SCHEDULE).
+CELERY_BEAT_SCHEDULE), and beside them the drain of the dispatch outbox.
 
 Reliability: every task is idempotent (it locks the group and re-checks its status, and the
 database allows one open offer per group), so running twice is harmless. acks_late +
@@ -7,10 +7,33 @@ reject_on_worker_lost put a task killed mid-run back on the queue instead of los
 broker's visibility timeout (settings) is longer than any task, so a running task is never
 handed to a second worker; the outbox and the beat sweeps recover anything still lost (a
 whole worker killed leaves its messages unacknowledged until that timeout).
+
+The drain: ``delivery.outbox`` writes a row per group in the order's transaction and, after
+commit, sends ``dispatch_requested``; ``send`` (its receiver) wakes a drain. One wake serves
+many orders: a commit publishes a drain only when the wake key is absent (Redis SET NX with a
+short expiry); a drain deletes the key before it first looks for rows, so a row whose commit
+found the key set is seen by the drain that set it, which has not started yet. Under load that
+is one message per drain instead of one per order, which is most of what a Celery task costs.
+In the embedded demo (Celery eager, no broker) each group is routed in-process right after the
+commit (``route_group``).
 """
 
-from celery import shared_task
-from django.db import OperationalError
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery import current_app, shared_task
+from django.db import OperationalError, transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from . import offers, outbox, sweeps
+from .jobs import JobNotFound
+from .models import DispatchJob
+from .signals import dispatch_requested
+
+log = logging.getLogger(__name__)
 
 RELIABLE = dict(
     acks_late=True, reject_on_worker_lost=True, ignore_result=True,
@@ -21,43 +44,141 @@ RELIABLE = dict(
 
 @shared_task(name="dispatch.drain", **RELIABLE)
 def drain() -> int:
-    """Route the pending dispatch requests (delivery.outbox explains the wake-up)."""
-    from . import outbox
-
-    return outbox.drain()
+    """Route the pending dispatch requests (the wake-up: this module's docstring)."""
+    return drain_pending()
 
 
 @shared_task(name="dispatch.route_group", **RELIABLE)
 def route_group(group_id: int) -> str:
     """Choose one group's point, then offer the job to the nearest courier or provider (the
     embedded demo's in-process dispatch; a broker-backed deployment drains the outbox instead)."""
-    from . import dispatch
-
     try:
-        return dispatch.route_and_offer(group_id=group_id)
-    except dispatch.JobNotFound:
+        return offers.route_and_offer(group_id=group_id)
+    except JobNotFound:
         return "gone"  # the order was deleted (or the message outlived its database)
 
 
 @shared_task(name="dispatch.send_outbox", **RELIABLE)
 def send_outbox() -> int:
     """Beat: wake the drain while requests are due (e.g. placed while the broker was down)."""
-    from . import outbox
-
-    return outbox.resend_pending()
+    return resend_pending()
 
 
 @shared_task(name="dispatch.expire_offers", **RELIABLE)
 def expire_offers() -> int:
     """Beat: offers not accepted in time go to the next courier."""
-    from . import dispatch
-
-    return dispatch.expire_offers()
+    return sweeps.expire_offers()
 
 
 @shared_task(name="dispatch.redispatch_stuck", **RELIABLE)
 def redispatch_stuck() -> dict:
     """Beat: groups stuck in a status past its limit are routed, offered or taken back again."""
-    from . import dispatch
+    return dict(sweeps.redispatch_stuck())
 
-    return dict(dispatch.redispatch_stuck())
+
+# --- the drain ----------------------------------------------------------------------------------
+
+
+_local = threading.local()
+
+
+def _broker():
+    """This thread's connection for sending dispatch tasks, kept between commits. It gives up
+    within a second when the broker is away (max_retries=0, connect_timeout=1) rather than
+    hold up the resident's request: kombu would otherwise retry for seconds per message."""
+    if getattr(_local, "connection", None) is None:
+        _local.connection = current_app.connection_for_write(connect_timeout=1, transport_options={"max_retries": 0})
+    return _local.connection
+
+
+def _drop_broker() -> None:
+    connection, _local.connection = getattr(_local, "connection", None), None
+    if connection is not None:
+        try:
+            connection.release()
+        except Exception:
+            pass
+
+
+WAKE_KEY = "dispatch:wake"
+WAKE_SECONDS = 2  # a wake whose message was lost (whole worker killed) blocks others no longer than this
+DRAIN_LIMIT = 200  # rows per drain task; then a fresh task carries on behind what else is queued
+
+
+def _publish_drain(connection, *, force: bool) -> None:
+    """Publish one drain, unless (not `force`) one is already due: the wake key is set."""
+    client = connection.default_channel.client
+    if client.set(WAKE_KEY, "1", nx=not force, ex=WAKE_SECONDS) or force:
+        drain.apply_async(connection=connection, retry=False)  # no publish retries
+
+
+def wake(*, force: bool = False) -> bool:
+    """Make sure a drain will look at the pending rows; False when the broker is away. Never raises."""
+    for _attempt in range(2):  # a kept connection may have gone stale (broker restarted): one fresh try
+        kept = getattr(_local, "connection", None) is not None
+        try:
+            _publish_drain(_broker(), force=force)
+            return True
+        except Exception as exc:
+            _drop_broker()
+            if not kept:
+                log.warning("could not wake the dispatch drain (%s); beat will try again", exc)
+                return False
+    return False
+
+
+@receiver(dispatch_requested, dispatch_uid="delivery.tasks.send")
+def _requested(sender, *, group_ids: list[int], **kwargs) -> None:
+    send(group_ids)
+
+
+def send(group_ids: list[int]) -> int:
+    """Dispatch these requested groups; answer how many were sent. Never raises: what could not
+    be sent stays pending for beat."""
+    sent = []
+    if current_app.conf.task_always_eager:  # the demo: route in-process, one group at a time
+        for group_id in group_ids:
+            try:
+                route_group.apply_async((group_id,))
+                sent.append(group_id)
+            except Exception:
+                log.exception("dispatch of group %s failed; beat will try again", group_id)
+    elif wake():
+        sent = group_ids
+    if sent:
+        DispatchJob.objects.filter(group_id__in=sent).update(sent_at=timezone.now())
+    return len(sent)
+
+
+def drain_pending(*, limit: int = DRAIN_LIMIT) -> int:
+    """The drain task's work: route pending rows, oldest first, until none is left; answer how
+    many were routed. A row whose routing raises is logged and left pending for beat."""
+    try:
+        _broker().default_channel.client.delete(WAKE_KEY)  # from now on a commit wakes another drain
+    except Exception:
+        _drop_broker()  # the key expires on its own; meanwhile this drain sees the rows anyway
+    routed, failed = 0, []
+    while routed + len(failed) < limit:
+        job = None
+        try:
+            with transaction.atomic():
+                job = (DispatchJob.objects.select_for_update(skip_locked=True)
+                       .filter(routed_at__isnull=True).exclude(pk__in=failed)
+                       .order_by("requested_at", "pk").only("pk", "group_id").first())
+                if job is None:
+                    return routed
+                offers.route_and_offer_in_transaction(group_id=job.group_id, now=timezone.now())
+            routed += 1
+        except Exception:
+            if job is None:
+                raise  # the database itself (OperationalError: the task retries with backoff)
+            log.exception("routing group %s failed; beat will try again", job.group_id)
+            failed.append(job.pk)
+    wake(force=True)  # rows may be left: a fresh task carries on, behind what else is queued
+    return routed
+
+
+def resend_pending() -> int:
+    """Beat: dispatch every pending row that is due; answer how many were sent."""
+    group_ids = outbox.pending_group_ids()
+    return send(group_ids) if group_ids else 0

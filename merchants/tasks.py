@@ -1,16 +1,20 @@
-"""Telling a merchant's staff about a new order (sent by checkout after commit)."""
+"""Telling a merchant's staff about a new order: queued after the commit of the transaction in
+which the order layer made its groups "created" (delivery.signals.groups_created)."""
 
 import logging
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from delivery.lifecycle import IN_SHOP
 from delivery.models import FulfilmentGroup
-from delivery.services import IN_SHOP
+from delivery.signals import groups_created
 
 logger = logging.getLogger(__name__)
 
@@ -61,3 +65,20 @@ def notify_new_order(group_id: int) -> int:
         return 0
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     return len(recipients)
+
+
+@receiver(groups_created, dispatch_uid="merchants.notify_new_order")
+def queue_new_order_emails(sender, *, group_ids: list[int], **kwargs) -> None:
+    """After commit, one email task per new group."""
+
+    def notify() -> None:
+        # After commit the order exists whatever happens here: a broker outage must not turn
+        # it into an error page. The email is a courtesy; the dashboard lists the order anyway.
+        for group_id in group_ids:
+            try:
+                notify_new_order.apply_async((group_id,), retry=False)
+            except Exception:
+                logger.warning("could not queue the new-order email of group %s", group_id, exc_info=True)
+                return
+
+    transaction.on_commit(notify)

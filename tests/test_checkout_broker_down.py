@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from oscar.apps.order.models import Order
 
-from delivery import outbox
+from delivery import outbox, tasks
 from delivery.models import DispatchJob, FulfilmentGroup
 from shop.basket.tests.neighbourhood import make_neighbourhood
 from shop.basket.tests.test_basket_pages import fill as fill_page_basket
@@ -39,7 +39,7 @@ def _fresh_pools() -> None:
     """Forget the app's broker connection pools, so the next send connects to the configured URL."""
     current_app._pool = None
     current_app.amqp._producer_pool = None
-    outbox._drop_broker()  # the outbox keeps its own connection per thread
+    tasks._drop_broker()  # the drain keeps its own connection per thread
 
 
 @pytest.fixture

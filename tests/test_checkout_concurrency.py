@@ -5,21 +5,20 @@ own connection. Sandbox payment keeps the orders awaiting payment, so no dispatc
 the test. Repeated in a loop: a race that is lost only sometimes must still never oversell.
 """
 
-from decimal import Decimal
 
 import pytest
+from oscar.apps.order.models import Order
 
+from communities.tests.factories import ResidentAddressFactory
 from delivery.models import Slot
 from delivery.services import SlotFull
 from merchants.models import StockRecord
 from merchants.services import InsufficientStock
-from tests.concurrency import no_search_sync, run_concurrently  # noqa: F401  (fixture)
-from oscar.apps.order.models import Order
 from shop.basket.selectors import open_basket
 from shop.basket.services import add_line
 from shop.checkout.services import GroupChoice, place_order
 from shop.checkout.tests.scene import make_scene
-from communities.tests.factories import ResidentAddressFactory
+from tests.concurrency import no_search_sync, run_concurrently  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 RESIDENTS = 50

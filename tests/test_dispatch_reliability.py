@@ -207,7 +207,7 @@ def place(listings, homes, count: int) -> list[int]:
 
 def place_and_roll_back(listings, homes, count: int) -> int:
     """Orders whose transaction fails after asking for dispatch: they must leave nothing."""
-    for i in range(count):
+    for _i in range(count):
         with pytest.raises(RuntimeError), transaction.atomic():
             group = dispatchable_order(listing=listings[0], dropoff=homes[0])
             request_dispatch(group_ids=[group.pk])

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from catalog.search.backends.base import PRODUCT_CLASSES, SORT_CHOICES, SORT_RELEVANCE
 from merchants.models import BusinessFormat
 
-
 SCOPE_CIRCLE, SCOPE_ALL = "circle", "all"
 
 # ProductClass.kind values (catalog.search.backends.base.PRODUCT_CLASSES) as the storefront names them.

@@ -8,8 +8,8 @@ cleaning ¥100.00 at the housekeeper (service).
 """
 
 import re
-from html import unescape
 from decimal import Decimal
+from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,9 +17,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalog.tests.factories import ProductFactory
 from communities import location as locations
 from communities.tests.factories import BASE_LAT, BASE_LNG
-from catalog.tests.factories import ProductFactory
 from merchants.models import Partner
 from merchants.tests.factories import ListingFactory, OpeningPeriodFactory
 

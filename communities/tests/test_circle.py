@@ -5,7 +5,13 @@ import random
 import pytest
 
 from communities.circle import make_circle
-from communities.tests.factories import BASE_LAT, BASE_LNG, CommunityFactory, ResidentAddressFactory, StandardAddressFactory
+from communities.tests.factories import (
+    BASE_LAT,
+    BASE_LNG,
+    CommunityFactory,
+    ResidentAddressFactory,
+    StandardAddressFactory,
+)
 from merchants.models import Partner
 from merchants.tests.factories import MerchantFactory, business_format
 from shop.core.geo import circle_polygon, haversine_m

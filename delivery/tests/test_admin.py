@@ -8,7 +8,13 @@ from django.urls import reverse
 from communities.tests.factories import UserFactory
 from delivery import dispatch, positions
 from delivery.models import (
-    Courier, DispatchDecision, DispatchJob, FulfilmentGroup, FulfilmentPoint, JobOffer, ServiceProvider,
+    Courier,
+    DispatchDecision,
+    DispatchJob,
+    FulfilmentGroup,
+    FulfilmentPoint,
+    JobOffer,
+    ServiceProvider,
 )
 from delivery.tests.factories import CourierFactory, FulfilmentPointFactory, ServiceProviderFactory, dispatchable_order
 

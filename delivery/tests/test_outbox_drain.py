@@ -5,7 +5,7 @@ does not hold up the others."""
 import pytest
 from django.db import transaction
 
-from delivery import dispatch, outbox, positions
+from delivery import offers, positions, tasks
 from delivery.models import DispatchDecision, DispatchJob, FulfilmentEvent, FulfilmentGroup, JobOffer
 from delivery.outbox import request_dispatch
 from delivery.tasks import drain
@@ -40,7 +40,7 @@ def test_one_drain_routes_every_pending_request_oldest_first():
     couriers_near(groups)
 
     # when one drain runs
-    routed = outbox.drain()
+    routed = tasks.drain_pending()
 
     # then all five are routed and offered, each once, and no request is left pending
     assert routed == 5
@@ -49,7 +49,7 @@ def test_one_drain_routes_every_pending_request_oldest_first():
         assert group.status == S.POINT_ASSIGNED
         assert JobOffer.objects.filter(group=group, state=JobOffer.State.PENDING).count() == 1
     assert not DispatchJob.objects.filter(routed_at__isnull=True).exists()
-    assert outbox.drain() == 0
+    assert tasks.drain_pending() == 0
 
 
 @pytest.mark.django_db
@@ -57,17 +57,17 @@ def test_a_failing_request_is_left_pending_and_the_others_are_routed(monkeypatch
     # given three requests, the second of which makes routing raise (a bug, not the database)
     groups = pending_orders(3)
     bad = groups[1].pk
-    real = dispatch.route_and_offer_in_transaction
+    real = offers.route_and_offer_in_transaction
 
     def route(*, group_id, now):
         if group_id == bad:
             raise ValueError("bad data")
         return real(group_id=group_id, now=now)
 
-    monkeypatch.setattr(dispatch, "route_and_offer_in_transaction", route)
+    monkeypatch.setattr(offers, "route_and_offer_in_transaction", route)
 
     # when the drain runs
-    routed = outbox.drain()
+    routed = tasks.drain_pending()
 
     # then the other two are routed, the bad one stays pending for beat, nothing of it half-written
     assert routed == 2
@@ -81,10 +81,10 @@ def test_a_drain_stops_at_its_limit_and_wakes_another(monkeypatch):
     # given more requests than one drain takes
     groups = pending_orders(4)
     wakes = []
-    monkeypatch.setattr(outbox, "wake", lambda **kwargs: wakes.append(kwargs) or True)
+    monkeypatch.setattr(tasks, "wake", lambda **kwargs: wakes.append(kwargs) or True)
 
     # when a drain with a limit of 3 runs
-    routed = outbox.drain(limit=3)
+    routed = tasks.drain_pending(limit=3)
 
     # then it routes 3, leaves the newest pending and asks for a fresh drain to carry on
     assert routed == 3
@@ -97,9 +97,9 @@ def test_a_drain_stops_at_its_limit_and_wakes_another(monkeypatch):
 def test_commits_while_a_drain_is_due_publish_no_more_wake_ups(monkeypatch, django_capture_on_commit_callbacks):
     # given the real broker, no drain due (the wake key cleared), and the publish counted
     # (it still goes to Redis)
-    connection = outbox._broker()
+    connection = tasks._broker()
     client = connection.default_channel.client
-    client.delete(outbox.WAKE_KEY)
+    client.delete(tasks.WAKE_KEY)
     published = []
     real_apply_async = drain.apply_async
     monkeypatch.setattr(drain, "apply_async", lambda *a, **kw: published.append(1) or real_apply_async(*a, **kw))
@@ -113,18 +113,18 @@ def test_commits_while_a_drain_is_due_publish_no_more_wake_ups(monkeypatch, djan
 
     # then one wake-up was published for all three, and the key says a drain is due
     assert len(published) == 1
-    assert 0 < client.ttl(outbox.WAKE_KEY) <= outbox.WAKE_SECONDS
+    assert 0 < client.ttl(tasks.WAKE_KEY) <= tasks.WAKE_SECONDS
     assert DispatchJob.objects.filter(group__in=groups, sent_at__isnull=False).count() == 3
 
     # when that drain starts (here: in-process) it clears the key, so the next commit wakes another
-    outbox.drain()
-    assert not client.exists(outbox.WAKE_KEY)
+    tasks.drain_pending()
+    assert not client.exists(tasks.WAKE_KEY)
     late = dispatchable_order()
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             request_dispatch(group_ids=[late.pk])
     assert len(published) == 2
-    client.delete(outbox.WAKE_KEY)
+    client.delete(tasks.WAKE_KEY)
 
 
 @pytest.mark.postgres
@@ -135,7 +135,7 @@ def test_drains_side_by_side_route_each_group_exactly_once(no_search_sync):
     couriers_near(groups, count=5)
 
     # when four drains run at once, each on its own connection
-    outcomes = run_concurrently(4, lambda _: outbox.drain())
+    outcomes = run_concurrently(4, lambda _: tasks.drain_pending())
 
     # then they shared the work: every group routed and offered exactly once, none left
     assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes

@@ -11,7 +11,13 @@ from delivery import dispatch, positions
 from delivery.models import DispatchDecision, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, PointStock
 from delivery.services import BadTransition, release_point_stock
 from delivery.tests.factories import (
-    CourierFactory, FulfilmentPointFactory, PointStockFactory, dispatchable_order, north, order_with_groups, store_point,
+    CourierFactory,
+    FulfilmentPointFactory,
+    PointStockFactory,
+    dispatchable_order,
+    north,
+    order_with_groups,
+    store_point,
 )
 from merchants.tests.factories import ListingFactory, MerchantFactory
 from shop.checkout.services import cancel_order, release_group

@@ -15,8 +15,9 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 from oscar.views.decorators import permissions_required
 
-from delivery import services
+from delivery import lifecycle, services
 from delivery.models import FulfilmentGroup
+from shop.checkout.services import reject_group
 from shop.core.errors import DomainError
 
 from . import selectors
@@ -68,7 +69,7 @@ class GroupDetailView(DetailView):
     def get_context_data(self, **kwargs):
         group = self.object
         lines = list(selectors.group_lines(group))
-        at_shop = group.status in services.IN_SHOP
+        at_shop = group.status in lifecycle.IN_SHOP
         weights_form = WeightsForm(lines=lines)
         return super().get_context_data(
             lines=lines,
@@ -76,7 +77,7 @@ class GroupDetailView(DetailView):
             events=[(event, EVENT_LABELS.get(event.status, event.status)) for event in group.events.order_by("at", "pk")],
             can_accept=at_shop and not group.accepted_at,
             can_reject=at_shop,
-            can_weigh=services.in_shop(group) and bool(weights_form.weighed),
+            can_weigh=lifecycle.in_shop(group) and bool(weights_form.weighed),
             can_ready=at_shop and bool(group.accepted_at) and not group.ready_at,
             weights_form=weights_form,
             reject_form=RejectForm(),
@@ -133,7 +134,7 @@ class RejectView(GroupActionView):
         if not form.is_valid():
             messages.error(self.request, _form_errors(form))
             return False
-        services.reject_group(group_id=group.pk, user=self.request.user, reason=form.cleaned_data["reason"])
+        reject_group(group_id=group.pk, user=self.request.user, reason=form.cleaned_data["reason"])
         return True
 
 

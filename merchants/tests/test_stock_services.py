@@ -65,7 +65,7 @@ def test_bad_requests_are_refused_without_changing_anything(quantities):
 def test_fifty_concurrent_buyers_of_ten_units_get_exactly_ten(no_search_sync):
     for attempt in range(3):
         listing = ListingFactory(num_in_stock=10, price=Decimal("9.90"))
-        outcomes = run_concurrently(50, lambda _i: allocate_stock(quantities={listing.pk: 1}))
+        outcomes = run_concurrently(50, lambda _i: allocate_stock(quantities={listing.pk: 1}))  # noqa: B023  run inside the loop
         succeeded = [o for o in outcomes if o is None]
         refused = [o for o in outcomes if isinstance(o, InsufficientStock)]
         assert len(succeeded) == 10, (attempt, outcomes)

@@ -16,6 +16,8 @@ class CheckoutConfig(apps.CheckoutConfig):
 
     def ready(self):
         super().ready()
+        from . import receivers  # noqa: F401  the order's status follows its groups (delivery.signals)
+
         self.one_page_view = get_class("checkout.views", "CheckoutView")
         self.sandbox_pay_view = get_class("checkout.views", "SandboxPayView")
         self.cancel_order_view = get_class("checkout.views", "CancelOrderView")

@@ -27,7 +27,9 @@ from delivery import services as fulfilment
 from delivery.models import FulfilmentGroup
 
 from .models import Payment, PaymentNotification
-from .services import release_holdings, settle_order, groups_placed
+from .order_status import sync_order_status
+from .placing import groups_placed
+from .releasing import release_holdings, settle_order
 
 SUCCESS = "TRADE_SUCCESS"
 Outcome = PaymentNotification.Outcome
@@ -95,14 +97,13 @@ def handle_notification(params: dict) -> str:
         return record(Outcome.NOT_PAYABLE)
     payment.status, payment.paid_at, payment.gateway_txn_id = Payment.Status.PAID, timezone.now(), params.get("trade_no", "")
     payment.save(update_fields=["status", "paid_at", "gateway_txn_id"])
-    payment.order.status = "placed"
-    payment.order.save(update_fields=["status"])
     group_ids = list(
         payment.order.fulfilment_groups.filter(status=FulfilmentGroup.Status.AWAITING_PAYMENT).order_by("pk").values_list("pk", flat=True)
     )
     for group_id in group_ids:
         fulfilment.transition(group_id=group_id, to=FulfilmentGroup.Status.CREATED, actor="payment:sandbox",
                               note=_("在线支付成功"))
+    sync_order_status(order_id=payment.order_id)
     groups_placed(group_ids=group_ids)
     return record(Outcome.ACCEPTED)
 

@@ -13,14 +13,16 @@ from django.utils.translation import gettext as _
 from oscar.apps.order.models import Order
 
 from communities.models import ResidentAddress, StandardAddress
+from delivery.lifecycle import CANCELLABLE, RETURNS_STOCK
 from delivery.models import FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot
-from delivery.services import CANCELLABLE, RETURNS_STOCK
 from merchants.selectors import in_service_area
 from shop.basket.selectors import BasketGroup
 from shop.core.geo import bounding_box, haversine_m
 
 from .models import Payment
-from .services import PICKUP_POINT_MAX_M
+
+# A community pickup station must be within this distance of the resident's address.
+PICKUP_POINT_MAX_M = 2000
 
 
 def orders_of(*, user) -> QuerySet[Order]:

@@ -41,7 +41,7 @@ def offset(lat: float, lng: float, north_m: float, east_m: float) -> tuple[float
 
 def weighted(rng: random.Random, pairs):
     """Pick from (item, weight) pairs."""
-    items, weights = zip(*pairs)
+    items, weights = zip(*pairs, strict=False)
     return rng.choices(items, weights=weights, k=1)[0]
 
 

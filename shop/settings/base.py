@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "merchants.apps.PartnerConfig",  # fork: merchant profile, formats, hours, service area
     "shop.basket.apps.BasketConfig",  # fork: lines that book a service slot
     "oscar.apps.payment.apps.PaymentConfig",
-    "oscar.apps.offer.apps.OfferConfig",
+    "shop.checkout.offer_apps.OfferConfig",  # installed, not applied: no pages (offer_apps.py)
     "oscar.apps.order.apps.OrderConfig",
     "shop.customer.apps.CustomerConfig",  # fork: residents sign in with a mobile number
     "catalog.search.apps.SearchConfig",  # fork: browse and search without Haystack
@@ -60,12 +60,12 @@ INSTALLED_APPS = [
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
     "merchants.dashboard.apps.OrdersDashboardConfig",  # staff only: Oscar shows partners whole multi-shop orders
     "merchants.dashboard.apps.CatalogueDashboardConfig",  # shops edit/delete only products no other shop sells
-    "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
+    "shop.checkout.offer_apps.OffersDashboardConfig",  # no pages: offers are not applied
     "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
     "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
-    "oscar.apps.dashboard.ranges.apps.RangesDashboardConfig",
+    "shop.checkout.offer_apps.RangesDashboardConfig",  # no pages: ranges serve only offers
     "oscar.apps.dashboard.reviews.apps.ReviewsDashboardConfig",
-    "oscar.apps.dashboard.vouchers.apps.VouchersDashboardConfig",
+    "shop.checkout.offer_apps.VouchersDashboardConfig",  # no pages: vouchers are not applied
     "oscar.apps.dashboard.communications.apps.CommunicationsDashboardConfig",
     "oscar.apps.dashboard.shipping.apps.ShippingDashboardConfig",
     "widget_tweaks",
@@ -219,6 +219,14 @@ OSCAR_DASHBOARD_NAVIGATION = [
     OSCAR_DASHBOARD_NAVIGATION[0],  # noqa: F405
     {"label": _("商户订单"), "icon": "fas fa-receipt", "url_name": "merchant-orders:group-list"},
     *OSCAR_DASHBOARD_NAVIGATION[1:],  # noqa: F405
+]
+# Without Oscar's offers, vouchers and ranges: they are not applied (shop/checkout/offer_apps.py).
+_NOT_APPLIED = ("dashboard:offer", "dashboard:voucher", "dashboard:range")
+OSCAR_DASHBOARD_NAVIGATION = [
+    {**entry, "children": kept} if "children" in entry else entry
+    for entry in OSCAR_DASHBOARD_NAVIGATION
+    if "children" not in entry
+    or (kept := [child for child in entry["children"] if not child.get("url_name", "").startswith(_NOT_APPLIED)])
 ]
 OSCAR_DASHBOARD_DEFAULT_ACCESS_FUNCTION = "merchants.dashboard.access.dashboard_access_fn"
 # An order waits for payment (sandbox) or is placed (cash on delivery); each merchant's part

@@ -5,10 +5,14 @@ through one small interface, so the Elasticsearch backend can replace the databa
 backend without touching views, forms or templates:
 
     backend.search(ListingQuery(...)) -> ListingSearchResult
+    backend.suggest(prefix, size=) -> [title, ...]
+    circle_backend.merchants_in_circle(circle) -> CircleResult
 
-Callers never import a backend directly: they call ``catalog.selectors.search_listings``,
-which picks the backend named by ``settings.SEARCH_BACKEND`` and falls back to the
-database backend when the chosen one is missing or unavailable.
+database.py and elasticsearch.py build on catalog/search/listings.py and share base.py and
+circles.py; they never import each other. Callers never import a backend directly: they call
+``catalog.selectors`` (search_listings, suggest, service_circle), which asks
+catalog/search/registry.py for the backend named by ``settings.SEARCH_BACKEND`` and falls back
+to the database backend when the chosen one is missing or unavailable.
 """
 
 from .base import (

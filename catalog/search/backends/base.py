@@ -1,22 +1,22 @@
 """The interface every listing search backend implements.
 
 A backend is a class with a ``name`` and ``search(ListingQuery) -> ListingSearchResult``,
-registered by name in ``catalog.selectors.SEARCH_BACKENDS`` and chosen by
+registered by name in ``catalog.search.registry.SEARCH_BACKENDS`` and chosen by
 ``settings.SEARCH_BACKEND``. Its contract, which the database backend sets:
 
-- a listing is visible when ``catalog.selectors.listing_queryset()`` returns it;
+- a listing is visible when ``catalog.search.listings.listing_queryset()`` returns it;
 - every term of ``query`` must match the title (or parent title), merchant name, business
   format name or a category name; ``category_ids`` include descendants; several
   categories, or several formats, are OR'ed;
 - ``items`` are hydrated StockRecords: an engine returns ids and calls
-  ``catalog.selectors.listings_by_ids(ids)`` so templates get the same objects;
+  ``catalog.search.listings.listings_by_ids(ids)`` so templates get the same objects;
 - with a ``circle``, only listings of merchants the circle reaches (``merchants_reached``:
   the same merchant set as the service circle) and each item gets ``distance_m`` and
   ``minutes``; ``delivers_to_me`` keeps merchants whose service area holds the origin;
   ``open_now`` keeps merchants open at ``at``; prices are inclusive bounds;
 - call ``check_page`` once the count is known (page 1 always exists, maybe empty);
 - facets: ``FACET_FORMAT`` (key = format code, in the formats' sort order) and
-  ``FACET_CATEGORY`` (key = category pk, the categories ``catalog.selectors.facet_categories`` returns); each
+  ``FACET_CATEGORY`` (key = category pk, the categories ``catalog.search.listings.facet_categories`` returns); each
   facet ignores its own selection and honours every other filter;
 - raise ``SearchBackendUnavailable`` (within ``SEARCH_TIMEOUT_SECONDS``) when the engine
   cannot answer: the selector then asks the database backend.
@@ -25,10 +25,10 @@ registered by name in ``catalog.selectors.SEARCH_BACKENDS`` and chosen by
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from django.core.paginator import InvalidPage
@@ -87,7 +87,7 @@ class ListingQuery:
     sort: str = SORT_RELEVANCE
     page: int = 1
     page_size: int = 24
-    circle: "Circle | None" = None  # origin, mode and minutes: only merchants it reaches
+    circle: Circle | None = None  # origin, mode and minutes: only merchants it reaches
     delivers_to_me: bool = False  # the merchant's service area holds the circle's origin
     product_classes: tuple[str, ...] = ()  # ProductClass.kind values, OR'ed
     min_price: Decimal | None = None
@@ -187,7 +187,7 @@ class ListingSearchResult:
     page_size: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     backend: str = ""
-    circle: "Circle | None" = None
+    circle: Circle | None = None
     hit_rows: list[dict] | None = None  # the API rows, when the engine's hits carry them
 
     @property

@@ -1,7 +1,5 @@
-"""Merchants within a service circle: the shared result type and the database backend.
-
-The Elasticsearch backend (elasticsearch.py) answers the same question from its merchants
-index; contract tests run every case against both and expect the same merchant sets and
+"""Merchants within a service circle: the result type both backends answer with
+(``merchants_in_circle`` of database.py and elasticsearch.py). Contract tests run every case against both and expect the same merchant sets and
 distances.
 """
 
@@ -9,12 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
-from communities.circle import DELIVERY, Circle
+from communities.circle import Circle
 from merchants.models import BusinessFormat, Partner
 from merchants.selectors import in_service_area
-from shop.core.geo import bounding_box, haversine_m
 
 MAX_CIRCLE_MERCHANTS = 500
 ALL_MERCHANTS = 10_000  # no truncation: listing filters need every merchant the circle reaches
@@ -79,49 +74,3 @@ def build_result(circle: Circle, reached: list[CircleMerchant], backend: str, li
 def delivers_to(merchant, lat: float, lng: float) -> bool:
     """Whether the origin lies in the merchant's service area (polygon, or radius around the shop)."""
     return merchant.delivery_capability != Partner.Delivery.NONE and in_service_area(merchant, lat, lng)
-
-
-class DatabaseCircleBackend:
-    """Bounding-box prefilter on the indexed lat/lng, then exact haversine (and shapely for areas)."""
-
-    name = "database"
-
-    def merchants_in_circle(self, circle: Circle, *, limit: int = MAX_CIRCLE_MERCHANTS,
-                            delivers_to_me: bool = False) -> CircleResult:
-        """Merchants within the circle; with delivers_to_me (implied by the delivery mode) only
-        those whose service area holds the origin."""
-        delivers_to_me = delivers_to_me or circle.mode == DELIVERY
-        min_lat, max_lat, min_lng, max_lng = bounding_box(circle.lat, circle.lng, circle.radius_m)
-        candidates = Partner.objects.filter(
-            is_active=True, lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng)
-        )
-        fields = ["id", "name", "format_id", "lat", "lng"]
-        if delivers_to_me:
-            candidates = candidates.filter(~Q(delivery_capability=Partner.Delivery.NONE))
-            fields += ["delivery_capability", "service_area", "service_radius_m"]
-        reached = []
-        for merchant in candidates.only(*fields):
-            distance = haversine_m(circle.lat, circle.lng, merchant.lat, merchant.lng)
-            if distance > circle.radius_m:
-                continue
-            if delivers_to_me and not delivers_to(merchant, circle.lat, circle.lng):
-                continue
-            reached.append(
-                CircleMerchant(
-                    id=merchant.id, name=merchant.name, format=merchant.format_id, lat=merchant.lat,
-                    lng=merchant.lng, distance_m=distance, minutes=circle.minutes_for(distance),
-                )
-            )
-        return build_result(circle, reached, self.name, limit)
-
-
-def circle_backends() -> list:
-    """The configured backend first, the database last (it always answers)."""
-    from django.conf import settings
-
-    backends = []
-    if settings.SEARCH_BACKEND == "elasticsearch":
-        from catalog.search.backends.elasticsearch import ElasticsearchCircleBackend
-
-        backends.append(ElasticsearchCircleBackend())
-    return [*backends, DatabaseCircleBackend()]

@@ -33,11 +33,27 @@ from catalog.search.backends.base import (
     ListingSearchResult,
     check_page,
 )
-from catalog.search.backends.circles import ALL_MERCHANTS, DatabaseCircleBackend
-from catalog.selectors import category_product_ids, facet_categories, format_name, listing_queryset
+from catalog.search.backends.circles import (
+    ALL_MERCHANTS,
+    MAX_CIRCLE_MERCHANTS,
+    CircleMerchant,
+    CircleResult,
+    build_result,
+    delivers_to,
+)
+from catalog.search.listings import (
+    attach_distances,
+    category_product_ids,
+    facet_categories,
+    format_name,
+    listing_queryset,
+    price_range_label,
+    price_range_q,
+)
+from communities.circle import DELIVERY, Circle
 from merchants.models import Partner
 from merchants.selectors import is_open_at
-from shop.core.geo import haversine_m
+from shop.core.geo import bounding_box, haversine_m
 
 
 class DatabaseListingBackend:
@@ -74,6 +90,17 @@ class DatabaseListingBackend:
             backend=self.name,
             circle=query.circle,
         )
+
+    def suggest(self, prefix: str, *, size: int) -> list[str]:
+        """Product titles containing what the resident typed, those starting with it first."""
+        titles = (
+            listing_queryset()
+            .filter(product__title__icontains=prefix)
+            .annotate(starts=Case(When(product__title__istartswith=prefix, then=Value(0)), default=Value(1)))
+            .order_by("starts", "product__title")
+            .values_list("product__title", flat=True)
+        )
+        return list(dict.fromkeys(titles[: size * 5]))[:size]
 
     # --- filters ------------------------------------------------------------------------------
 
@@ -226,38 +253,10 @@ class DatabaseListingBackend:
         ]
 
 
-def price_range_q(low, high) -> Q:
-    condition = Q()
-    if low is not None:
-        condition &= Q(price__gte=low)
-    if high is not None:
-        condition &= Q(price__lt=high)
-    return condition
-
-
-def price_range_label(low, high) -> str:
-    if low is None:
-        return f"¥{high} 以下"
-    if high is None:
-        return f"¥{low} 以上"
-    return f"¥{low}–{high}"
-
-
 def open_merchant_ids(*, at) -> list[int]:
     """Merchants open at a moment (weekly hours and date exceptions, as merchants.selectors)."""
     merchants = Partner.objects.filter(is_active=True).prefetch_related("opening_periods", "opening_exceptions")
     return [merchant.pk for merchant in merchants if is_open_at(merchant, at)]
-
-
-def attach_distances(items: list, circle) -> None:
-    """Give each listing its merchant's distance and travel minutes (None without a circle)."""
-    for listing in items:
-        merchant = listing.partner
-        if circle is None or merchant.lat is None:
-            listing.distance_m = listing.minutes = None
-            continue
-        distance = haversine_m(circle.lat, circle.lng, merchant.lat, merchant.lng)
-        listing.distance_m, listing.minutes = round(distance, 1), round(circle.minutes_for(distance), 1)
 
 
 def category_product_ids_by_name(term: str) -> QuerySet:
@@ -275,3 +274,37 @@ def _relevance(query: ListingQuery):
             Case(When(partner__name__icontains=term, then=Value(2)), default=Value(0), output_field=IntegerField())
         )
     return reduce(add, weights)
+
+
+class DatabaseCircleBackend:
+    """Bounding-box prefilter on the indexed lat/lng, then exact haversine (and shapely for areas)."""
+
+    name = "database"
+
+    def merchants_in_circle(self, circle: Circle, *, limit: int = MAX_CIRCLE_MERCHANTS,
+                            delivers_to_me: bool = False) -> CircleResult:
+        """Merchants within the circle; with delivers_to_me (implied by the delivery mode) only
+        those whose service area holds the origin."""
+        delivers_to_me = delivers_to_me or circle.mode == DELIVERY
+        min_lat, max_lat, min_lng, max_lng = bounding_box(circle.lat, circle.lng, circle.radius_m)
+        candidates = Partner.objects.filter(
+            is_active=True, lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng)
+        )
+        fields = ["id", "name", "format_id", "lat", "lng"]
+        if delivers_to_me:
+            candidates = candidates.filter(~Q(delivery_capability=Partner.Delivery.NONE))
+            fields += ["delivery_capability", "service_area", "service_radius_m"]
+        reached = []
+        for merchant in candidates.only(*fields):
+            distance = haversine_m(circle.lat, circle.lng, merchant.lat, merchant.lng)
+            if distance > circle.radius_m:
+                continue
+            if delivers_to_me and not delivers_to(merchant, circle.lat, circle.lng):
+                continue
+            reached.append(
+                CircleMerchant(
+                    id=merchant.id, name=merchant.name, format=merchant.format_id, lat=merchant.lat,
+                    lng=merchant.lng, distance_m=distance, minutes=circle.minutes_for(distance),
+                )
+            )
+        return build_result(circle, reached, self.name, limit)

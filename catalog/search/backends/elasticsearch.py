@@ -33,11 +33,10 @@ from catalog.search.backends.circles import (
     build_result,
 )
 from catalog.search.elastic.client import guarded_search
-from catalog.search.backends.database import attach_distances, price_range_label
 from catalog.search.elastic.documents import MINUTES_PER_DAY, alias_name, decimal_price
-from catalog.selectors import facet_categories, format_name, listings_by_ids
-from merchants.models import BusinessFormat
+from catalog.search.listings import attach_distances, facet_categories, format_name, listings_by_ids, price_range_label
 from communities.circle import DELIVERY, Circle
+from merchants.models import BusinessFormat
 from shop.core.geo import haversine_m, polygon_contains
 
 # Elasticsearch's arc distance uses a slightly different Earth radius than ours; widen the
@@ -182,9 +181,24 @@ class ElasticsearchListingBackend:
 
     def search(self, query: ListingQuery) -> ListingSearchResult:
         body, candidates = self.request_body(query)
-        circle = query.circle
         response = guarded_search(alias_name("listings"), body)
         return self._result(query, response, candidates)
+
+    def suggest(self, prefix: str, *, size: int) -> list[str]:
+        """Distinct titles starting with (or containing a word starting with) the prefix, or whose
+        pinyin starts with it; the titles of the best-matching listings first."""
+        should = [{"match_phrase_prefix": {"title": {"query": prefix, "boost": 2}}}]
+        if prefix.isascii():
+            should.append({"prefix": {"pinyin": prefix.lower()}})
+        body = {
+            "size": size,
+            "_source": ["title"],
+            "query": {"bool": {"should": should, "minimum_should_match": 1}},
+            "collapse": {"field": "title.raw"},  # one hit per distinct title, best first
+            "sort": ["_score", {"title.raw": "asc"}],
+        }
+        response = guarded_search(alias_name("listings"), body)
+        return [hit["_source"]["title"] for hit in response["hits"]["hits"]]
 
     def request_body(self, query: ListingQuery) -> tuple[dict, list]:
         """The one request this query makes of the listings index (and the category facet's
@@ -319,20 +333,3 @@ class ElasticsearchListingBackend:
                        selected=f.code in selected)
             for f in formats
         ]
-
-
-def suggest_titles(prefix: str, *, size: int) -> list[str]:
-    """Distinct titles starting with (or containing a word starting with) the prefix, or whose
-    pinyin starts with it; the titles of the best-matching listings first."""
-    should = [{"match_phrase_prefix": {"title": {"query": prefix, "boost": 2}}}]
-    if prefix.isascii():
-        should.append({"prefix": {"pinyin": prefix.lower()}})
-    body = {
-        "size": size,
-        "_source": ["title"],
-        "query": {"bool": {"should": should, "minimum_should_match": 1}},
-        "collapse": {"field": "title.raw"},  # one hit per distinct title, best first
-        "sort": ["_score", {"title.raw": "asc"}],
-    }
-    response = guarded_search(alias_name("listings"), body)
-    return [hit["_source"]["title"] for hit in response["hits"]["hits"]]

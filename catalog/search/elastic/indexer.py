@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import islice
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -52,7 +52,7 @@ def indexable_merchants():
 
 def indexable_listings():
     """The same set the database backend searches: public products of active merchants, priced."""
-    from catalog.selectors import listing_queryset
+    from catalog.search.listings import listing_queryset
 
     return listing_queryset().select_related(None).prefetch_related(None)
 

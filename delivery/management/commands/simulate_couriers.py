@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from delivery import dispatch, outbox, positions, selectors
+from delivery import dispatch, positions, selectors, tasks, travel
 from delivery.models import Courier, FulfilmentGroup
 from shop.core.errors import DomainError
 from shop.core.geo import haversine_m
@@ -126,7 +126,7 @@ class Command(BaseCommand):
 
     def sweep(self) -> None:
         """What beat does in the full stack; the embedded demo has no beat."""
-        resent = outbox.resend_pending()
+        resent = tasks.resend_pending()
         expired = dispatch.expire_offers()
         stuck = sum(dispatch.redispatch_stuck().values())
         if resent or expired or stuck:
@@ -161,7 +161,7 @@ class Command(BaseCommand):
         if here is None:  # never seen: starts from its home point, or at the first stop
             home = courier.home_point
             here = (home.lat, home.lng) if home is not None else target
-        speed = positions.SPEED_M_PER_MIN.get(courier.vehicle, positions.DEFAULT_SPEED) / positions.ROAD_FACTOR
+        speed = travel.SPEED_M_PER_MIN.get(courier.vehicle, travel.DEFAULT_SPEED) / travel.ROAD_FACTOR
         there, left = step_towards(here, target, speed / 60 * ride_seconds)
         positions.update_position(courier=courier, lat=there[0], lng=there[1])
         if left > 0:

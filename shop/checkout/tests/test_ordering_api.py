@@ -140,7 +140,7 @@ def test_a_line_that_sold_out_shows_a_problem_and_can_be_removed():
     fill(api, scene)
     StockRecord.objects.filter(pk=scene.medicine.pk).update(num_in_stock=0)
     basket = api.get("/api/v1/basket/").json()
-    line = next(l for g in basket["groups"] for l in g["lines"] if l["listing_id"] == scene.medicine.pk)
+    line = next(item for g in basket["groups"] for item in g["lines"] if item["listing_id"] == scene.medicine.pk)
     assert line["problem"] == "sold_out" and line["problem_message"]
     assert api.delete(f"/api/v1/basket/lines/{line['id']}/").status_code == 204
     assert api.delete(f"/api/v1/basket/lines/{line['id']}/").status_code == 404

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 
 from communities.tests.factories import UserFactory
-from delivery.services import record_weights, reject_group
+from delivery.services import record_weights
 from shop.checkout import payment as gateway
-from shop.checkout.services import place_order
+from shop.checkout.services import place_order, reject_group
 
 from .scene import make_scene
 
