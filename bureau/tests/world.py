@@ -71,9 +71,7 @@ def build_world() -> World:
     listing_b = ListingFactory(partner=w.shops["breakfast"], price=Decimal("8.00"))
 
     # orders: A's households, one a day from 3 November; late ones every 4th, one cancelled, one failed
-    residents = []
-    for i in range(40):
-        residents.append(UserFactory())
+    residents = [UserFactory() for _ in range(40)]
     for i in range(12):
         day = START + timedelta(days=2 + i)
         home = w.households_a[i % 8]

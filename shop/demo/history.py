@@ -19,7 +19,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-
 from shapely.geometry import shape
 
 from .plan import Plan, _random_point_in, offset, rng_for, weighted
