@@ -348,6 +348,16 @@ def write_history(plan: Plan, history: HistoryPlan, *, progress: bool = False) -
                            convenience=s.scores[0], price=s.scores[1], quality=s.scores[2], service=s.scores[3],
                            answered_at=s.answered) for s in history.surveys], batch_size=BATCH)
 
+    # fresh statistics for the tables that just grew (else PostgreSQL plans Oscar's dashboard
+    # queries over thousands of new orders as if the tables were empty, and they take minutes)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in ("order_order", "order_line", "delivery_fulfilmentgroup", "delivery_fulfilmentline",
+                          "delivery_grouprating", "communities_standardaddress", "communities_surveyresponse",
+                          "accounts_user"):
+                cursor.execute(f"ANALYZE {table}")
     # the daily snapshots, as the nightly job would have stored them
     bureau_services.store_snapshot_range(first=history.first, last=history.last, now=timezone.now(), progress=progress)
 
