@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -83,8 +83,22 @@ class SearchParamsSerializer(CircleParamsSerializer):
         return values
 
 
+SEARCH_EXAMPLE = {
+    "count": 57, "page": 1, "page_size": 20, "backend": "elasticsearch",
+    "results": [{"id": 2301, "product_id": 118, "title": "有机青菜", "price": "3.50", "currency": "CNY",
+                 "merchant": {"id": 9, "name": "青岛路菜场", "format": "wet_market"},
+                 "distance_m": 333.6, "minutes": 5.8, "in_stock": True}],
+    "facets": {"format": [{"key": "wet_market", "label": "菜市场", "count": 12}],
+               "category": [{"key": "3", "label": "生鲜", "count": 40}],
+               "price": [{"key": "0-10", "label": "¥10 以下", "count": 30}]},
+    "circle": {"origin": {"lat": 32.0668, "lng": 118.7784}, "mode": "walk", "minutes": 15,
+               "speed_m_per_min": 72.0, "detour_factor": 1.25, "radius_m": 864.0},
+}
+
+
 class SearchView(APIView):
-    @extend_schema(parameters=[SearchParamsSerializer], responses={200: dict})
+    @extend_schema(parameters=[SearchParamsSerializer], responses={200: dict}, examples=[
+        OpenApiExample("listings within a 15-minute walk", value=SEARCH_EXAMPLE, response_only=True)])
     def get(self, request):
         params = SearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -117,7 +131,10 @@ class SearchView(APIView):
 
 
 class SuggestView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="what the resident has typed so far (≤ 50 characters)")],
+        responses={200: dict}, examples=[OpenApiExample("titles for the search box", response_only=True, value={
+            "q": "青", "backend": "elasticsearch", "suggestions": ["有机青菜", "青椒"]})])
     def get(self, request):
         q = (request.query_params.get("q") or "").strip()
         if len(q) > 50:

@@ -1,46 +1,168 @@
-"""Writes about communities: a resident saving one of the standard addresses as their own."""
+"""Writes about communities: a resident's saved addresses, each one of the standard addresses.
+
+Every write here locks the resident's user row first, so two requests of one resident (a
+phone and a browser) never both make an address the default or both delete the last one.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shop.core.errors import DomainError
+from shop.core.errors import DomainError, NotFoundError
 
 from .models import ResidentAddress, StandardAddress
+from .signals import resident_address_deleting
 
-# A mainland mobile number (optionally +86), or a landline with its area code.
-PHONE = re.compile(r"^(?:(?:\+?86)?1\d{10}|0\d{2,3}-?\d{7,8})$")
+# A mainland mobile number (optionally +86), or a landline with its area code. ASCII digits
+# only: `\d` would also take full-width digits.
+PHONE = re.compile(r"^(?:(?:\+?86)?1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")
+RECIPIENT_MAX = 32
+
+
+@dataclass(frozen=True)
+class SavedAddress:
+    address: ResidentAddress
+    created: bool  # False when the room was already saved and only its recipient and phone changed
+
+
+def _clean_recipient(recipient, errors: dict) -> str:
+    recipient = (recipient or "").strip() if isinstance(recipient, str) else ""
+    if not recipient or len(recipient) > RECIPIENT_MAX or any(ord(c) < 32 for c in recipient):
+        errors["recipient"] = [_("请填写收件人姓名 (不超过32个字)")]
+    return recipient
+
+
+def _clean_phone(phone, errors: dict) -> str:
+    phone = re.sub(r"[\s()]", "", phone) if isinstance(phone, str) else ""
+    if not PHONE.match(phone):
+        errors["phone"] = [_("请填写11位手机号, 或带区号的固定电话")]
+    return phone
+
+
+def _lock_resident(user) -> None:
+    """One writer of a resident's addresses at a time (the default must stay one).
+
+    FOR NO KEY UPDATE: it does not block the key-share lock that inserting a row pointing at the
+    user takes (a checkout's order), so a checkout holding its basket never waits on us while
+    we wait on its basket (a deadlock with a plain FOR UPDATE)."""
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).first()
+
+
+def _own_address(*, user, address_id) -> ResidentAddress:
+    """The resident's own address, locked; another resident's is not found (never "not yours")."""
+    address = (ResidentAddress.objects.select_for_update().filter(pk=address_id, user=user).first()
+               if str(address_id).isdigit() else None)
+    if address is None:
+        raise NotFoundError(_("没有这个地址"), fields={"address_id": [_("没有这个地址")]})
+    return address
 
 
 @transaction.atomic
-def save_resident_address(*, user, standard_address_id, recipient: str, phone: str) -> ResidentAddress:
-    """Save a standard address as the resident's own (updating the recipient and phone when it
-    is already saved). The first saved address becomes the default one."""
-    recipient, phone = (recipient or "").strip(), re.sub(r"[\s()]", "", phone or "")
-    errors = {}
-    standard = StandardAddress.objects.filter(pk=standard_address_id).first() if str(standard_address_id).isdigit() else None
+def add_resident_address(*, user, standard_address_id, recipient: str, phone: str,
+                         make_default: bool = False) -> SavedAddress:
+    """Save a room of the standard address register as the resident's own.
+
+    Saving a room already saved updates its recipient and phone (created=False). The first
+    saved address becomes the default one; `make_default` makes this one the default.
+    Raises DomainError (422) naming each bad field; nothing is written then.
+    """
+    errors: dict[str, list[str]] = {}
+    standard = (StandardAddress.objects.filter(pk=standard_address_id).first()
+                if str(standard_address_id).isdigit() else None)
     if standard is None:
-        errors["standard_address"] = [_("请从查到的地址里选择一个")]
-    if not recipient or len(recipient) > 32:
-        errors["recipient"] = [_("请填写收件人姓名 (不超过32个字)")]
-    if not PHONE.match(phone):
-        errors["phone"] = [_("请填写11位手机号, 或带区号的固定电话")]
+        errors["standard_address_id"] = [_("请从查到的地址里选择一个")]
+    recipient = _clean_recipient(recipient, errors)
+    phone = _clean_phone(phone, errors)
     if errors:
         raise DomainError(_("地址还没有保存"), fields=errors)
-    # one default address per resident: lock the resident while deciding
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    _lock_resident(user)
     existing = ResidentAddress.objects.filter(user=user, standard_address=standard).first()
     if existing is not None:
         existing.recipient, existing.phone = recipient, phone
         existing.save(update_fields=["recipient", "phone"])
-        return existing
-    is_first = not ResidentAddress.objects.filter(user=user).exists()
-    return ResidentAddress.objects.create(user=user, standard_address=standard, recipient=recipient, phone=phone,
-                                          is_default=is_first)
+        address, created = existing, False
+    else:
+        is_first = not ResidentAddress.objects.filter(user=user).exists()
+        address = ResidentAddress.objects.create(user=user, standard_address=standard, recipient=recipient,
+                                                 phone=phone, is_default=is_first)
+        created = True
+    if make_default and not address.is_default:
+        address = _make_default(user=user, address=address)
+    return SavedAddress(address=address, created=created)
+
+
+def save_resident_address(*, user, standard_address_id, recipient: str, phone: str) -> ResidentAddress:
+    """add_resident_address for the storefront's form: the saved address only."""
+    return add_resident_address(user=user, standard_address_id=standard_address_id, recipient=recipient,
+                                phone=phone).address
+
+
+@transaction.atomic
+def edit_resident_address(*, user, address_id, recipient: str | None = None,
+                          phone: str | None = None) -> ResidentAddress:
+    """Change the recipient and/or phone of one of the resident's addresses (the room stays: to
+    move, add the new room and delete the old one). NotFoundError for anyone else's address;
+    DomainError naming each bad field."""
+    errors: dict[str, list[str]] = {}
+    changes = {}
+    if recipient is not None:
+        changes["recipient"] = _clean_recipient(recipient, errors)
+    if phone is not None:
+        changes["phone"] = _clean_phone(phone, errors)
+    if not changes and not errors:
+        errors["recipient"] = [_("请填写要修改的收件人或电话")]
+    if errors:
+        raise DomainError(_("地址没有修改"), fields=errors)
+    _lock_resident(user)
+    address = _own_address(user=user, address_id=address_id)
+    for name, value in changes.items():
+        setattr(address, name, value)
+    address.save(update_fields=list(changes))
+    return address
+
+
+def _make_default(*, user, address: ResidentAddress) -> ResidentAddress:
+    # the partial unique index allows one default a resident: clear the old one first
+    ResidentAddress.objects.filter(user=user, is_default=True).exclude(pk=address.pk).update(is_default=False)
+    ResidentAddress.objects.filter(pk=address.pk).update(is_default=True)
+    address.is_default = True
+    return address
+
+
+@transaction.atomic
+def set_default_address(*, user, address_id) -> ResidentAddress:
+    """Make one of the resident's addresses the default (the others stop being it)."""
+    _lock_resident(user)
+    return _make_default(user=user, address=_own_address(user=user, address_id=address_id))
+
+
+@transaction.atomic
+def delete_resident_address(*, user, address_id) -> None:
+    """Delete one of the resident's saved addresses.
+
+    Refused (ConflictError from a receiver of resident_address_deleting, 409) while an open
+    order goes to it. When the default address goes, the oldest remaining one becomes the default.
+    """
+    _lock_resident(user)
+    address = _own_address(user=user, address_id=address_id)
+    resident_address_deleting.send(sender=ResidentAddress, user=user, address=address)
+    was_default = address.is_default
+    address.delete()
+    if was_default:
+        successor = ResidentAddress.objects.filter(user=user).order_by("pk").first()
+        if successor is not None:
+            _make_default(user=user, address=successor)
+
+
+def erase_addresses(*, user) -> int:
+    """Delete every saved address of a resident whose account is erased (shop.accounts)."""
+    deleted, _by_model = ResidentAddress.objects.filter(user=user).delete()
+    return deleted
 
 
 def quarter_of(moment) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -172,12 +172,25 @@ def job_body(job: selectors.Job) -> dict:
 # --- tracking ---------------------------------------------------------------------------------
 
 
+POINT_EXAMPLE = {"id": 4, "kind": "store", "name": "苏果便利(山西路店)", "lat": 32.070442, "lng": 118.77588}
+DROPOFF_EXAMPLE = {"lat": 32.069661, "lng": 118.77674, "label": "云南北路小区14栋1单元1802室"}
+JOB_RESULT_EXAMPLES = [OpenApiExample("the job's new status", response_only=True, value={
+    "id": 3, "order_number": "100003", "status": "courier_assigned", "status_label": "骑手已接单"})]
+
+
 class TrackingView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         responses={200: TrackingSerializer, 404: OpenApiResponse(description="no such order, or none of it is yours")},
         summary="Where an order is: each group's status, point, courier, ETA and events",
+        examples=[OpenApiExample("on the way", response_only=True, value={"number": "100002", "groups": [{
+            "id": 2, "status": "picked_up", "status_label": "配送中", "method": "delivery",
+            "merchant": {"id": 7, "name": "苏果便利(山西路店)"}, "point": POINT_EXAMPLE, "pickup_point": None,
+            "dropoff": DROPOFF_EXAMPLE, "courier": {"id": 12, "name": "曹婷婷", "lat": 32.07006, "lng": 118.7763},
+            "eta": "2026-11-27T21:45:09Z", "reason": "", "pickup_code": None,
+            "events": [{"status": "created", "at": "2026-11-27T21:40:31Z"},
+                       {"status": "picked_up", "at": "2026-11-27T21:41:49Z"}]}]})],
     )
     def get(self, request, number: str):
         tracking = selectors.order_tracking(number=number, user=request.user)
@@ -226,7 +239,8 @@ class LocationResultSerializer(serializers.Serializer):
 
 class CourierLocationView(CourierView):
     @extend_schema(request=LocationSerializer, responses={200: LocationResultSerializer},
-                   summary="Report the courier's position (every few seconds while on a job)")
+                   summary="Report the courier's position (every few seconds while on a job)",
+                   examples=[OpenApiExample("a position", value={"lat": 32.07006, "lng": 118.7763})])
     def post(self, request):
         data = LocationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -235,7 +249,13 @@ class CourierLocationView(CourierView):
 
 
 class CourierJobsView(CourierView):
-    @extend_schema(responses={200: JobListSerializer}, summary="The courier's offered and held jobs")
+    @extend_schema(responses={200: JobListSerializer}, summary="The courier's offered and held jobs",
+                   examples=[OpenApiExample("an offer", response_only=True, value={"jobs": [{
+                       "id": 3, "state": "offered", "order_number": "100003", "status": "point_assigned",
+                       "status_label": "已分配履约点", "method": "delivery", "merchant": "苏果便利(山西路店)",
+                       "point": POINT_EXAMPLE, "dropoff": DROPOFF_EXAMPLE, "to_station": False,
+                       "recipient": {"name": "王秀英", "phone": "138****0001"}, "eta": "2026-11-27T22:25:00Z",
+                       "offer_expires_at": "2026-11-27T21:46:40Z"}]})])
     def get(self, request):
         return Response({"jobs": [job_body(job) for job in selectors.courier_jobs(courier=self.courier)]})
 
@@ -278,8 +298,9 @@ class CourierJobActionView(CourierView):
                          "status_label": group.get_status_display()})
 
 
-def _action_schema(summary: str, request=EmptySerializer, responses: dict | None = None):
+def _action_schema(summary: str, request=EmptySerializer, responses: dict | None = None, examples=()):
     return extend_schema(
+        examples=[*examples, *JOB_RESULT_EXAMPLES],
         request=request,
         responses={
             200: JobResultSerializer,
@@ -323,9 +344,13 @@ class DeliverJobView(CourierJobActionView):
 
     @_action_schema(
         "Delivered to the resident (pickup_code when the job asks for it)", DeliverSerializer,
-        {422: OpenApiResponse(description="wrong pickup code (attempts_left says how many tries remain)"),
-         429: OpenApiResponse(description="too many wrong pickup codes: locked for retry_after seconds "
-                                          "(also the Retry-After header)")},
+        examples=[OpenApiExample("at a station, with the resident's code", value={"pickup_code": "482915"},
+                                 request_only=True)],
+        responses={
+            422: OpenApiResponse(description="wrong pickup code (attempts_left says how many tries remain)"),
+            429: OpenApiResponse(description="too many wrong pickup codes: locked for retry_after seconds "
+                                             "(also the Retry-After header)"),
+        },
     )
     def post(self, request, group_id: int):
         return super().post(request, group_id)
@@ -337,7 +362,8 @@ class DeliverJobView(CourierJobActionView):
 class FailJobView(CourierJobActionView):
     serializer_class = FailSerializer
 
-    @_action_schema("The delivery failed, with the reason the resident will read", FailSerializer)
+    @_action_schema("The delivery failed, with the reason the resident will read", FailSerializer,
+                    examples=[OpenApiExample("a reason", value={"reason": "联系不上顾客"}, request_only=True)])
     def post(self, request, group_id: int):
         return super().post(request, group_id)
 

@@ -1,5 +1,6 @@
 """The merchant directory API, read from the database."""
 
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 
 from . import selectors
@@ -14,6 +15,9 @@ class MerchantSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "format", "lat", "lng", "community_id", "phone", "rating", "delivery_capability"]
 
 
+@extend_schema_view(get=extend_schema(examples=[OpenApiExample("a merchant", response_only=True, value={
+    "id": 1, "name": "苏果便利(湖南路店)", "format": "convenience_store", "lat": 32.0668, "lng": 118.7784,
+    "community_id": 3, "phone": "025-83301234", "rating": "4.6", "delivery_capability": "platform"})]))
 class MerchantListView(generics.ListAPIView):
     serializer_class = MerchantSerializer
 

@@ -5,9 +5,11 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from bureau import api as bureau_api
 from catalog import api as catalog_api
+from cms import api as cms_api
 from communities import api as community_api
 from delivery import api as delivery_api
 from merchants import api as merchant_api
+from shop.accounts import api as account_api
 from shop.basket import api as basket_api
 from shop.checkout import api as checkout_api
 
@@ -15,6 +17,12 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("me/", account_api.ProfileView.as_view(), name="profile"),
+    path("me/delete/", account_api.AccountDeleteView.as_view(), name="account-delete"),
+    path("addresses/", community_api.AddressListView.as_view(), name="address-list"),
+    path("addresses/register/", community_api.AddressRegisterView.as_view(), name="address-register"),
+    path("addresses/<int:address_id>/", community_api.AddressDetailView.as_view(), name="address-detail"),
+    path("addresses/<int:address_id>/default/", community_api.AddressDefaultView.as_view(), name="address-default"),
     path("merchants/", merchant_api.MerchantListView.as_view(), name="merchant-list"),
     path("circle/", community_api.CircleView.as_view(), name="circle"),
     path("search/", catalog_api.SearchView.as_view(), name="search"),
@@ -38,5 +46,7 @@ urlpatterns = [
     path("bureau/overview/", bureau_api.OverviewAPI.as_view(), name="bureau-overview"),
     path("bureau/demonstration/", bureau_api.DemonstrationAPI.as_view(), name="bureau-demonstration"),
     path("bureau/communities/<str:slug>/", bureau_api.CommunityAPI.as_view(), name="bureau-community"),
+    path("events/<int:event_id>/signup/", cms_api.EventSignupView.as_view(), name="event-signup"),
+    path("events/<int:event_id>/signups/", cms_api.EventSignupListView.as_view(), name="event-signups"),
     path("payments/sandbox/notify/", checkout_api.SandboxNotifyView.as_view(), name="sandbox-notify"),
 ]

@@ -238,6 +238,40 @@ def live_celery_worker(redis_client, django_db_setup, tmp_path_factory):
             process.wait(timeout=10)
 
 
+# --- simulated couriers ------------------------------------------------------------------------
+
+# The simulator steps every second and rides 30 s per step (about 96 m on an e-bike): a courier
+# ~300 m from the shop and ~600 m from the door is there in ~4 and ~7 steps, ~15 s in all.
+SIMULATOR_ARGS = ["--interval", "1", "--speed-up", "30", "--no-sweeps", "--seconds", "240"]
+
+
+@pytest.fixture
+def simulated_couriers(live_celery_worker, tmp_path):
+    """`manage.py simulate_couriers` on the test database (a subprocess, with the live worker
+    dispatching), for the test; yields the path of its log."""
+    import signal
+
+    from django.db import connection
+
+    env = dict(os.environ, CELERY_TASK_ALWAYS_EAGER="false", PYTHONUNBUFFERED="1")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.test")
+    database_url = _test_database_url(connection.settings_dict["NAME"])
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    log = tmp_path / "couriers.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen([sys.executable, "manage.py", "simulate_couriers", *SIMULATOR_ARGS],
+                                   cwd=Path(__file__).resolve().parent.parent, env=env,
+                                   stdout=output, stderr=subprocess.STDOUT)
+    yield log
+    process.send_signal(signal.SIGINT)  # the command stops cleanly on Ctrl-C
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 # --- markers --------------------------------------------------------------------------------------
 
 MARKER_FIXTURES = {

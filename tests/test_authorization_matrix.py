@@ -45,6 +45,7 @@ from oscar.views.decorators import check_permissions
 
 from catalog.models import Product
 from catalog.tests.factories import FreshProductClassFactory, ProductFactory
+from cms.models import CommunityPage, EventSignup
 from communities.models import ResidentAddress
 from communities.tests.factories import ResidentAddressFactory, UserFactory
 from delivery.models import Courier, FulfilmentEvent, FulfilmentGroup, FulfilmentLine
@@ -96,6 +97,7 @@ FILL_BY_KWARG: dict[str, tuple[str, bool]] = {
     "slug": ("community_slug", True),
     "fmt": ("export_format", True),
     "table": ("export_table", True),
+    "event_id": ("event_id", False),  # signing oneself up for a public community event
 }
 # Arguments whose meaning depends on the URL.
 FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
@@ -113,6 +115,8 @@ FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
     ("dashboard:order-line-detail", "line_id"): ("order_line_id", True),
     ("customer:order-line", "line_id"): ("order_line_id", True),
     ("api:basket-line", "line_id"): ("basket_line_id", True),
+    ("api:address-detail", "address_id"): ("resident_address_id", True),
+    ("api:address-default", "address_id"): ("resident_address_id", True),
     ("basket:line-quantity", "line_id"): ("basket_line_id", True),
     ("basket:line-remove", "line_id"): ("basket_line_id", True),
     ("basket:add", "pk"): ("product_id", False),  # into one's own basket
@@ -131,6 +135,7 @@ FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
     # the guest-order lookup form: a blank form whatever the number (the checked page is anon-order)
     ("customer:anon-order-form", "order_number"): ("order_number", False),
     ("customer:anon-order-form", "hash"): ("bad_hash", False),
+    ("api:event-signups", "event_id"): ("event_id", True),  # the organiser's list names the residents
 }
 
 
@@ -138,6 +143,8 @@ def bodies(w) -> dict[str, dict]:
     """For the writes that matter, a body the owner could use (so a refusal is the ownership check)."""
     return {
         "api:basket-line": {"quantity": 1},
+        "api:address-detail": {"recipient": "别人", "phone": "13600000002"},
+        "api:address-default": {},
         "basket:line-quantity": {"quantity": 1},
         "api:order-cancel": {"reason": "不想要了"},
         "checkout:order-cancel": {"reason": "不想要了"},
@@ -280,6 +287,7 @@ def world(db):
     w.product_id = w.product.pk
     w.product_class_slug = w.product.product_class.slug
     w.user_address_id = w.user_address.pk
+    w.resident_address_id = w.resident_address.pk
     w.notification_id = w.notification.pk
     w.alert_id = w.alert.pk
     w.wrong_alert_key = "not-the-alert-key"
@@ -288,12 +296,29 @@ def world(db):
     w.community_slug = w.resident_address.standard_address.community.slug
     w.export_format = "csv"
     w.export_table = "gaps"
+    # a community event she signed up for (its sign-up list is the organiser's only)
+    w.event = _community_event(w)
+    w.event_id = w.event.pk
     # what must never show in an answer to someone else (the product's title is public)
     w.secrets = [
         w.order.number, "甄秘密", "13711112222", "137****2222", "秘密花园小区", "864209", w.trade_no,
         "victim@mail.example.cn", w.wishlist.key, w.alert.key,
     ]
     return w
+
+
+def _community_event(w: World):
+    """An event in the victim shop's community, the victim signed up."""
+    import datetime
+
+    from cms.services import sign_up
+    from cms.tests.factories import event
+
+    page = CommunityPage.objects.get(community=w.merchant.community)
+    starts = datetime.datetime(2099, 1, 1, 9, tzinfo=datetime.UTC)
+    found = event(page, title="社区手机课堂", starts_at=starts, capacity=5)
+    sign_up(event_id=found.pk, user=w.victim, now=starts - datetime.timedelta(days=1))
+    return found
 
 
 def victim_state(w: World) -> dict:
@@ -326,6 +351,7 @@ def victim_state(w: World) -> dict:
         "alerts": list(ProductAlert.objects.filter(user=w.victim).values("status")),
         "emails": Email.objects.filter(user=w.victim).count(),
         "notifications": list(Notification.objects.filter(recipient=w.victim).values("date_read", "location")),
+        "event_signups": list(EventSignup.objects.filter(user=w.victim).values("event_id", "status")),
         "victim_courier": list(Courier.objects.filter(pk=w.victim_courier.pk).values("status", "last_lat", "last_lng")),
     }
 

@@ -8,27 +8,18 @@ tracking page) is tests/browser.py, which also checks a running `make up` by han
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.browser import DELIVERY_STATUSES, chromium_problem, run_flow
-from tests.services import _tail, _test_database_url, in_ci
+from tests.services import _tail, in_ci
 
 # serialized_rollback: the flush after a transactional test would otherwise take the migrations'
 # reference rows (business formats...) away from every transactional test after this one
 pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.postgres,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-ROOT = Path(__file__).resolve().parent.parent
-# The simulator steps every second and rides 30 s per step (about 96 m on an e-bike): the
-# courier is ~4 steps from the shop and ~7 from the door, so the whole ride takes ~15 s.
-SIMULATOR = ["--interval", "1", "--speed-up", "30", "--no-sweeps", "--seconds", "240"]
 FLOW_TIMEOUT_SECONDS = 120
 
 
@@ -63,31 +54,8 @@ def neighbourhood():
     return scene
 
 
-@pytest.fixture
-def couriers(live_celery_worker, tmp_path):
-    """`manage.py simulate_couriers` on the test database, for the test."""
-    from django.db import connection
-
-    env = dict(os.environ, CELERY_TASK_ALWAYS_EAGER="false", PYTHONUNBUFFERED="1")
-    env.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.test")
-    database_url = _test_database_url(connection.settings_dict["NAME"])
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    log = tmp_path / "couriers.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen([sys.executable, "manage.py", "simulate_couriers", *SIMULATOR], cwd=ROOT, env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)
-    yield log
-    process.send_signal(signal.SIGINT)  # the command stops cleanly on Ctrl-C
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 def test_an_order_placed_in_the_browser_moves_through_every_status_on_the_tracking_page(
-        chromium, neighbourhood, couriers, live_server, monkeypatch, tmp_path):
+        chromium, neighbourhood, simulated_couriers, live_server, monkeypatch, tmp_path):
     # given the page polls every 3 s (its shortest) instead of 10, so a run takes seconds, not minutes
     monkeypatch.setattr("delivery.views.POLL_SECONDS", 3)
     lines = []
@@ -100,7 +68,7 @@ def test_an_order_placed_in_the_browser_moves_through_every_status_on_the_tracki
                           password="demo-pass-123", product="青菜", timeout=FLOW_TIMEOUT_SECONDS,
                           screenshots=tmp_path / "screenshots", log=lines.append)
     except AssertionError as error:
-        pytest.fail(f"{error}\n--- flow\n" + "\n".join(lines) + f"\n--- couriers\n{_tail(couriers)}", pytrace=False)
+        pytest.fail(f"{error}\n--- flow\n" + "\n".join(lines) + f"\n--- couriers\n{_tail(simulated_couriers)}", pytrace=False)
 
     # then the page showed the statuses in order, ending delivered, and its event list holds
     # every one of them (a fast step that fell between two polls is still listed)

@@ -1,7 +1,7 @@
 """The resident's basket over the API: read it grouped by merchant, add and remove lines."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -80,12 +80,22 @@ class BasketQuerySerializer(serializers.Serializer):
     address_id = serializers.IntegerField(min_value=1, required=False)
 
 
+BASKET_EXAMPLE = {
+    "id": 7, "goods_total": "151.00", "problems": 0, "groups": [
+        {"merchant_id": 12, "merchant_name": "菜场青菜摊", "subtotal": "6.00", "min_order": "0.00",
+         "below_minimum": "0.00", "delivery_fee": "2.00", "delivers": True,
+         "lines": [{"id": 31, "listing_id": 880, "product_id": 40, "title": "青菜", "kind": "fresh", "quantity": 2,
+                    "unit_price": "3.00", "amount": "6.00", "estimated": True, "weight_g": 1000, "slot": None,
+                    "problem": None, "problem_message": None}]}]}
+BASKET_RESPONSES = [OpenApiExample("the basket by merchant", value=BASKET_EXAMPLE, response_only=True)]
+
+
 class BasketView(APIView):
     """GET: the basket grouped by merchant; ?address_id= also checks each line's service area."""
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(parameters=[BasketQuerySerializer], responses={200: dict})
+    @extend_schema(parameters=[BasketQuerySerializer], responses={200: dict}, examples=BASKET_RESPONSES)
     def get(self, request):
         query = BasketQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -102,7 +112,10 @@ class BasketView(APIView):
 class BasketLinesView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=AddLineSerializer, responses={201: dict})
+    @extend_schema(request=AddLineSerializer, responses={201: dict}, examples=[
+        OpenApiExample("two packs of greens", value={"listing_id": 880, "quantity": 2}, request_only=True),
+        OpenApiExample("a home service in a slot", value={"listing_id": 1204, "slot_id": 4410}, request_only=True),
+        OpenApiExample("the basket and the new line", value={**BASKET_EXAMPLE, "line_id": 31}, response_only=True)])
     def post(self, request):
         data = AddLineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -116,7 +129,8 @@ class BasketLinesView(APIView):
 class BasketLineView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=QuantitySerializer, responses={200: dict})
+    @extend_schema(request=QuantitySerializer, responses={200: dict}, examples=[
+        OpenApiExample("three packs", value={"quantity": 3}, request_only=True), *BASKET_RESPONSES])
     def patch(self, request, line_id: int):
         data = QuantitySerializer(data=request.data)
         data.is_valid(raise_exception=True)

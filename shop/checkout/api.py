@@ -3,7 +3,8 @@
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -103,10 +104,33 @@ def _own_order(request, number):
     return order
 
 
+ORDER_EXAMPLE = {
+    "number": "100007", "status": "awaiting_payment", "total": "27.00", "placed_at": "2026-11-27T21:40:00+08:00",
+    "groups": [{"id": 21, "merchant_id": 18, "merchant_name": "社区药房", "method": "pickup",
+                "status": "awaiting_payment", "status_display": "待支付", "pickup_code": "482915",
+                "goods_total": "25.00", "delivery_fee": "0.00", "weight_adjustment": "0.00", "total": "25.00",
+                "window": None, "pickup_point": {"id": 77, "name": "青岛路自提点", "address": "青岛路12号"},
+                "promised_at": "2026-11-27T22:10:00+08:00", "completed_at": None, "reason": None,
+                "lines": [{"title": "板蓝根颗粒", "listing_id": 901, "quantity": 1, "unit_price": "25.00",
+                           "estimated_amount": "25.00", "estimated_weight_g": None, "actual_weight_g": None,
+                           "final_amount": None, "slot": None}],
+                "events": [{"status": "awaiting_payment", "at": "2026-11-27T21:40:00+08:00", "note": ""}]}],
+    "payment": {"provider": "sandbox", "status": "pending", "amount": "27.00", "refunded_amount": "0.00",
+                "trade_no": "20261127214000a1b2c3d4e5f6", "expires_at": "2026-11-27T21:55:00+08:00",
+                "pay_url": "https://shop.example.cn/checkout/pay/20261127214000a1b2c3d4e5f6/"},
+}
+ORDER_RESPONSES = [OpenApiExample("an order", value=ORDER_EXAMPLE, response_only=True)]
+
+
 class CheckoutView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=CheckoutSerializer, responses={201: dict})
+    @extend_schema(request=CheckoutSerializer, responses={201: dict}, examples=[
+        OpenApiExample("two shops, pay online", request_only=True, value={
+            "address_id": 3, "payment": "sandbox",
+            "groups": [{"merchant_id": 12, "method": "delivery"},
+                       {"merchant_id": 18, "method": "pickup", "pickup_point_id": 77}]}),
+        *ORDER_RESPONSES])
     def post(self, request):
         data = CheckoutSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -124,7 +148,9 @@ class OrderListView(generics.GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
     pagination_class = PageNumberPagination
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="orders_list", responses={200: dict}, examples=[
+        OpenApiExample("one page of orders", response_only=True,
+                       value={"count": 1, "page": 1, "results": [ORDER_EXAMPLE]})])
     def get(self, request):
         page = self.paginate_queryset(selectors.orders_of(user=request.user))
         return self.get_paginated_response([order_data(order, request) for order in page])
@@ -133,7 +159,7 @@ class OrderListView(generics.GenericAPIView):
 class OrderDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: dict}, examples=ORDER_RESPONSES)
     def get(self, request, number: str):
         return Response(order_data(_own_order(request, number), request))
 
@@ -145,12 +171,26 @@ class CancelReasonSerializer(serializers.Serializer):
 class OrderCancelView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=CancelReasonSerializer, responses={200: dict})
+    @extend_schema(request=CancelReasonSerializer, responses={200: dict}, examples=[
+        OpenApiExample("a reason", value={"reason": "买错了"}, request_only=True),
+        OpenApiExample("the cancelled order", response_only=True, value={**ORDER_EXAMPLE, "status": "cancelled"})])
     def post(self, request, number: str):
         data = CancelReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.cancel_order(order_number=number, user=request.user, reason=data.validated_data.get("reason", ""))
         return Response(order_data(_own_order(request, number), request))
+
+
+class NotifySerializer(serializers.Serializer):
+    """The gateway's notice, for the schema only: the view reads the raw fields to check the signature."""
+
+    out_trade_no = serializers.CharField(help_text="the payment's trade_no")
+    trade_no = serializers.CharField(help_text="the gateway's transaction id")
+    total_amount = serializers.CharField(help_text="yuan with two decimals")
+    trade_status = serializers.CharField()
+    notify_time = serializers.CharField(help_text="YYYY-MM-DD HH:MM:SS, Beijing time")
+    sign_type = serializers.CharField()
+    sign = serializers.CharField(help_text="lowercase hex HMAC-SHA256 (docs/api.md)")
 
 
 class SandboxNotifyView(APIView):
@@ -163,7 +203,15 @@ class SandboxNotifyView(APIView):
     permission_classes = [permissions.AllowAny]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
 
-    @extend_schema(request=None, responses={200: str, 400: str})
+    @extend_schema(
+        request=NotifySerializer,
+        responses={(200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="`success`"),
+                   (400, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="`fail`")},
+        examples=[OpenApiExample("a paid trade", request_only=True, value={
+            "out_trade_no": "20261127214000a1b2c3d4e5f6", "trade_no": "2026112722001400001", "total_amount": "27.00",
+            "trade_status": "TRADE_SUCCESS", "notify_time": "2026-11-27 21:41:05", "sign_type": "HMAC-SHA256",
+            "sign": "5f1c…"})],
+    )
     def post(self, request):
         outcome = gateway.handle_notification(request.data.dict() if hasattr(request.data, "dict") else dict(request.data))
         # A well-signed notice for an order we can no longer take is acknowledged too (a refund

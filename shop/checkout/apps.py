@@ -22,6 +22,9 @@ class CheckoutConfig(apps.CheckoutConfig):
         self.sandbox_pay_view = get_class("checkout.views", "SandboxPayView")
         self.cancel_order_view = get_class("checkout.views", "CancelOrderView")
         self.add_address_view = get_class("checkout.views", "AddAddressView")
+        from . import erasure
+
+        erasure.connect()  # the order layer's part in deleting an address or an account
 
     def get_urls(self):
         urls = [

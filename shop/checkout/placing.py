@@ -207,10 +207,12 @@ def _check(*, user, basket: Basket, address_id, choices: list[GroupChoice], paym
     """Everything that can be refused before a stock record is locked (the basket row is)."""
     if payment not in PAYMENTS:
         raise DomainError("bad payment", fields={"payment": [_("请选择货到付款或在线支付")]})
-    address = _resident_address(user=user, address_id=address_id)
     basket = Basket.objects.select_for_update().filter(pk=basket.pk, owner=user, status=Basket.OPEN).first()
     if basket is None:
         raise ConflictError(_("购物车已提交, 请勿重复下单"), code="basket_submitted")
+    # read under the basket's lock: deleting this address or the account locks the baskets too
+    # (shop/checkout/erasure.py), so one of the two waits for the other and sees what it did
+    address = _resident_address(user=user, address_id=address_id)
     now = timezone.now()
     merchant_groups = basket_groups(basket, address=address.standard_address, now=now)
     if not merchant_groups:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from oscar.apps.order.models import Order
 
 from communities.models import ResidentAddress, StandardAddress
-from delivery.lifecycle import CANCELLABLE, RETURNS_STOCK
+from delivery.lifecycle import CANCELLABLE, RETURNS_STOCK, TERMINAL
 from delivery.models import FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot
 from merchants.selectors import in_service_area
 from shop.basket.selectors import BasketGroup
@@ -189,3 +189,12 @@ def order_actions(order: Order, *, now=None) -> OrderActions:
         pay_url = reverse("checkout:sandbox-pay", args=[payment.trade_no])
     return OrderActions(can_cancel=can_cancel, pay_url=pay_url,
                         cancel_url=reverse("checkout:order-cancel", args=[order.number]) if can_cancel else "")
+
+
+def open_order_numbers(*, user, standard_address_id: int | None = None) -> list[str]:
+    """Numbers of the resident's orders with a group still under way (not in a final status),
+    optionally only those going to one standard address; oldest first."""
+    groups = FulfilmentGroup.objects.filter(order__user=user).exclude(status__in=TERMINAL)
+    if standard_address_id is not None:
+        groups = groups.filter(dropoff_id=standard_address_id)
+    return list(groups.order_by("order__number").values_list("order__number", flat=True).distinct())

@@ -30,5 +30,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return {
             "type": "object",
             "required": ["count", "page", "results"],
-            "properties": {"count": {"type": "integer"}, "page": {"type": "integer"}, "results": schema},
+            "properties": {
+                "count": {"type": "integer", "example": 1},
+                "page": {"type": "integer", "example": 1},
+                "results": schema,  # drf-spectacular wraps an item's example in this shape
+            },
         }

@@ -31,7 +31,7 @@ from delivery.models import Courier, FulfilmentPoint, PointStock, Slot
 from merchants.models import BusinessFormat, OpeningException, OpeningPeriod, Partner, StockRecord
 from shop.accounts.models import User
 
-from . import catalogue, district, people
+from . import catalogue, community_pages, district, people
 from .plan import LOCKER_PREFIX, PICKUP_SUFFIX, FormatInfo, Plan, merchant_digest
 
 BATCH_SIZE = 1000
@@ -443,33 +443,7 @@ def write_roles(plan: Plan, users: dict[str, User], partners: dict[str, Partner]
     analysts, _ = Group.objects.get_or_create(name=people.BUREAU_ANALYST_GROUP)
     by_role["bureau_analyst"].groups.add(analysts)
 
-    editors, _ = Group.objects.get_or_create(name=people.COMMUNITY_EDITOR_GROUP)
-    editors.permissions.add(_permission("wagtailadmin", "access_admin"))
-    _grant_community_pages(editors)
-    by_role["community_editor"].groups.add(editors)
-
-
-def _grant_community_pages(group: Group) -> None:
-    """Edit and publish rights on the community root page (and so every page below it),
-    and use of the image and document libraries."""
-    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
-
-    from cms.models import CommunityIndexPage
-
-    root = CommunityIndexPage.objects.first()
-    if root is not None:
-        for codename in ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"):
-            GroupPagePermission.objects.get_or_create(
-                group=group, page=root.page_ptr, permission=_permission("wagtailcore", codename)
-            )
-    collection = Collection.get_first_root_node()
-    if collection is not None:
-        for app_label, codename in (("wagtailimages", "add_image"), ("wagtailimages", "choose_image"),
-                                    ("wagtailimages", "change_image"), ("wagtaildocs", "add_document"),
-                                    ("wagtaildocs", "choose_document"), ("wagtaildocs", "change_document")):
-            GroupCollectionPermission.objects.get_or_create(
-                group=group, collection=collection, permission=_permission(app_label, codename)
-            )
+    # community editors (one group per community) and the reviewer: shop/demo/community_pages.py
 
 
 # --- all of it ---------------------------------------------------------------------------------
@@ -491,6 +465,7 @@ def write_plan(plan: Plan) -> None:
         write_addresses(plan, users, communities)
         write_couriers(plan, users, points)
         write_roles(plan, users, partners)
+        community_pages.write_pages(plan, users, partners)
         refresh_category_view()
 
 

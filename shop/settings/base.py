@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.routable_page",  # a community's feed, an event's sign-up routes
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -194,7 +195,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
+MEDIA_URL = env("DJANGO_MEDIA_URL", default="/media/")  # production: a separate origin for user uploads
 MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)
 STORAGES = {
@@ -263,6 +264,16 @@ WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
+# Safe media (cms): documents are always downloads (never shown inline from our origin), with
+# a content type from our own allow-list (cms/documents.py); only these extensions are accepted.
+# Images are checked by content (Wagtail opens each upload and compares its format with its
+# extension); SVG is not accepted.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
+WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "txt", "csv", "jpg",
+                          "jpeg", "png"]
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp"]
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
 
 # --- the 15-minute service circle (speeds and detour from ../shared/reference/README.md) ---
 
@@ -329,6 +340,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ROUTES = {
     "search.*": {"queue": "search"},
     "dispatch.*": {"queue": "dispatch"},
+    "cms.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "search-apply-outbox": {"task": "search.apply_outbox", "schedule": SEARCH_SYNC_INTERVAL_SECONDS},
@@ -339,6 +351,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-redispatch-stuck": {"task": "dispatch.redispatch_stuck", "schedule": 30.0},
     # yesterday's figures of every community, stored once the day is over (bureau.snapshots)
     "bureau-nightly-snapshots": {"task": "bureau.snapshot_yesterday", "schedule": crontab(hour=1, minute=10)},
+    "cms-publish-scheduled": {"task": "cms.publish_scheduled", "schedule": 60.0},  # go-live and expiry times
 }
 
 # --- API ----------------------------------------------------------------------------------
@@ -361,6 +374,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["shop.core.schema.only_public_api"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "shop.core.schema.error_responses"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

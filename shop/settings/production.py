@@ -22,4 +22,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+# Uploaded media are user content: never served by Django from the site's own origin in
+# production (a separate media host, DJANGO_MEDIA_URL); see shop/core/media.py.
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=False)
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -9,7 +9,6 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -266,12 +265,16 @@ def test_demo_roles_have_their_rights(client):
     analyst = User.objects.get(mobile=by_role("bureau_analyst").mobile)
     assert analyst.groups.filter(name=BUREAU_ANALYST_GROUP).exists()
 
+    # the community editor edits two communities' pages, not the whole district (issue 14)
     editor = User.objects.get(mobile=by_role("community_editor").mobile)
-    group = Group.objects.get(name=COMMUNITY_EDITOR_GROUP)
-    assert editor.groups.filter(pk=group.pk).exists() and editor.has_perm("wagtailadmin.access_admin")
+    assert editor.has_perm("wagtailadmin.access_admin")
     root = CommunityIndexPage.objects.get()
-    granted = set(GroupPagePermission.objects.filter(group=group, page=root).values_list("permission__codename", flat=True))
-    assert {"add_page", "change_page", "publish_page"} <= granted
+    assert not GroupPagePermission.objects.filter(group__user=editor, page=root).exists()
+    granted = {(slug, codename) for slug, codename in GroupPagePermission.objects.filter(group__user=editor)
+               .values_list("page__slug", "permission__codename")}
+    assert {slug for slug, _ in granted} == {"gulou-shanxilu", "gulou-yihelu"}
+    assert {("gulou-shanxilu", c) for c in ("add_page", "change_page", "publish_page")} <= granted
+    assert not editor.groups.filter(name=COMMUNITY_EDITOR_GROUP).exists()
     client.force_login(editor)
     assert client.get("/cms-admin/").status_code == 200
 
