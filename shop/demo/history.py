@@ -16,8 +16,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
 from django.utils import timezone
 from shapely.geometry import shape
 
@@ -320,8 +319,11 @@ def write_history(plan: Plan, history: HistoryPlan, *, progress: bool = False) -
                 status_reason={"cancelled": "居民取消", "failed": "联系不上顾客"}.get(o.status, "")))
         FulfilmentGroup.objects.bulk_create(groups, batch_size=BATCH)
         # created_at is auto_now_add: put the placing time back, in one statement
-        FulfilmentGroup.objects.filter(order__number__startswith=ORDER_PREFIX).update(
-            created_at=Subquery(Order.objects.filter(pk=OuterRef("order_id")).values("date_placed")[:1]))
+        # (UPDATE … FROM joins once; a correlated subquery is planned per row on tables without statistics)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {FulfilmentGroup._meta.db_table} SET created_at = o.date_placed FROM {Order._meta.db_table} o"
+                f" WHERE o.id = {FulfilmentGroup._meta.db_table}.order_id AND o.number LIKE %s", [ORDER_PREFIX + "%"])
         by_order = {order_id: (pk, merchant_id) for pk, order_id, merchant_id in FulfilmentGroup.objects.filter(
             order__number__startswith=ORDER_PREFIX).values_list("pk", "order_id", "merchant_id")}
         for o in history.orders:
@@ -350,8 +352,6 @@ def write_history(plan: Plan, history: HistoryPlan, *, progress: bool = False) -
 
     # fresh statistics for the tables that just grew (else PostgreSQL plans Oscar's dashboard
     # queries over thousands of new orders as if the tables were empty, and they take minutes)
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for table in ("order_order", "order_line", "delivery_fulfilmentgroup", "delivery_fulfilmentline",
