@@ -98,3 +98,36 @@ class ResidentAddress(models.Model):
 
     def __str__(self):
         return f"{self.recipient} {self.standard_address}"
+
+
+score_validators = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class SurveyResponse(models.Model):
+    """A resident's answer to the quarterly community survey (社区满意度测评): four scores 1–5.
+
+    At most one per resident, community and quarter (a database constraint); the bureau counts
+    a score of 4 or 5 as satisfied."""
+
+    ASPECTS = ("convenience", "price", "quality", "service")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="survey_responses")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="survey_responses")
+    quarter = models.CharField(_("季度"), max_length=6, help_text=_("如 2026Q4"))
+    convenience = models.PositiveSmallIntegerField(_("便利"), validators=score_validators)
+    price = models.PositiveSmallIntegerField(_("价格"), validators=score_validators)
+    quality = models.PositiveSmallIntegerField(_("质量"), validators=score_validators)
+    service = models.PositiveSmallIntegerField(_("服务"), validators=score_validators)
+    comment = models.CharField(_("意见建议"), max_length=300, blank=True)
+    answered_at = models.DateTimeField(_("填写时间"))
+
+    class Meta:
+        ordering = ["-answered_at", "pk"]
+        verbose_name = _("社区满意度问卷")
+        verbose_name_plural = _("社区满意度问卷")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "community", "quarter"], name="survey_once_per_quarter"),
+            *[models.CheckConstraint(condition=models.Q(**{f"{a}__gte": 1, f"{a}__lte": 5}), name=f"survey_{a}_1_to_5")
+              for a in ("convenience", "price", "quality", "service")],
+        ]
+        indexes = [models.Index(fields=["community", "answered_at"], name="survey_community_time_idx")]

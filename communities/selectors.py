@@ -55,6 +55,25 @@ def find_standard_addresses(*, community_id: int, compound: str = "", building: 
     return list(found.order_by("compound", "building", "unit", "room", "pk")[:limit])
 
 
+# --- for the commerce bureau's figures (bureau.metrics) --------------------------------------
+
+
+def household_points(*, community_ids=None) -> list[tuple[int, int, float, float]]:
+    """Households as (standard address id, community id, lat, lng): a room of the register is a household."""
+    from .models import StandardAddress
+
+    rows = StandardAddress.objects.all()
+    if community_ids is not None:
+        rows = rows.filter(community_id__in=community_ids)
+    return list(rows.order_by("pk").values_list("pk", "community_id", "lat", "lng"))
+
+
+def survey_answers(*, start, end) -> list[dict]:
+    """Survey answers given in [start, end): community and the four scores (no one's identity)."""
+    from .models import SurveyResponse
+
+    return list(SurveyResponse.objects.filter(answered_at__gte=start, answered_at__lt=end)
+                .values("community_id", "answered_at", *SurveyResponse.ASPECTS).order_by("pk"))
 # --- the standard address register, searched by a resident adding an address -----------------
 
 REGISTER_NEAR_DEFAULT_M = 300

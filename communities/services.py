@@ -163,3 +163,58 @@ def erase_addresses(*, user) -> int:
     """Delete every saved address of a resident whose account is erased (shop.accounts)."""
     deleted, _by_model = ResidentAddress.objects.filter(user=user).delete()
     return deleted
+
+
+def quarter_of(moment) -> str:
+    """The survey quarter of an aware datetime, in local time: "2026Q4"."""
+    from django.utils import timezone
+
+    local = timezone.localtime(moment)
+    return f"{local.year}Q{(local.month - 1) // 3 + 1}"
+
+
+def survey_community(*, user):
+    """The community a resident answers the survey for: that of the default saved address
+    (else the first one); None when the resident has no saved address."""
+    address = ResidentAddress.objects.filter(user=user).select_related("standard_address__community").first()
+    return address.standard_address.community if address else None
+
+
+def answer_survey(*, user, scores: dict[str, int], comment: str = "", now):
+    """Record the resident's quarterly survey answer for their community.
+
+    Raises DomainError (422) for a resident without an address or a score outside 1–5, and
+    ConflictError (409, code `already_answered`) when this quarter is already answered."""
+    from django.db import IntegrityError, transaction
+    from django.utils.translation import gettext as _
+
+    from shop.core.errors import ConflictError, DomainError
+
+    from .models import SurveyResponse
+
+    community = survey_community(user=user)
+    if community is None:
+        raise DomainError(_("请先添加您的住址, 再填写所在社区的问卷"), code="no_address")
+    bad = {a: [_("请选择 1 到 5 分")] for a in SurveyResponse.ASPECTS
+           if not isinstance(scores.get(a), int) or not 1 <= scores[a] <= 5}
+    if bad or len(comment or "") > 300:
+        if len(comment or "") > 300:
+            bad["comment"] = [_("最多 300 字")]
+        raise DomainError(_("问卷填写有误"), fields=bad, code="invalid")
+    quarter = quarter_of(now)
+    try:
+        with transaction.atomic():
+            return SurveyResponse.objects.create(
+                user=user, community=community, quarter=quarter, comment=(comment or "").strip(), answered_at=now,
+                **{a: scores[a] for a in SurveyResponse.ASPECTS},
+            )
+    except IntegrityError:
+        raise ConflictError(_("本季度已经填写过问卷, 谢谢您"), code="already_answered") from None
+
+
+def survey_answered(*, user, now) -> bool:
+    from .models import SurveyResponse
+
+    community = survey_community(user=user)
+    return community is not None and SurveyResponse.objects.filter(
+        user=user, community=community, quarter=quarter_of(now)).exists()

@@ -9,4 +9,5 @@ app_name = "circle"
 urlpatterns = [
     path("", views.CircleView.as_view(), name="index"),
     path("location/", views.LocationView.as_view(), name="location"),
+    path("survey/", views.SurveyView.as_view(), name="survey"),  # the quarterly community survey
 ]

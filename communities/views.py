@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -189,3 +190,47 @@ class CircleView(TemplateView):
             params["minutes"] = str(minutes)
         query = params.urlencode()
         return reverse("circle:index") + (f"?{query}" if query else "")
+
+
+class SurveyView(LoginRequiredMixin, TemplateView):
+    """社区满意度问卷: four questions (convenience, price, quality, service, 1–5) about the
+    resident's own community, at most once a quarter (communities.services.answer_survey)."""
+
+    template_name = "communities/survey.html"
+
+    def get_context_data(self, **kwargs):
+        from django.utils import timezone
+
+        from communities import services
+
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        context.update(
+            community=services.survey_community(user=self.request.user),
+            answered=services.survey_answered(user=self.request.user, now=now),
+            quarter=services.quarter_of(now),
+            questions=[("convenience", _("买东西、办事方便吗?")), ("price", _("价格合理吗?")),
+                       ("quality", _("商品和服务质量好吗?")), ("service", _("店员和配送服务态度好吗?"))],
+            scores=[(5, _("很满意")), (4, _("满意")), (3, _("一般")), (2, _("不满意")), (1, _("很不满意"))],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        from django.utils import timezone
+
+        from communities import services
+        from shop.core.errors import DomainError
+
+        scores = {}
+        for aspect in ("convenience", "price", "quality", "service"):
+            value = request.POST.get(aspect, "")
+            scores[aspect] = int(value) if value.isdigit() else 0
+        try:
+            services.answer_survey(user=request.user, scores=scores, comment=request.POST.get("comment", ""),
+                                   now=timezone.now())
+        except DomainError as error:
+            context = self.get_context_data()
+            context["error"] = error
+            return self.render_to_response(context, status=400 if error.status_code == 422 else error.status_code)
+        messages.success(request, _("谢谢您! 您的意见会送到社区和商务部门。"))
+        return HttpResponseRedirect(reverse("circle:survey"))

@@ -561,3 +561,57 @@ ProviderDeclineView = _booking_view("decline", "Decline an offered booking, or g
 ProviderStartView = _booking_view("start", "On the way to the resident")
 ProviderArriveView = _booking_view("arrive", "Arrived at the resident's door")
 ProviderCompleteView = _booking_view("complete", "Done: the resident's 6-digit code", CodeSerializer)
+# --- rating a completed order (issue 13; the mini-program of issue 17 uses it too) -------------
+
+
+class RatingItemSerializer(serializers.Serializer):
+    merchant_id = serializers.IntegerField()
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RateOrderSerializer(serializers.Serializer):
+    ratings = RatingItemSerializer(many=True, allow_empty=False)
+
+
+class RatingSerializer(serializers.Serializer):
+    merchant_id = serializers.IntegerField()
+    score = serializers.IntegerField()
+    comment = serializers.CharField()
+    rated_at = serializers.DateTimeField()
+
+
+class OrderRatingView(APIView):
+    """GET: the shops of the resident's order that can be rated and any rating given.
+    POST: rate them (1–5, optional comment) once each; only completed (delivered/collected) shops."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(tags=["orders"], responses={200: RatingSerializer(many=True), 404: OpenApiResponse(description="not your order")})
+    def get(self, request, number):
+        from delivery import ratings
+
+        groups = ratings.rateable_groups(order_number=number, user=request.user)
+        return Response([{"merchant_id": g.merchant_id, "merchant": g.merchant.name,
+                          "score": g.existing.score if g.existing else None,
+                          "comment": g.existing.comment if g.existing else "",
+                          "rated_at": g.existing.rated_at if g.existing else None} for g in groups])
+
+    @extend_schema(tags=["orders"], request=RateOrderSerializer,
+                   responses={201: RatingSerializer(many=True), 404: OpenApiResponse(description="not your order"),
+                              409: OpenApiResponse(description="already rated"),
+                              422: OpenApiResponse(description="not completed, or a shop not in the order")})
+    def post(self, request, number):
+        from django.utils import timezone
+
+        from delivery import ratings
+
+        data = RateOrderSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = ratings.rate_order(
+            order_number=number, user=request.user, now=timezone.now(),
+            ratings=[ratings.RatingInput(**item) for item in data.validated_data["ratings"]],
+        )
+        return Response(RatingSerializer(
+            [{"merchant_id": r.merchant_id, "score": r.score, "comment": r.comment, "rated_at": r.rated_at} for r in created],
+            many=True).data, status=201)

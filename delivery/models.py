@@ -475,3 +475,25 @@ class PointHours(models.Model):
         ordering = ["point", "weekday", "opens"]
         verbose_name = _("履约点营业时间")
         verbose_name_plural = _("履约点营业时间")
+class GroupRating(models.Model):
+    """A resident's rating (1–5, optional comment) of one shop's part of a completed order.
+
+    One per fulfilment group; the shop's `Partner.rating` is the mean of its ratings
+    (delivery.ratings.rate_order keeps it in step)."""
+
+    group = models.OneToOneField(FulfilmentGroup, on_delete=models.CASCADE, related_name="rating")
+    merchant = models.ForeignKey("partner.Partner", on_delete=models.CASCADE, related_name="ratings",
+                                 verbose_name=_("商户"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_ratings")
+    score = models.PositiveSmallIntegerField(_("评分"), validators=[MinValueValidator(1)])
+    comment = models.CharField(_("评价"), max_length=300, blank=True)
+    rated_at = models.DateTimeField(_("评价时间"))
+
+    class Meta:
+        ordering = ["-rated_at", "pk"]
+        verbose_name = _("订单评价")
+        verbose_name_plural = _("订单评价")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="grouprating_score_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["merchant", "rated_at"], name="grouprating_merchant_time_idx")]

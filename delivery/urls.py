@@ -12,4 +12,5 @@ urlpatterns = [
     path("station/parcels/<int:group_id>/handover/", views.StationHandoverView.as_view(), name="station-handover"),
     path("provider/", views.ProviderPageView.as_view(), name="provider"),
     path("provider/bookings/<int:group_id>/", views.ProviderActionView.as_view(), name="provider-action"),
+    path("orders/<str:number>/rate/", views.RateOrderView.as_view(), name="rate"),
 ]

@@ -184,3 +184,49 @@ class ProviderActionView(LoginRequiredMixin, View):
         else:
             messages.success(request, str(done))
         return HttpResponseRedirect(reverse("delivery:provider"))
+class RateOrderView(LoginRequiredMixin, TemplateView):
+    """评价订单: the resident scores each shop of a completed order (1–5, optional comment),
+    once. Writes go through delivery.ratings; someone else's order is a 404."""
+
+    template_name = "delivery/rate.html"
+
+    def groups(self, number):
+        from delivery import ratings
+        from shop.core.errors import NotFoundError
+
+        try:
+            return ratings.rateable_groups(order_number=number, user=self.request.user)
+        except NotFoundError:
+            raise Http404(_("没有找到这个订单。")) from None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(number=kwargs["number"], groups=self.groups(kwargs["number"]), scores=range(5, 0, -1))
+        return context
+
+    def post(self, request, number):
+        from django.contrib import messages
+        from django.http import HttpResponseRedirect
+        from django.utils import timezone
+
+        from delivery import ratings
+        from shop.core.errors import DomainError
+
+        groups = self.groups(number)
+        given = []
+        for group in groups:
+            if group.existing is not None:
+                continue
+            score = request.POST.get(f"score_{group.merchant_id}", "")
+            if not score:
+                continue
+            given.append(ratings.RatingInput(merchant_id=group.merchant_id, score=int(score) if score.isdigit() else 0,
+                                             comment=request.POST.get(f"comment_{group.merchant_id}", "")))
+        try:
+            ratings.rate_order(order_number=number, user=request.user, ratings=given, now=timezone.now())
+        except DomainError as error:
+            context = self.get_context_data(number=number)
+            context["error"] = error
+            return self.render_to_response(context, status=error.status_code if error.status_code != 422 else 400)
+        messages.success(request, _("谢谢您的评价!"))
+        return HttpResponseRedirect(reverse("delivery:rate", kwargs={"number": number}))

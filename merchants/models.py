@@ -74,6 +74,10 @@ class Partner(AbstractPartner):
         validators=[MinValueValidator(0), MaxValueValidator(5)],
     )
     is_active = models.BooleanField(_("营业中"), default=True)
+    # the bureau's outlet figures (issue 13): floor area per 100 households, shops opening and closing
+    floor_area_m2 = models.PositiveIntegerField(_("营业面积 (平方米)"), null=True, blank=True)
+    opened_on = models.DateField(_("开业日期"), null=True, blank=True, help_text=_("留空表示早于平台记录"))
+    closed_on = models.DateField(_("停业日期"), null=True, blank=True, help_text=_("停业后同时取消“营业中”"))
     min_order = models.DecimalField(
         _("起送金额"), max_digits=8, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(0)],
         help_text=_("配送订单的最低商品金额; 到店自提不受限制"),

@@ -113,3 +113,22 @@ def listing_movements(*, listing_id: int, limit: int = 20):
     from .models import StockMovement
 
     return StockMovement.objects.filter(listing_id=listing_id).select_related("actor").order_by("-at", "-pk")[:limit]
+def shops_on(*, day) -> list[dict]:
+    """Shops trading on a date, for the commerce bureau's figures: active now and not yet closed
+    then, or closed after it; opened on or before it (no opening date: before the records)."""
+    from django.db.models import Q
+
+    return list(
+        Partner.objects.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=day))
+        .filter(Q(closed_on__isnull=True, is_active=True) | Q(closed_on__gt=day))
+        .exclude(lat__isnull=True)
+        .values("id", "format_id", "community_id", "lat", "lng", "is_chain", "licence_verified", "floor_area_m2")
+        .order_by("pk")
+    )
+
+
+def formats() -> list:
+    """The 26 business formats in their order, with tier and priority pair."""
+    from .models import BusinessFormat
+
+    return list(BusinessFormat.objects.order_by("sort_order", "code"))

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from bureau import api as bureau_api
 from catalog import api as catalog_api
 from cms import api as cms_api
 from communities import api as community_api
@@ -43,6 +44,7 @@ urlpatterns = [
     path("charges/<str:trade_no>/confirm/", checkout_api.ChargeConfirmView.as_view(), name="charge-confirm"),
     path("orders/<str:number>/buy-again/", checkout_api.BuyAgainView.as_view(), name="order-buy-again"),
     path("orders/<str:number>/tracking/", delivery_api.TrackingView.as_view(), name="order-tracking"),
+    path("orders/<str:number>/rating/", delivery_api.OrderRatingView.as_view(), name="order-rating"),
     path("courier/location/", delivery_api.CourierLocationView.as_view(), name="courier-location"),
     path("courier/jobs/", delivery_api.CourierJobsView.as_view(), name="courier-jobs"),
     path("courier/jobs/<int:group_id>/accept/", delivery_api.AcceptJobView.as_view(), name="courier-job-accept"),
@@ -63,6 +65,9 @@ urlpatterns = [
     path("provider/bookings/<int:group_id>/arrive/", delivery_api.ProviderArriveView.as_view(), name="provider-arrive"),
     path("provider/bookings/<int:group_id>/complete/", delivery_api.ProviderCompleteView.as_view(),
          name="provider-complete"),
+    path("bureau/overview/", bureau_api.OverviewAPI.as_view(), name="bureau-overview"),
+    path("bureau/demonstration/", bureau_api.DemonstrationAPI.as_view(), name="bureau-demonstration"),
+    path("bureau/communities/<str:slug>/", bureau_api.CommunityAPI.as_view(), name="bureau-community"),
     path("events/<int:event_id>/signup/", cms_api.EventSignupView.as_view(), name="event-signup"),
     path("events/<int:event_id>/signups/", cms_api.EventSignupListView.as_view(), name="event-signups"),
     path("payments/sandbox/notify/", checkout_api.SandboxNotifyView.as_view(), name="sandbox-notify"),

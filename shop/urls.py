@@ -26,6 +26,7 @@ urlpatterns = [
     # Wagtail's community pages sit under a prefix, before Oscar's catch-all storefront.
     path("community/", include(wagtail_urls)),
     path("circle/", include("communities.urls")),  # 我的位置 and the 15-minute circle page
+    path("bureau/", include("bureau.urls")),  # the commerce bureau's figures (analysts only)
     path("", cms_views.home, name="home"),  # the resident's community (cms); Oscar's "home" redirected
     path("", include("delivery.urls")),  # /orders/<number>/tracking/: the resident's tracking page
     # the merchant's own order pages, inside the dashboard (Oscar's order pages are staff only)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from oscar.apps.address.models import UserAddress
@@ -64,6 +64,7 @@ from shop.checkout.models import Payment
 
 # Where people's own data lives; every pattern under these prefixes is walked.
 PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "station/", "provider/")
+PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "bureau/")
 
 # Public on purpose: answers may show anything public (the catalogue, merchants, the circle),
 # so only "no server error, nothing changed" is checked for them.
@@ -100,6 +101,10 @@ FILL_BY_KWARG: dict[str, tuple[str, bool]] = {
     "product_pk": ("product_id", False),  # adding a public product to one's own wishlist
     "product_class_slug": ("product_class_slug", False),
     "action": ("address_action", False),
+    # the bureau's pages: refused to everyone but the analyst (see BUREAU_ROUTES)
+    "slug": ("community_slug", True),
+    "fmt": ("export_format", True),
+    "table": ("export_table", True),
     "event_id": ("event_id", False),  # signing oneself up for a public community event
 }
 # Arguments whose meaning depends on the URL.
@@ -209,6 +214,10 @@ def bodies(w) -> dict[str, dict]:
     }
 
 SHARING = "merchant sharing the order"
+ANALYST = "bureau analyst"
+# the commerce bureau's pages and API: the analyst gets them (200), every other actor is refused,
+# and the analyst is refused everything that names the victim's objects like anyone else
+BUREAU_ROUTES = ("bureau:", "api:bureau-")
 REFUSED = {401, 403, 404, 405}  # and any redirect; 400 where no body is given (see the docstring)
 METHODS = ["get", "post", "put", "patch", "delete"]
 
@@ -360,6 +369,9 @@ def world(db):
         applicant=w.victim, name="甄秘密小店", format_id="convenience_store", address=w.resident_address.standard_address,
         phone="13711112222", licence_number="91320100MA1SECRET", licence_photo=ContentFile(b"x", name="l.png"),
         floor_area_m2=30).pk
+    w.community_slug = w.resident_address.standard_address.community.slug
+    w.export_format = "csv"
+    w.export_table = "gaps"
     # a community event she signed up for (its sign-up list is the organiser's only)
     w.event = _community_event(w)
     w.event_id = w.event.pk
@@ -444,7 +456,10 @@ def actors(world):
     sharing = UserFactory(mobile="13600000004")
     sharing.user_permissions.add(Permission.objects.get(codename="dashboard_access", content_type__app_label="partner"))
     world.co_merchant.users.add(sharing)
+    analyst = UserFactory(mobile="13600000005")
+    analyst.groups.add(Group.objects.get(name="商务局分析员"))
     return {
+        ANALYST: analyst,
         "anonymous": AnonymousUser(),
         "resident": resident,
         "merchant of another shop": merchant,
@@ -544,6 +559,10 @@ def judge(route: Route, names_victim: bool, response, where: str, w: World, kwar
     status = response.status_code
     if status >= 500:
         return [f"{where} server error"]
+    if route.name.startswith(BUREAU_ROUTES):
+        if who == ANALYST:
+            return [] if status == 200 or status == 405 else [f"{where}: the analyst was refused the bureau"]
+        return [] if 300 <= status < 400 or status in REFUSED else [f"{where}: the bureau was not refused"]
     if route.name in PUBLIC:
         return []
     if names_victim and who != SHARING:

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     # ours
     "communities",
     "delivery",
+    "bureau",  # the commerce bureau's figures (reads the other apps through their selectors)
     "cms",
 ]
 
@@ -374,6 +375,24 @@ SERVICE_CIRCLE = {
     "detour_factor": env.float("CIRCLE_DETOUR_FACTOR", default=1.25),  # network ÷ straight line
 }
 
+# The commerce bureau's figures (bureau.metrics). Tiers differ by province: edit them here.
+BUREAU = {
+    "walk_minutes": 15,
+    "elderly_formats": ["elderly_care"],  # 一老: walked at the older residents' speed
+    "present_share": 0.5,  # a format is present in a community when it covers this share of households
+    "thin_share": 0.85,  # below this a present format is "thin" and on the gap list (Shanghai's 2025 target)
+    "min_cell": 5,  # privacy: a figure built from fewer households, shops or orders shows "<5"
+    "min_satisfaction_answers": 30,  # satisfaction hidden below this many answers
+    "tiers": [  # (code, basic formats present at least, quality formats present at least), lowest first
+        ["basic", 10, 0],
+        ["improved", 12, 6],
+        ["quality", 14, 9],
+    ],
+    "targets": {"satisfaction": 0.90, "chain_share": 0.30, "floor_m2_per_100_households": 30,
+                "coverage": 0.85},
+    "max_period_days": 3 * 366,
+}
+
 # --- search -------------------------------------------------------------------------------
 
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")
@@ -422,6 +441,8 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-redispatch-stuck": {"task": "dispatch.redispatch_stuck", "schedule": 30.0},
     "slots-keep-ahead": {"task": "slots.keep_ahead", "schedule": 3600.0},
     "merchants-low-stock-summary": {"task": "merchants.low_stock_summary", "schedule": crontab(hour=7, minute=0)},
+    # yesterday's figures of every community, stored once the day is over (bureau.snapshots)
+    "bureau-nightly-snapshots": {"task": "bureau.snapshot_yesterday", "schedule": crontab(hour=1, minute=10)},
     "cms-publish-scheduled": {"task": "cms.publish_scheduled", "schedule": 60.0},  # go-live and expiry times
     "payments-issue-due-refunds": {"task": "payments.issue_due_refunds", "schedule": 60.0},
 }

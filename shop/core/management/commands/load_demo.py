@@ -7,12 +7,15 @@ See shop/demo/ for the data.
 
 import time
 import unicodedata
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils import timezone
 
 from shop.demo import DEMO_USERS
 from shop.demo.builder import counts, read_formats, write_plan
+from shop.demo.history import plan_history, write_history  # six months for the bureau's dashboard
 from shop.demo.plan import DEFAULT_SEED, make_plan
 from shop.demo.scale import MAX_LISTINGS, grow_listings, tqdm_progress
 
@@ -91,6 +94,7 @@ class Command(BaseCommand):
             )
 
         write_plan(plan)
+        write_history(plan, plan_history(plan, last=timezone.localdate() - timedelta(days=1)), progress=verbosity > 0)
         base_seconds = time.monotonic() - started
         if verbosity:
             self.stdout.write(f"Loaded the demo district (seed {seed}) in {base_seconds:.1f} s.")
