@@ -74,8 +74,7 @@ class Partner(AbstractPartner):
         validators=[MinValueValidator(0), MaxValueValidator(5)],
     )
     is_active = models.BooleanField(_("营业中"), default=True)
-    # the bureau's outlet figures (issue 13): floor area per 100 households, shops opening and closing
-    floor_area_m2 = models.PositiveIntegerField(_("营业面积 (平方米)"), null=True, blank=True)
+    # the bureau's outlet figures (issue 13): shops opening and closing (floor area: below)
     opened_on = models.DateField(_("开业日期"), null=True, blank=True, help_text=_("留空表示早于平台记录"))
     closed_on = models.DateField(_("停业日期"), null=True, blank=True, help_text=_("停业后同时取消“营业中”"))
     min_order = models.DecimalField(
@@ -99,7 +98,7 @@ class Partner(AbstractPartner):
         help_text=_("按社区选择服务范围时, 服务区域为这些社区边界的合并"),
     )
     licence_number = models.CharField(_("营业执照号"), max_length=32, blank=True)
-    floor_area_m2 = models.PositiveIntegerField(_("营业面积 (平方米)"), null=True, blank=True)
+    floor_area_m2 = models.PositiveIntegerField(_("营业面积 (平方米)"), null=True, blank=True)  # also the bureau's m² per 100 households
     low_stock_summary = models.BooleanField(_("每日低库存提醒"), default=False,
                                             help_text=_("每天早上给店主发一封低库存商品汇总邮件"))
 

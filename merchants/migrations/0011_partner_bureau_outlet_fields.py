@@ -9,16 +9,12 @@ class Migration(migrations.Migration):
         ('partner', '0010_partner_order_fees'),
     ]
 
+    # floor_area_m2, which the bureau reads too, is added by 0012_shop_portal (the shop's own profile)
     operations = [
         migrations.AddField(
             model_name='partner',
             name='closed_on',
             field=models.DateField(blank=True, help_text='停业后同时取消“营业中”', null=True, verbose_name='停业日期'),
-        ),
-        migrations.AddField(
-            model_name='partner',
-            name='floor_area_m2',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='营业面积 (平方米)'),
         ),
         migrations.AddField(
             model_name='partner',
