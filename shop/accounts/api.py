@@ -37,6 +37,10 @@ class TokenSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField(allow_null=True)
 
 
+TOKEN_EXAMPLE = {"token": "3f9c2a7e1b8d4c6f0a5e9d2b7c1f8a4e6d0b3c9f2e7a1d5b8c4f6e0a9d3b7c2f1e",
+                 "expiry": "2026-12-14T01:40:00.123456Z"}
+
+
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
@@ -59,7 +63,10 @@ class TokenView(AuthThrottled):
             return [permissions.IsAuthenticated()]
         return [permissions.AllowAny()]
 
-    @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer}, summary="Sign in: a new API token")
+    @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer}, summary="Sign in: a new API token",
+                   examples=[OpenApiExample("a resident's mobile and password", request_only=True,
+                                            value={"username": "13800000001", "password": "my-password"}),
+                             OpenApiExample("a new token", value=TOKEN_EXAMPLE, response_only=True)])
     def post(self, request):
         data = CredentialsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -96,7 +103,9 @@ class SmsCodeView(AuthThrottled):
     throttle_scope = "sms"
 
     @extend_schema(request=SmsCodeSerializer, responses={202: OpenApiResponse(description="sent (the same answer for any number)")},
-                   summary="Send a one-time SMS code for registration or password reset")
+                   summary="Send a one-time SMS code for registration or password reset",
+                   examples=[OpenApiExample("a code to register", request_only=True,
+                                            value={"mobile": "13800000001", "purpose": "register"})])
     def post(self, request):
         data = SmsCodeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -112,7 +121,10 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class RegisterView(AuthThrottled):
-    @extend_schema(request=RegisterSerializer, responses={201: TokenSerializer}, summary="Register with an SMS code")
+    @extend_schema(request=RegisterSerializer, responses={201: TokenSerializer}, summary="Register with an SMS code",
+                   examples=[OpenApiExample("the mobile, the code and a password", request_only=True,
+                                            value={"mobile": "13800000001", "code": "482915", "password": "my-password"}),
+                             OpenApiExample("the new account's token", value=TOKEN_EXAMPLE, response_only=True)])
     def post(self, request):
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -129,7 +141,10 @@ class PasswordResetSerializer(serializers.Serializer):
 
 class PasswordResetView(AuthThrottled):
     @extend_schema(request=PasswordResetSerializer, responses={204: None},
-                   summary="Set a new password with an SMS code (every token is revoked)")
+                   summary="Set a new password with an SMS code (every token is revoked)",
+                   examples=[OpenApiExample("the mobile, the code and the new password", request_only=True,
+                                            value={"mobile": "13800000001", "code": "731604",
+                                                   "new_password": "my-new-password"})])
     def post(self, request):
         data = PasswordResetSerializer(data=request.data)
         data.is_valid(raise_exception=True)

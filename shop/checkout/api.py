@@ -122,6 +122,38 @@ ORDER_EXAMPLE = {
 }
 ORDER_RESPONSES = [OpenApiExample("an order", value=ORDER_EXAMPLE, response_only=True)]
 
+# A paid order from two shops after the resident cancelled the pharmacy's part (refunded, totals follow).
+GROUP_CANCELLED_EXAMPLE = {
+    "number": "100008", "status": "placed", "total": "41.50", "placed_at": "2026-11-28T09:12:00+08:00",
+    "groups": [
+        {"id": 22, "merchant_id": 12, "merchant_name": "惠民生鲜超市", "method": "delivery", "status": "created",
+         "status_display": "已下单", "goods_total": "38.50", "delivery_fee": "3.00", "weight_adjustment": "0.00",
+         "total": "41.50", "window": {"starts_at": "2026-11-28T10:00:00+08:00", "ends_at": "2026-11-28T11:00:00+08:00"},
+         "pickup_point": None, "promised_at": "2026-11-28T11:00:00+08:00", "completed_at": None, "reason": None,
+         "lines": [{"title": "散装鸡蛋", "listing_id": 512, "quantity": 1, "unit_price": "12.80",
+                    "estimated_amount": "12.80", "estimated_weight_g": 1000, "actual_weight_g": None,
+                    "final_amount": None, "slot": None},
+                   {"title": "山东大白菜", "listing_id": 518, "quantity": 2, "unit_price": "12.85",
+                    "estimated_amount": "25.70", "estimated_weight_g": None, "actual_weight_g": None,
+                    "final_amount": None, "slot": None}],
+         "events": [{"status": "awaiting_payment", "at": "2026-11-28T09:12:00+08:00", "note": ""},
+                    {"status": "created", "at": "2026-11-28T09:13:10+08:00", "note": ""}]},
+        {"id": 23, "merchant_id": 18, "merchant_name": "社区药房", "method": "pickup", "status": "cancelled",
+         "status_display": "已取消", "pickup_code": "306142", "goods_total": "25.00", "delivery_fee": "0.00",
+         "weight_adjustment": "0.00", "total": "25.00", "window": None,
+         "pickup_point": {"id": 77, "name": "青岛路自提点", "address": "青岛路12号"},
+         "promised_at": "2026-11-28T09:45:00+08:00", "completed_at": None, "reason": "家里还有, 不要了",
+         "lines": [{"title": "板蓝根颗粒", "listing_id": 901, "quantity": 1, "unit_price": "25.00",
+                    "estimated_amount": "25.00", "estimated_weight_g": None, "actual_weight_g": None,
+                    "final_amount": None, "slot": None}],
+         "events": [{"status": "awaiting_payment", "at": "2026-11-28T09:12:00+08:00", "note": ""},
+                    {"status": "created", "at": "2026-11-28T09:13:10+08:00", "note": ""},
+                    {"status": "cancelled", "at": "2026-11-28T09:20:30+08:00", "note": "家里还有, 不要了"}]},
+    ],
+    "payment": {"provider": "sandbox", "status": "paid", "amount": "66.50", "refunded_amount": "25.00",
+                "trade_no": "20261128091200c7d8e9f0a1b2", "expires_at": "2026-11-28T09:27:00+08:00"},
+}
+
 
 class CheckoutView(APIView):
     permission_classes = [permissions.IsAuthenticated]
@@ -232,7 +264,9 @@ class GroupCancelView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=CancelReasonSerializer, responses={200: dict})
+    @extend_schema(request=CancelReasonSerializer, responses={200: dict}, examples=[
+        OpenApiExample("a reason", value={"reason": "家里还有, 不要了"}, request_only=True),
+        OpenApiExample("the order, that part cancelled", value=GROUP_CANCELLED_EXAMPLE, response_only=True)])
     def post(self, request, number: str, group_id: int):
         data = CancelReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -268,7 +302,10 @@ class OrderRefundView(APIView):
 
     permission_classes = [permissions.IsAdminUser]
 
-    @extend_schema(request=RefundSerializer, responses={201: dict})
+    @extend_schema(request=RefundSerializer, responses={201: dict}, examples=[
+        OpenApiExample("the eggs weighed lighter", request_only=True,
+                       value={"amount": "2.40", "reason": "weight_lighter", "group_id": 22}),
+        OpenApiExample("the refund, recorded", response_only=True, value={"id": 58, "amount": "2.40", "status": "due"})])
     def post(self, request, number: str):
         from oscar.apps.order.models import Order
 
@@ -290,7 +327,9 @@ class ChargeConfirmView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: dict}, examples=[
+        OpenApiExample("paid", value={"outcome": "accepted"}, response_only=True),
+        OpenApiExample("confirmed before", value={"outcome": "duplicate"}, response_only=True)])
     def post(self, request, trade_no: str):
         if not settings.SANDBOX_PAYMENT_ENABLED:
             raise Http404
@@ -305,7 +344,10 @@ class SandboxRefundNotifyView(APIView):
     permission_classes = [permissions.AllowAny]
     parser_classes = [FormParser, JSONParser]
 
-    @extend_schema(request=None, responses={200: str, 400: str})
+    @extend_schema(request=None, responses={200: str, 400: str}, examples=[
+        OpenApiExample("applied (or applied before)", value="success", response_only=True, status_codes=["200"]),
+        OpenApiExample("a bad signature, an unknown refund or a wrong amount", value="fail", response_only=True,
+                       status_codes=["400"])])
     def post(self, request):
         if not settings.SANDBOX_PAYMENT_ENABLED:
             raise Http404
@@ -345,7 +387,20 @@ class BuyAgainView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={200: BuyAgainSerializer},
-                   summary="Buy again: the same listings from the same shops into the basket")
+                   summary="Buy again: the same listings from the same shops into the basket",
+                   examples=[OpenApiExample("most of it back in the basket", response_only=True, value={
+                       "order_number": "100008",
+                       "added": [{"listing_id": 512, "title": "散装鸡蛋", "merchant": "惠民生鲜超市", "quantity": 1,
+                                  "note": "", "old_price": 12.8, "new_price": 13.5},
+                                 {"listing_id": 518, "title": "山东大白菜", "merchant": "惠民生鲜超市", "quantity": 1,
+                                  "note": "山东大白菜 只剩 1 份, 已按现有数量放入", "old_price": 12.85,
+                                  "new_price": 12.85}],
+                       "price_changed": [{"listing_id": 512, "title": "散装鸡蛋", "merchant": "惠民生鲜超市",
+                                          "quantity": 1, "note": "", "old_price": 12.8, "new_price": 13.5}],
+                       "needs_slot": [{"listing_id": 730, "title": "上门理发", "merchant": "邻里家政服务",
+                                       "quantity": 1, "note": "", "old_price": None, "new_price": None}],
+                       "unavailable": [{"listing_id": None, "title": "板蓝根颗粒", "merchant": "社区药房",
+                                        "quantity": 1, "note": "商品已下架", "old_price": None, "new_price": None}]})])
     def post(self, request, number: str):
         result = services.buy_again(user=request.user, order_number=number)
         return Response({
