@@ -411,13 +411,17 @@ _HANDOVER_ERRORS = {
     422: OpenApiResponse(description="wrong code (attempts_left says how many tries remain)"),
     429: OpenApiResponse(description="too many wrong codes: locked for retry_after seconds"),
 }
+CODE_EXAMPLE = OpenApiExample("the resident's code", value={"pickup_code": "482915"}, request_only=True)
+COLLECTED_EXAMPLE = OpenApiExample("handed over", response_only=True, value={
+    "id": 5, "order_number": "100005", "status": "collected", "status_label": "已取货"})
 
 
 class MerchantHandoverView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=CodeSerializer, responses={200: JobResultSerializer, **_HANDOVER_ERRORS},
-                   summary="Merchant staff hand a pickup at their shop over with the resident's code")
+                   summary="Merchant staff hand a pickup at their shop over with the resident's code",
+                   examples=[CODE_EXAMPLE, COLLECTED_EXAMPLE])
     def post(self, request, group_id: int):
         if not FulfilmentGroup.objects.filter(pk=group_id, merchant__users=request.user).exists():
             raise NotFound(_("没有这个履约单"))
@@ -451,7 +455,10 @@ class IsStationOperator(permissions.BasePermission):
 class StationParcelsView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsStationOperator]
 
-    @extend_schema(responses={200: ParcelListSerializer}, summary="Parcels waiting at the operator's stations")
+    @extend_schema(responses={200: ParcelListSerializer}, summary="Parcels waiting at the operator's stations",
+                   examples=[OpenApiExample("a parcel waiting", response_only=True, value={"parcels": [{
+                       "id": 6, "order_number": "100006", "merchant": "苏果便利(山西路店)", "station": "青岛路自提点",
+                       "recipient": "王秀英", "arrived_at": "2026-11-27T22:10:42Z"}]})])
     def get(self, request):
         parcels = selectors.waiting_pickups(point_ids=self.points)
         return Response({"parcels": [
@@ -466,7 +473,9 @@ class StationHandoverView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsStationOperator]
 
     @extend_schema(request=CodeSerializer, responses={200: JobResultSerializer, **_HANDOVER_ERRORS},
-                   summary="A station operator hands a parcel over with the resident's code")
+                   summary="A station operator hands a parcel over with the resident's code",
+                   examples=[CODE_EXAMPLE, OpenApiExample("handed over", response_only=True, value={
+                       "id": 6, "order_number": "100006", "status": "collected", "status_label": "已取货"})])
     def post(self, request, group_id: int):
         if not selectors.operator_may_see(user=request.user, group_id=group_id):
             raise NotFound(_("没有这个包裹。"))
@@ -507,7 +516,18 @@ class ProviderBookingsView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsProvider]
     provider = None
 
-    @extend_schema(responses={200: BookingListSerializer}, summary="The provider's offered, held and done bookings")
+    @extend_schema(responses={200: BookingListSerializer}, summary="The provider's offered, held and done bookings",
+                   examples=[OpenApiExample("an offer and a booking held", response_only=True, value={"bookings": [
+                       {"id": 9, "state": "offered", "order_number": "100009", "status": "point_assigned",
+                        "status_label": "已分配履约点", "services": ["日常保洁 2小时"],
+                        "starts_at": "2026-11-28T01:00:00Z", "ends_at": "2026-11-28T03:00:00Z",
+                        "address": "云南北路小区14栋1单元1802室", "recipient": {"name": "王秀英", "phone": "138****0001"},
+                        "arrived": False, "offer_expires_at": "2026-11-27T21:46:40Z"},
+                       {"id": 8, "state": "held", "order_number": "100008", "status": "picked_up",
+                        "status_label": "配送中", "services": ["家电维修"],
+                        "starts_at": "2026-11-27T22:00:00Z", "ends_at": "2026-11-27T23:00:00Z",
+                        "address": "青岛路小区3栋2单元502室", "recipient": {"name": "李建国", "phone": "139****0002"},
+                        "arrived": True, "offer_expires_at": None}]})])
     def get(self, request):
         return Response({"bookings": [
             {"id": b.id, "state": b.state, "order_number": b.order_number, "status": b.status,
@@ -546,13 +566,28 @@ class ProviderBookingActionView(APIView):
         return Response(_group_result(group_id))
 
 
+BOOKING_RESULTS = {  # the booking's status after each step
+    "accept": ("courier_assigned", "骑手已接单"), "decline": ("point_assigned", "已分配履约点"),
+    "start": ("picked_up", "配送中"), "arrive": ("picked_up", "配送中"), "complete": ("delivered", "已送达"),
+}
+
+
 def _booking_view(step: str, summary: str, serializer=EmptySerializer):
     view = type(f"Provider{step.title()}View", (ProviderBookingActionView,), {"step": step, "serializer_class": serializer})
-    view.post = extend_schema(request=serializer, responses={
+
+    def post(self, request, group_id: int):  # a function of its own: extend_schema marks the function it decorates
+        return ProviderBookingActionView.post(self, request, group_id)
+
+    status, label = BOOKING_RESULTS[step]
+    examples = [OpenApiExample("the booking's new status", response_only=True, value={
+        "id": 8, "order_number": "100008", "status": status, "status_label": label})]
+    if serializer is CodeSerializer:
+        examples.insert(0, CODE_EXAMPLE)
+    view.post = extend_schema(request=serializer, examples=examples, responses={
         200: JobResultSerializer, 404: OpenApiResponse(description="not a booking offered to or held by you"),
         409: OpenApiResponse(description="the booking's status does not allow this"),
         **({422: _HANDOVER_ERRORS[422], 429: _HANDOVER_ERRORS[429]} if step == "complete" else {}),
-    }, summary=summary)(ProviderBookingActionView.post)
+    }, summary=summary)(post)
     return view
 
 
@@ -587,7 +622,11 @@ class OrderRatingView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(tags=["orders"], responses={200: RatingSerializer(many=True), 404: OpenApiResponse(description="not your order")})
+    @extend_schema(tags=["orders"], responses={200: RatingSerializer(many=True), 404: OpenApiResponse(description="not your order")},
+                   examples=[OpenApiExample("one shop rated, one not yet", response_only=True, value=[
+                       {"merchant_id": 7, "merchant": "苏果便利(山西路店)", "score": 5, "comment": "送得很快, 菜很新鲜",
+                        "rated_at": "2026-11-27T23:05:12Z"},
+                       {"merchant_id": 9, "merchant": "好帮手家政", "score": None, "comment": "", "rated_at": None}])])
     def get(self, request, number):
         from delivery import ratings
 
@@ -600,7 +639,12 @@ class OrderRatingView(APIView):
     @extend_schema(tags=["orders"], request=RateOrderSerializer,
                    responses={201: RatingSerializer(many=True), 404: OpenApiResponse(description="not your order"),
                               409: OpenApiResponse(description="already rated"),
-                              422: OpenApiResponse(description="not completed, or a shop not in the order")})
+                              422: OpenApiResponse(description="not completed, or a shop not in the order")},
+                   examples=[OpenApiExample("rate a shop", request_only=True, value={
+                                 "ratings": [{"merchant_id": 9, "score": 4, "comment": "阿姨很细心, 就是晚到了十分钟"}]}),
+                             OpenApiExample("the ratings given", response_only=True, value=[
+                                 {"merchant_id": 9, "score": 4, "comment": "阿姨很细心, 就是晚到了十分钟",
+                                  "rated_at": "2026-11-28T03:20:45Z"}])])
     def post(self, request, number):
         from django.utils import timezone
 
