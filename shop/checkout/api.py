@@ -281,7 +281,11 @@ class SettleWeighingView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: dict}, examples=[
+        OpenApiExample("lighter than ordered: ¥1.30 refunded", value={"id": 318, "weight_adjustment": "-1.30"},
+                       response_only=True),
+        OpenApiExample("heavier: the resident is asked to pay ¥2.40", value={"id": 318, "weight_adjustment": "2.40"},
+                       response_only=True)])
     def post(self, request, group_id: int):
         from .money import settle_weighing
 
