@@ -466,7 +466,7 @@ def actors(world):
         SHARING: sharing,
         "courier": CourierFactory(user=UserFactory(mobile="13600000003")).user,
         # issue 11: a home-service provider of another shop, the operator of a community station
-        "provider": ServiceProviderFactory(merchant=other_shop, user=UserFactory(mobile="13600000005")).user,
+        "provider": ServiceProviderFactory(merchant=other_shop, user=UserFactory(mobile="13600000008")).user,
         "station operator": StationOperator.objects.create(
             user=UserFactory(mobile="13600000006"), name="别站站长",
             point=FulfilmentPointFactory(kind=FulfilmentPoint.Kind.PICKUP_STATION)).user,

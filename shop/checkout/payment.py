@@ -146,7 +146,14 @@ LATE_REASONS = {
 
 
 def _kept(params: dict) -> dict:
-    return {key: params[key][:NOTICE_VALUE_MAX] for key in NOTICE_FIELDS if key in params}
+    return {key: _storable(params[key]) for key in NOTICE_FIELDS if key in params}
+
+
+def _storable(value) -> str:
+    """A notice's value as text PostgreSQL's jsonb accepts: a string, without NUL characters or
+    lone surrogates (either one made the audit row's INSERT fail, a 500), and short."""
+    text = (value if isinstance(value, str) else str(value)).replace("\x00", "")
+    return text.encode("utf-8", "replace").decode("utf-8")[:NOTICE_VALUE_MAX]
 
 
 def _record_bad_signature(params: dict) -> None:

@@ -388,7 +388,7 @@ class Day:
             return 1
         if group.status == S.PICKED_UP:
             if provider is not None:
-                dispatch.provider_complete(provider=provider, group_id=group.pk)
+                dispatch.provider_complete(provider=provider, group_id=group.pk, pickup_code=group.pickup_code)
             elif kind == "fail":
                 dispatch.courier_fail(courier=group.courier, group_id=group.pk, reason="联系不上顾客")
             else:

@@ -2,6 +2,7 @@
 forgotten (money after cancel or expiry, a second charge, becomes a refund due), bounded audit
 rows, the sandbox off unless switched on, no order worth nothing."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -31,6 +32,22 @@ def test_a_signature_with_non_ascii_text_is_refused_not_a_500(client, pending):
     params = {**gateway.signed_notification(payment), "sign": "签名错误ünïcode"}
     response = notify(client, params)
     assert (response.status_code, response.content) == (400, b"fail")
+    assert state(payment)[0] == "pending"
+
+
+def test_a_notice_with_nul_characters_lone_surrogates_or_objects_is_refused_not_a_500(client, pending):
+    # given a notice whose fields carry what PostgreSQL's jsonb refuses (found by the fuzzing pass)
+    _scene, payment = pending
+    params = {**gateway.signed_notification(payment), "sign": "bad\x00sign\udbc5",
+              "trade_status": {"nested": [1, 2]}, "notify_time": "2026\x00-01-01"}
+
+    # when the gateway posts it as JSON
+    response = client.post(NOTIFY, data=json.dumps(params), content_type="application/json")
+
+    # then it is refused as a bad signature, recorded without the bad characters, and nothing is paid
+    assert (response.status_code, response.content) == (400, b"fail")
+    row = PaymentNotification.objects.filter(outcome=PaymentNotification.Outcome.BAD_SIGNATURE).latest("pk")
+    assert row.params["sign"] == "badsign?" and "\x00" not in row.params["notify_time"]
     assert state(payment)[0] == "pending"
 
 
