@@ -139,7 +139,7 @@ class SuggestView(APIView):
         responses={200: dict}, examples=[OpenApiExample("titles for the search box", response_only=True, value={
             "q": "青", "backend": "elasticsearch", "suggestions": ["有机青菜", "青椒"]})])
     def get(self, request):
-        q = (request.query_params.get("q") or "").strip()
+        q = (request.query_params.get("q") or "").replace("\x00", "").strip()  # PostgreSQL text takes no NUL
         if len(q) > 50:
             raise serializers.ValidationError({"q": [_("at most 50 characters")]})
         suggestions, backend = selectors.suggest(prefix=q) if q else ([], "none")

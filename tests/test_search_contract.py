@@ -167,6 +167,14 @@ def test_suggestions_for_the_search_box(client, district, search_backend):
     assert body["backend"] == search_backend.name
 
 
+def test_a_nul_character_in_what_was_typed_is_dropped_not_a_500(client, district, search_backend):
+    # found by the fuzzing pass: PostgreSQL text refuses NUL, which reached the database backend
+    search_backend.sync()
+    response = client.get("/api/v1/search/suggest/", {"q": "青\x00"})
+    assert response.status_code == 200
+    assert response.json()["q"] == "青" and "有机青菜" in response.json()["suggestions"]
+
+
 @pytest.mark.elasticsearch
 def test_pinyin_finds_chinese_titles(client, district, es_index, settings):
     settings.SEARCH_BACKEND = "elasticsearch"

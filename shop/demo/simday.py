@@ -35,6 +35,7 @@ from delivery.models import (
     FulfilmentGroup,
     FulfilmentPoint,
     JobOffer,
+    PointHours,
     ServiceProvider,
     Slot,
 )
@@ -104,6 +105,9 @@ class Day:
             OpeningPeriod(partner_id=pk, weekday=day, opens=clock(0), closes=clock(0))
             for pk in merchants for day in range(7)])
         FulfilmentPoint.objects.update(opens=clock(0), closes=clock(0))
+        # warehouses and stations with weekly hours of their own follow those, not opens/closes
+        # (delivery.selectors.point_is_open): without them they fall back to the day-long 00:00-00:00
+        PointHours.objects.all().delete()
         return len(merchants)
 
     def prepare(self) -> None:
