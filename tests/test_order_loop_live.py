@@ -56,9 +56,11 @@ def test_a_sold_out_listing_leaves_the_in_stock_results_within_seconds(es_client
 def test_a_small_simulated_day_ends_every_order_with_the_audits_at_zero(live_celery_worker):
     # given the demo district
     call_command("load_demo", seed=3, verbosity=0)
+    # (the demo itself holds open orders: the shop owner's pending booking, the bureau's history)
+    demo_groups = FulfilmentGroup.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     # when a day of 28 orders (every kind twice) is driven; audits raise CommandError on drift
     call_command("simulate_day", orders=28, seed=3, wait=30, all_hours=True, verbosity=0)
-    # then every group has ended, in every kind of end
-    statuses = set(FulfilmentGroup.objects.values_list("status", flat=True))
+    # then every group of the day has ended, in every kind of end
+    statuses = set(FulfilmentGroup.objects.filter(pk__gt=demo_groups).values_list("status", flat=True))
     assert statuses <= TERMINAL
     assert {"delivered", "collected", "cancelled", "rejected", "failed"} <= statuses
