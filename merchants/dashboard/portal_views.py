@@ -119,11 +119,8 @@ class ListingListView(PortalPage):
     template_name = "merchants/portal/listings.html"
 
     def get_context_data(self, **kwargs):
-        from django.core.paginator import Paginator
-
         form = ListingFilterForm(self.request.GET or None)
-        listings = selectors.shop_listings(shop_id=self.ctx.shop.pk, **form.filters())
-        page = Paginator(listings, selectors.LISTINGS_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = selectors.listings_page(shop_id=self.ctx.shop.pk, number=self.request.GET.get("page"), **form.filters())
         query = self.request.GET.copy()
         query.pop("page", None)
         return super().get_context_data(
