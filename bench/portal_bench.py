@@ -41,8 +41,8 @@ from merchants.models import Partner, StaffRole, StockRecord  # noqa: E402
 from shop.accounts.models import User  # noqa: E402
 
 
-def prepare():
-    shop, _ = Partner.objects.get_or_create(code="bench-portal", defaults={"name": "门户基准商户", "lat": 32.06,
+def prepare(code: str = "bench-portal"):
+    shop, _ = Partner.objects.get_or_create(code=code, defaults={"name": "门户基准商户", "lat": 32.06,
                                                                             "lng": 118.78})
     owner, _ = User.objects.get_or_create(mobile="17700009999")
     shop.users.add(owner)
@@ -158,6 +158,7 @@ def bench_table(shop, owner, repeat: int) -> None:
     count = StockRecord.objects.filter(partner=shop).count()
     client = Client()
     client.force_login(owner)
+    client.post("/dashboard/shop/switch/", {"shop": shop.pk})  # the owner runs every bench shop
     current = selectors.listings_page
     for query in ("", "?stock=low", "?stock=out", "?published=0", "?kind=fresh", "?q=基准商品",
                   "?q=基准商品&kind=fresh", "?q=-00007&kind=packaged&stock=in&published=1", "?page=50"):
@@ -184,9 +185,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--shop", default="bench-portal", help="the bench shop's code (a new code: a new shop)")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
-    shop, owner = prepare()
+    shop, owner = prepare(args.shop)
     if not args.skip_import:
         bench_import(shop, owner, args.rows)
     bench_table(shop, owner, args.repeat)
