@@ -42,7 +42,7 @@ class HomeView(PortalPage):
         shop_id = self.ctx.shop.pk
         low = list(selectors.shop_listings(shop_id=shop_id, stock="low")[:10])
         now = timezone.now()
-        start, end = selectors.period_bounds(period="week", now=now)
+        start, end = selectors.period_bounds(period="7days", now=now)
         return super().get_context_data(
             week=selectors.shop_figures(shop_id=shop_id, start=start, end=end),
             booked_slots=list(selectors.booked_coming_slots(shop_id=shop_id, now=now)[:10]),

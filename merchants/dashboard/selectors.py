@@ -251,7 +251,7 @@ COMPLETED = ("delivered", "collected")
 
 
 def period_bounds(*, period: str, now) -> tuple:
-    """[start, end) of today / this week (from Monday) / this month, in local time."""
+    """[start, end) of today / this week (from Monday) / the last 7 days / this month, in local time."""
     import datetime as dt
 
     from django.utils import timezone
@@ -260,6 +260,8 @@ def period_bounds(*, period: str, now) -> tuple:
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "week":
         start = day - dt.timedelta(days=day.weekday())
+    elif period == "7days":  # the home page: today and the six days before, whatever the weekday
+        start = day - dt.timedelta(days=6)
     elif period == "month":
         start = day.replace(day=1)
     else:
