@@ -9,13 +9,14 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import period as periods
 from . import selectors
 from .access import IsAnalyst
 
 PERIOD_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="first day (default: 29 days before the end)"),
     OpenApiParameter("end", OpenApiTypes.DATE, description="last day, inclusive (default: today)"),
-    OpenApiParameter("compare", str, enum=list(selectors.COMPARISONS), description="also the previous period or the same period a year before"),
+    OpenApiParameter("compare", str, enum=list(periods.COMPARISONS), description="also the previous period or the same period a year before"),
 ]
 ERRORS = {400: OpenApiResponse(description="bad period, comparison or trend step"),
           403: OpenApiResponse(description="not a bureau analyst")}
@@ -253,7 +254,7 @@ class BureauAPIView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsAnalyst]
 
     def period(self, request):
-        return selectors.parse_period(start=request.query_params.get("start"), end=request.query_params.get("end"),
+        return periods.parse_period(start=request.query_params.get("start"), end=request.query_params.get("end"),
                                       compare=request.query_params.get("compare"), today=selectors.today())
 
 
@@ -276,7 +277,7 @@ class CommunityAPI(BureauAPIView):
         period, compare = self.period(request)
         by = request.query_params.get("by", "day")
         if by not in ("day", "week", "month"):
-            raise selectors.BadRequest("by: day, week or month", fields={"by": ["day, week or month"]})
+            raise periods.BadRequest("by: day, week or month", fields={"by": ["day, week or month"]})
         return Response(selectors.community_report(community=community, period=period, today=selectors.today(),
                                                    compare=compare, by=by))
 

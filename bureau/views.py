@@ -14,6 +14,7 @@ from communities.selectors import community_directory
 from shop.core.errors import DomainError
 
 from . import district_map, exports, selectors
+from . import period as periods
 from .access import AnalystRequiredMixin
 
 TREND_BY = ("day", "week", "month")
@@ -26,7 +27,7 @@ class BureauView(AnalystRequiredMixin, View):
         return selectors.today()
 
     def period(self, request):
-        return selectors.parse_period(start=request.GET.get("start"), end=request.GET.get("end"),
+        return periods.parse_period(start=request.GET.get("start"), end=request.GET.get("end"),
                                       compare=request.GET.get("compare"), today=self.today())
 
     def get(self, request, *args, **kwargs):
@@ -62,7 +63,7 @@ class CommunityView(BureauView):
         period, compare = self.period(request)
         by = request.GET.get("by", "day")
         if by not in TREND_BY:
-            raise selectors.BadRequest(_("趋势粒度应为 day、week 或 month"), fields={"by": [_("未知的粒度")]})
+            raise periods.BadRequest(_("趋势粒度应为 day、week 或 month"), fields={"by": [_("未知的粒度")]})
         report = selectors.community_report(community=community, period=period, today=self.today(), compare=compare,
                                             by=by)
         return self.page(request, {"report": report, "period_obj": period, "by": by})
@@ -91,7 +92,7 @@ def _file(body: bytes, fmt: str, name: str) -> HttpResponse:
 
 def _check_format(fmt: str):
     if fmt not in exports.FORMATS:
-        raise selectors.BadRequest(_("导出格式应为 csv 或 xlsx"), fields={"format": [_("未知的导出格式")]})
+        raise periods.BadRequest(_("导出格式应为 csv 或 xlsx"), fields={"format": [_("未知的导出格式")]})
 
 
 class RankingExportView(BureauView):
@@ -107,7 +108,7 @@ class CommunityExportView(BureauView):
     def answer(self, request, slug, table, fmt):
         _check_format(fmt)
         if table not in exports.COMMUNITY_TABLES:
-            raise selectors.BadRequest(_("没有这张表"), fields={"table": [", ".join(exports.COMMUNITY_TABLES)]})
+            raise periods.BadRequest(_("没有这张表"), fields={"table": [", ".join(exports.COMMUNITY_TABLES)]})
         community = selectors.get_community(slug=slug)
         period, _compare = self.period(request)
         report = selectors.community_report(community=community, period=period, today=self.today(),
