@@ -6,6 +6,7 @@ replaced by SMALL ("<5")."""
 from __future__ import annotations
 
 import math
+from datetime import date
 
 from . import metrics
 
@@ -51,3 +52,12 @@ def display(value, *, percent: bool = True) -> str:
     if isinstance(value, float) and percent:
         return f"{value * 100:.1f}%"
     return str(value)
+
+
+TREND_STEPS = ("day", "week", "month")
+
+
+def bucket(day: date, by: str) -> str:
+    """The trend step a day falls in: "2026-11-03", ISO week "2026-W45" or month "2026-11"."""
+    return {"day": day.isoformat, "week": lambda: "%d-W%02d" % day.isocalendar()[:2],
+            "month": lambda: day.strftime("%Y-%m")}[by]()

@@ -3,8 +3,10 @@ each format reaches, the gap list, the priority pairs, the tier and what the nex
 
 from __future__ import annotations
 
+from datetime import date
+
 from . import metrics
-from .cells import guard
+from .cells import bucket, guard
 
 
 def tier_of(basic: int, quality: int) -> tuple[str | None, dict | None]:
@@ -62,3 +64,25 @@ def coverage_figures(agg: dict, formats: list) -> dict:
             sum(agg["coverage"].get(f.code, 0) for f in formats if f.tier == "basic")
             / (households * max(sum(f.tier == "basic" for f in formats), 1)), 4) if households else None),
     }
+
+
+def coverage_trend(rows_by_community: dict[int, list[tuple[date, dict]]], formats: list, *, by: str) -> list[dict]:
+    """How coverage moved: per day, ISO week or month, the basic formats present (of 14), the
+    quality formats present (of 12) and the mean share of households each basic format reaches,
+    as they stood on the step's last day (coverage is a state: the sum of the communities'
+    covered households on that day, as in coverage_figures)."""
+    last: dict[str, dict[int, dict]] = {}
+    for community_id, rows in rows_by_community.items():
+        for day, data in rows:  # in date order: the step's last day wins
+            last.setdefault(bucket(day, by), {})[community_id] = data
+    out = []
+    for key in sorted(last):
+        households, covered = 0, {}
+        for data in last[key].values():
+            households += data.get("households", 0)
+            for code, n in data.get("coverage", {}).items():
+                covered[code] = covered.get(code, 0) + n
+        c = coverage_figures({"households": households, "coverage": covered, "shops": {}}, formats)
+        out.append({"period": key, "households": c["households"], "basic_present": c["basic_present"],
+                    "quality_present": c["quality_present"], "mean_basic_share": c["mean_basic_share"]})
+    return out

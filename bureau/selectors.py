@@ -19,7 +19,7 @@ from shop.core.errors import NotFoundError
 
 from . import metrics
 from .cells import SMALL, display, guard
-from .coverage import coverage_figures
+from .coverage import coverage_figures, coverage_trend
 from .days import days_of, merge, total
 from .period import Period
 from .satisfaction import satisfaction_figures
@@ -91,6 +91,7 @@ def community_report(*, community: Community, period: Period, today: date, compa
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         **figures(agg, formats),
         "trend": trend(rows, by=by),
+        "coverage_trend": coverage_trend(rows, formats, by=by),
         "national": national_comparison(agg, community.population),
     }
     if compare is not None:
@@ -129,6 +130,7 @@ def district_overview(*, period: Period, today: date, compare: Period | None = N
     for position, row in enumerate(ranking, 1):
         row["rank"] = position
     agg = merge(list(each.values()))
+    step = "week" if period.days > 62 else "day"
     streets: dict[str, list] = {}
     for c in communities:
         streets.setdefault(c.street, []).append(each[c.pk])
@@ -141,7 +143,8 @@ def district_overview(*, period: Period, today: date, compare: Period | None = N
             if k in ("households", "basic_present", "quality_present", "mean_basic_share", "orders", "sales",
                      "on_time_share", "satisfaction", "satisfaction_count")}} for street, members in sorted(streets.items())],
         "ranking": ranking,
-        "trend": trend(rows, by="week" if period.days > 62 else "day"),
+        "trend": trend(rows, by=step),
+        "coverage_trend": coverage_trend(rows, formats, by=step),
     }
     if compare is not None:
         other = total(days_of(period=compare, today=today, community_ids=[c.pk for c in communities]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .cells import guard, percentile, share
+from .cells import bucket, guard, percentile, share
 
 
 def outlet_figures(agg: dict) -> dict:
@@ -58,8 +58,7 @@ def trend(rows_by_community: dict[int, list[tuple[date, dict]]], *, by: str) -> 
     buckets: dict[str, dict] = {}
     for rows in rows_by_community.values():
         for day, d in rows:
-            key = {"day": day.isoformat(), "week": "%d-W%02d" % day.isocalendar()[:2], "month": day.strftime("%Y-%m")}[by]
-            b = buckets.setdefault(key, {"orders": 0, "sales_fen": 0, "promised": 0, "on_time": 0})
+            b = buckets.setdefault(bucket(day, by), {"orders": 0, "sales_fen": 0, "promised": 0, "on_time": 0})
             for name in b:
                 b[name] += d.get(name, 0)
     return [

@@ -13,11 +13,11 @@ from django.views import View
 from communities.selectors import community_directory
 from shop.core.errors import DomainError
 
-from . import district_map, exports, selectors
+from . import cells, district_map, exports, selectors
 from . import period as periods
 from .access import AnalystRequiredMixin
 
-TREND_BY = ("day", "week", "month")
+TREND_BY = cells.TREND_STEPS
 
 
 class BureauView(AnalystRequiredMixin, View):
@@ -95,13 +95,21 @@ def _check_format(fmt: str):
         raise periods.BadRequest(_("导出格式应为 csv 或 xlsx"), fields={"format": [_("未知的导出格式")]})
 
 
-class RankingExportView(BureauView):
-    def answer(self, request, fmt):
+class DistrictExportView(BureauView):
+    """The overview's and the demonstration page's tables (exports.DISTRICT_TABLES)."""
+
+    def answer(self, request, table, fmt):
         _check_format(fmt)
+        if table not in exports.DISTRICT_TABLES:
+            raise periods.BadRequest(_("没有这张表"), fields={"table": [", ".join(exports.DISTRICT_TABLES)]})
         period, _compare = self.period(request)
-        overview = selectors.district_overview(period=period, today=self.today())
-        header, rows = exports.ranking_table(overview)
-        return _file(exports.render(header=header, rows=rows, fmt=fmt), fmt, f"ranking_{period.start}_{period.end}")
+        build, source = exports.DISTRICT_TABLES[table]
+        if source == "demonstration":
+            data = selectors.demonstration_status(period=period, today=self.today())
+        else:
+            data = selectors.district_overview(period=period, today=self.today())
+        header, rows = build(data)
+        return _file(exports.render(header=header, rows=rows, fmt=fmt), fmt, f"{table}_{period.start}_{period.end}")
 
 
 class CommunityExportView(BureauView):
@@ -110,8 +118,8 @@ class CommunityExportView(BureauView):
         if table not in exports.COMMUNITY_TABLES:
             raise periods.BadRequest(_("没有这张表"), fields={"table": [", ".join(exports.COMMUNITY_TABLES)]})
         community = selectors.get_community(slug=slug)
-        period, _compare = self.period(request)
-        report = selectors.community_report(community=community, period=period, today=self.today(),
+        period, compare = self.period(request)
+        report = selectors.community_report(community=community, period=period, today=self.today(), compare=compare,
                                             by=request.GET.get("by", "day") if request.GET.get("by") in TREND_BY else "day")
         header, rows = exports.COMMUNITY_TABLES[table](report)
         return _file(exports.render(header=header, rows=rows, fmt=fmt), fmt,

@@ -75,7 +75,7 @@ def test_the_analyst_reads_the_district_and_a_community(chromium, live_server, c
         assert no_sideways_scroll(page)
         # the coverage table as XLSX
         with page.expect_download() as download:
-            page.locator("a", has_text="覆盖率 Excel").click()
+            page.locator("a[data-export=\"coverage.xlsx\"]").click()
         path = tmp_path / download.value.suggested_filename
         download.value.save_as(path)
         assert path.suffix == ".xlsx"
