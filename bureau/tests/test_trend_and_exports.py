@@ -189,3 +189,21 @@ def test_a_bad_export_gets_a_clear_400(world, url, field):
     page = response.content.decode()
     assert "bureau-error" in page and f"<li>{field}:" in page
     assert "csv 或 xlsx" in page or "coverage" in page or "ranking" in page
+
+
+def shape(value):
+    """The keys of an answer, nested (the first item standing for a list)."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [shape(value[0])]
+    return None
+
+
+def test_the_schema_examples_have_the_answers_shape(world):
+    from bureau.api_examples import COMMUNITY_EXAMPLE, DEMONSTRATION_EXAMPLE, OVERVIEW_EXAMPLE
+
+    client = analyst_client(world)
+    assert shape(COMMUNITY_EXAMPLE) == shape(client.get("/api/v1/bureau/communities/jia/", PERIOD).json())
+    assert shape(OVERVIEW_EXAMPLE) == shape(client.get("/api/v1/bureau/overview/", PERIOD).json())
+    assert shape(DEMONSTRATION_EXAMPLE) == shape(client.get("/api/v1/bureau/demonstration/", PERIOD).json())
