@@ -6,6 +6,7 @@ from bureau import api as bureau_api
 from catalog import api as catalog_api
 from cms import api as cms_api
 from communities import api as community_api
+from communities import survey_api
 from delivery import api as delivery_api
 from merchants import api as merchant_api
 from shop.accounts import api as accounts_api
@@ -28,6 +29,7 @@ urlpatterns = [
     path("addresses/<int:address_id>/default/", community_api.AddressDefaultView.as_view(), name="address-default"),
     path("merchants/", merchant_api.MerchantListView.as_view(), name="merchant-list"),
     path("circle/", community_api.CircleView.as_view(), name="circle"),
+    path("survey/", survey_api.SurveyView.as_view(), name="survey"),  # the quarterly community survey
     path("search/", catalog_api.SearchView.as_view(), name="search"),
     path("search/suggest/", catalog_api.SuggestView.as_view(), name="search-suggest"),
     path("basket/", basket_api.BasketView.as_view(), name="basket"),

@@ -115,6 +115,7 @@ FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
     ("merchant-orders:group-weights", "pk"): ("group_id", True),
     ("merchant-orders:group-ready", "pk"): ("group_id", True),
     ("merchant-orders:group-handover", "pk"): ("group_id", True),
+    ("bureau:export-district", "table"): ("district_export_table", True),
     ("dashboard:catalogue-product", "pk"): ("product_id", True),
     ("dashboard:catalogue-product-delete", "pk"): ("product_id", True),
     ("dashboard:partner-manage", "pk"): ("merchant_id", True),
@@ -372,6 +373,7 @@ def world(db):
     w.community_slug = w.resident_address.standard_address.community.slug
     w.export_format = "csv"
     w.export_table = "gaps"
+    w.district_export_table = "demonstration"
     # a community event she signed up for (its sign-up list is the organiser's only)
     w.event = _community_event(w)
     w.event_id = w.event.pk
