@@ -72,6 +72,7 @@ PUBLIC = {
     "api:auth-token",  # exchanges one's own credentials for a token
     "api:merchant-list",  # the merchant directory
     "api:circle",  # the 15-minute circle
+    "api:home-feed",  # a community's notices, events, promotions and formats (one's own sign-ups only)
     "api:search",
     "api:search-suggest",
     "api:sandbox-notify",  # the gateway's callback: answers only to a valid signature
