@@ -9,7 +9,7 @@ shop.accounts), which cannot import orders themselves:
 - when it is erased, its past orders stay (the shops' records and the bureau's figures add up)
   but their shipping addresses are masked: no recipient, no phone, no register code, no room
   (the compound, community, street and district stay for the figures); their groups no longer
-  point at the room (`dropoff`); the baskets not checked out are deleted;
+  point at the room (`dropoff`) but keep its community (`dropoff_community`, the bureau's figures); the baskets not checked out are deleted;
 - the free text shops and couriers wrote on those orders (Oscar's order notes, the groups'
   event notes) keeps its words but loses the person: the name, every mobile number and the
   room lines are replaced by *** (`redacted`).
@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from oscar.apps.order.models import Order, OrderNote, ShippingAddress
 
+from communities.models import StandardAddress
 from communities.signals import resident_address_deleting
 from delivery.models import Courier, FulfilmentEvent, FulfilmentGroup
 from merchants.models import Partner
@@ -112,7 +114,11 @@ def erase_orders(sender, *, user, **kwargs) -> None:
         address.line1 = masked_line(address.line1)
         address.save()  # Oscar recomputes search_text from the masked fields
     orders.update(guest_email="")
-    FulfilmentGroup.objects.filter(order__in=orders).update(dropoff=None)
+    groups = FulfilmentGroup.objects.filter(order__in=orders)
+    # the room goes, its community stays: the bureau still counts the order where it was delivered
+    groups.filter(dropoff__isnull=False).update(dropoff_community_id=Subquery(
+        StandardAddress.objects.filter(pk=OuterRef("dropoff_id")).values("community_id")[:1]))
+    groups.update(dropoff=None)
     Basket.objects.filter(owner=user).exclude(status=Basket.SUBMITTED).delete()
 
 
