@@ -35,6 +35,7 @@ urlpatterns = [
     path("circle/", community_api.CircleView.as_view(), name="circle"),
     path("search/", catalog_api.SearchView.as_view(), name="search"),
     path("search/suggest/", catalog_api.SuggestView.as_view(), name="search-suggest"),
+    path("listings/<int:listing_id>/slots/", basket_api.ListingSlotsView.as_view(), name="listing-slots"),
     path("basket/", basket_api.BasketView.as_view(), name="basket"),
     path("basket/lines/", basket_api.BasketLinesView.as_view(), name="basket-lines"),
     path("basket/lines/<int:line_id>/", basket_api.BasketLineView.as_view(), name="basket-line"),
