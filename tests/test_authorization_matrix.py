@@ -72,6 +72,8 @@ PUBLIC = {
     "api:auth-token",  # exchanges one's own credentials for a token
     "api:merchant-list",  # the merchant directory
     "api:circle",  # the 15-minute circle
+    "api:listing-slots",  # a public listing's bookable times
+    "api:home-feed",  # a community's notices, events, promotions and formats (one's own sign-ups only)
     "api:search",
     "api:search-suggest",
     "api:sandbox-notify",  # the gateway's callback: answers only to a valid signature
@@ -106,6 +108,7 @@ FILL_BY_KWARG: dict[str, tuple[str, bool]] = {
     "fmt": ("export_format", True),
     "table": ("export_table", True),
     "event_id": ("event_id", False),  # signing oneself up for a public community event
+    "listing_id": ("listing_id", False),  # a public listing's bookable times
 }
 # Arguments whose meaning depends on the URL.
 FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
