@@ -27,6 +27,7 @@ from catalog.search.backends.base import (
     SORT_PRICE_DESC,
     SORT_RATING,
     FacetValue,
+    LazyListings,
     ListingQuery,
     ListingSearchResult,
     check_page,
@@ -38,6 +39,7 @@ from catalog.search.listings import (
     listings_by_ids,
     price_range_label,
 )
+from shop.core.geo import haversine_m
 
 
 @ForeignObject.register_lookup
@@ -60,9 +62,10 @@ class AnyId(Lookup):
 
 FIELDS = ("pk", "price", "partner_id", "partner__format", "partner__format__name_zh", "partner__format__name_en",
           "partner__format__sort_order", "partner__name", "partner__rating", "product_id", "product__parent_id",
-          "product__title", "product__parent__title", "product__rating", "date_created", "in_stock", "in_categories")
+          "product__title", "product__parent__title", "product__rating", "date_created", "in_stock", "in_categories",
+          "price_currency", "partner__lat", "partner__lng")
 (PK, PRICE, MERCHANT, FORMAT, FORMAT_ZH, FORMAT_EN, FORMAT_ORDER, MERCHANT_NAME, MERCHANT_RATING, PRODUCT, PARENT,
- TITLE, PARENT_TITLE, PRODUCT_RATING, CREATED, IN_STOCK, IN_CATEGORIES) = range(len(FIELDS))
+ TITLE, PARENT_TITLE, PRODUCT_RATING, CREATED, IN_STOCK, IN_CATEGORIES, CURRENCY, LAT, LNG) = range(len(FIELDS))
 
 
 def search_matched(query: ListingQuery, filtered: QuerySet, product_ids: QuerySet | None, reach: dict | None,
@@ -81,8 +84,12 @@ def search_matched(query: ListingQuery, filtered: QuerySet, product_ids: QuerySe
     check_page(page=query.page, count=count, page_size=query.page_size)
     start = (query.page - 1) * query.page_size
     results.sort(key=sort_key(query, reach), reverse=query.sort == SORT_NEWEST)
-    items = listings_by_ids([row[PK] for row in results[start : start + query.page_size]])
-    attach_distances(items, query.circle)
+    page = results[start : start + query.page_size]
+
+    def hydrate():  # the models only when a page template reads them; the API answers from the rows
+        items = listings_by_ids([row[PK] for row in page])
+        attach_distances(items, query.circle)
+        return items
 
     formats: dict[str, list] = {}
     for row in priced:
@@ -90,7 +97,8 @@ def search_matched(query: ListingQuery, filtered: QuerySet, product_ids: QuerySe
             formats.setdefault(row[FORMAT], [row[FORMAT_ORDER], row[FORMAT_ZH], row[FORMAT_EN], 0])[3] += 1
     unpriced = [row[PRICE] for row in rows if row[IN_CATEGORIES] and (not query.formats or row[FORMAT] in query.formats)]
     return ListingSearchResult(
-        items=items,
+        items=LazyListings(hydrate),
+        hit_rows=[api_row(row, query.circle) for row in page],
         count=count,
         page=query.page,
         page_size=query.page_size,
@@ -112,6 +120,25 @@ def search_matched(query: ListingQuery, filtered: QuerySet, product_ids: QuerySe
         backend=backend,
         circle=query.circle,
     )
+
+
+def api_row(row, circle) -> dict:
+    """The API's row of a listing (catalog.search.backends.base.listing_row) from a read row."""
+    distance = minutes = None
+    if circle is not None and row[LAT] is not None:
+        exact = haversine_m(circle.lat, circle.lng, row[LAT], row[LNG])
+        distance, minutes = round(exact, 1), round(circle.minutes_for(exact), 1)
+    return {
+        "id": row[PK],
+        "product_id": row[PRODUCT],
+        "title": row[TITLE] or (row[PARENT_TITLE] if row[PARENT] else row[TITLE]),
+        "price": f"{row[PRICE]:.2f}",
+        "currency": row[CURRENCY] or "CNY",
+        "merchant": {"id": row[MERCHANT], "name": row[MERCHANT_NAME], "format": row[FORMAT]},
+        "distance_m": distance,
+        "minutes": minutes,
+        "in_stock": row[IN_STOCK],
+    }
 
 
 def contains(text: str | None, term: str) -> bool:
