@@ -58,16 +58,28 @@ class FormatLabel:
 @dataclass
 class Labels:
     categories: list[FacetCategory]  # browsable ones, by path
-    formats: dict[str, FormatLabel]
     generation: str | None
     loaded_at: float
     checked_at: float
     by_id: dict[int, FacetCategory] = field(init=False)
     paths: list[str] = field(init=False)
 
+    _formats: dict[str, FormatLabel] | None = field(default=None, init=False)
+
     def __post_init__(self):
         self.by_id = {category.pk: category for category in self.categories}
         self.paths = [category.path for category in self.categories]
+
+    @property
+    def formats(self) -> dict[str, FormatLabel]:
+        """The business formats by code (read on first use: a category-only search skips them)."""
+        if self._formats is None:
+            self._formats = {
+                code: FormatLabel(code=code, name_zh=name_zh, name_en=name_en or "", sort_order=sort_order)
+                for code, name_zh, name_en, sort_order in BusinessFormat.objects.values_list(
+                    "code", "name_zh", "name_en", "sort_order")
+            }
+        return self._formats
 
     def under(self, path: str, depth: int) -> list[FacetCategory]:
         """The browsable categories at `depth` whose path starts with `path`, by path."""
@@ -108,12 +120,7 @@ def _load(generation: str | None, now: float) -> Labels:
         FacetCategory(pk=pk, path=path, depth=depth, name=name)
         for pk, path, depth, name in Category.objects.browsable().order_by("path").values_list("pk", "path", "depth", "name")
     ]
-    formats = {
-        code: FormatLabel(code=code, name_zh=name_zh, name_en=name_en or "", sort_order=sort_order)
-        for code, name_zh, name_en, sort_order in BusinessFormat.objects.values_list(
-            "code", "name_zh", "name_en", "sort_order")
-    }
-    return Labels(categories=categories, formats=formats, generation=generation, loaded_at=now, checked_at=now)
+    return Labels(categories=categories, generation=generation, loaded_at=now, checked_at=now)
 
 
 def labels() -> Labels:

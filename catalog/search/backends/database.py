@@ -166,8 +166,9 @@ class DatabaseListingBackend:
         for term in query.terms:
             # Every set is read first, as a list of ids: PostgreSQL then finds the listings through
             # the product and merchant indexes (an OR of subqueries would scan every listing).
-            products = set(titled_products(term).values_list("pk", flat=True))
-            products.update(category_product_ids_by_name(term).order_by().values_list("product_id", flat=True))
+            titled = titled_products(term).values_list("pk", flat=True)
+            named = category_product_ids_by_name(term).order_by().values_list("product_id", flat=True)
+            products = set(titled.union(named))  # one round trip, each part through its own index
             if products:
                 products.update(Product.objects.filter(parent__any_id=products).order_by().values_list("pk", flat=True))
             merchants = list(Partner.objects.filter(

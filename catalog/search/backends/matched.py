@@ -97,7 +97,7 @@ def search_matched(query: ListingQuery, filtered: QuerySet, product_ids: QuerySe
             formats.setdefault(row[FORMAT], [row[FORMAT_ORDER], row[FORMAT_ZH], row[FORMAT_EN], 0])[3] += 1
     unpriced = [row[PRICE] for row in rows if row[IN_CATEGORIES] and (not query.formats or row[FORMAT] in query.formats)]
     return ListingSearchResult(
-        items=LazyListings(hydrate),
+        items=LazyListings(hydrate) if page else [],
         hit_rows=[api_row(row, query.circle) for row in page],
         count=count,
         page=query.page,
