@@ -18,6 +18,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_search_labels():
+    """The facets' per-process map of categories and formats (catalog/search/labels.py) never
+    outlives a test's rolled-back data."""
+    from catalog.search.labels import forget
+
+    forget()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_sign_in_limits():
     """Sign-in lockouts (django-axes), API throttles and SMS-code limits are counted in the
     cache for the whole run: each test starts with none (every test client is 127.0.0.1)."""

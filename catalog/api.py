@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 from catalog import selectors
 from catalog.search.backends.base import PRODUCT_CLASSES, SORTS, PageOutOfRange
 from communities.api import CircleParamsSerializer, circle_from_request
-from merchants.models import BusinessFormat
 
 MAX_PAGE_SIZE = 100
 
@@ -63,7 +62,7 @@ class SearchParamsSerializer(CircleParamsSerializer):
         return value
 
     def validate_format(self, codes):
-        unknown = sorted(set(codes) - set(BusinessFormat.objects.filter(code__in=codes).values_list("code", flat=True)))
+        unknown = sorted(set(codes) - set(selectors.format_labels_of(codes=codes))) if codes else []
         if unknown:
             raise serializers.ValidationError(_("unknown format: %(codes)s") % {"codes": ", ".join(unknown)})
         return codes

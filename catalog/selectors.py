@@ -20,6 +20,7 @@ from django.db.models import F, QuerySet, Subquery, Value
 from catalog.models import Category, Product
 from catalog.search.backends.base import SORT_RELEVANCE, ListingQuery, ListingSearchResult
 from catalog.search.backends.circles import CircleResult
+from catalog.search.labels import labels
 from catalog.search.listings import (  # noqa: F401  the listings query, read by views and pages too
     category_product_ids,
     facet_categories,
@@ -29,7 +30,7 @@ from catalog.search.listings import (  # noqa: F401  the listings query, read by
     listings_by_ids,
 )
 from catalog.search.registry import CIRCLE_BACKENDS, DEFAULT_BACKEND, SEARCH_BACKENDS, ask, get_search_backend  # noqa: F401
-from merchants.models import BusinessFormat, StockRecord
+from merchants.models import StockRecord
 
 # --- listings ---------------------------------------------------------------------------------
 
@@ -82,8 +83,8 @@ def category_trail(*, product: Product) -> list[Category]:
 
 
 def format_labels_of(*, codes: Sequence[str]) -> dict[str, str]:
-    """Business format code → its name in the active language."""
-    return {f.code: format_label(f) for f in BusinessFormat.objects.filter(code__in=list(codes))}
+    """Business format code → its name in the active language (from the search labels' map)."""
+    return {f.code: format_name(name_zh=f.name_zh, name_en=f.name_en) for f in labels().formats_by_order(codes)}
 
 
 def categories_by_id(*, ids: Sequence[int]) -> dict[int, Category]:

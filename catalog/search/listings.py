@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
 from catalog.models import Category, Product
+from catalog.search.labels import FacetCategory, labels
 from merchants.models import BusinessFormat, StockRecord
 from shop.core.geo import haversine_m
 
@@ -70,20 +71,21 @@ def category_product_ids(*, category_ids: Iterable[int]) -> QuerySet:
     return Product.categories.through.objects.filter(condition).values("product_id")
 
 
-def facet_categories(*, selected_ids: Sequence[int]) -> list[Category]:
+def facet_categories(*, selected_ids: Sequence[int]) -> list[FacetCategory]:
     """The categories a category facet counts: the children of the one selected category,
-    or its siblings when it has none, else the top level. They share one depth."""
-    browsable = Category.objects.browsable().order_by("path")
+    or its siblings when it has none, else the top level. They share one depth. From the
+    per-process map of catalog/search/labels.py, without a query."""
+    current = labels()
     if len(selected_ids) == 1:
-        selected = browsable.filter(pk=selected_ids[0]).first()
+        selected = current.by_id.get(selected_ids[0])
         if selected is not None:
-            children = list(browsable.filter(path__startswith=selected.path, depth=selected.depth + 1))
+            children = current.under(selected.path, selected.depth + 1)
             if children:
                 return children
             if selected.depth > 1:
                 parent_path = selected.path[: Category.steplen * (selected.depth - 1)]
-                return list(browsable.filter(path__startswith=parent_path, depth=selected.depth))
-    return list(browsable.filter(depth=1))
+                return current.under(parent_path, selected.depth)
+    return current.under("", 1)
 
 
 def format_label(business_format: BusinessFormat | None) -> str:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from catalog.search.labels import labels
 from communities.circle import Circle
-from merchants.models import BusinessFormat, Partner
+from merchants.models import Partner
 from merchants.selectors import in_service_area
 
 MAX_CIRCLE_MERCHANTS = 500
@@ -40,7 +41,8 @@ class CircleResult:
 
 def reference_format_codes() -> list[str]:
     """The 26 formats of the living circle, in the guide's order."""
-    return list(BusinessFormat.objects.order_by("sort_order", "code").values_list("code", flat=True))
+    formats = labels().formats  # the per-process map (catalog/search/labels.py), no query
+    return [label.code for label in labels().formats_by_order(formats)]
 
 
 def build_result(circle: Circle, reached: list[CircleMerchant], backend: str, limit: int, *,

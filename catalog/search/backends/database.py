@@ -14,11 +14,11 @@ from __future__ import annotations
 from functools import reduce
 from operator import add
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
     Count,
-    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
@@ -27,6 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Substr
 
 from catalog.models import Product
@@ -53,6 +54,7 @@ from catalog.search.backends.circles import (
     build_result,
     delivers_to,
 )
+from catalog.search.backends.matched import search_matched
 from catalog.search.listings import (
     attach_distances,
     category_product_ids,
@@ -107,62 +109,8 @@ class DatabaseListingBackend:
 
     def _search_matched(self, query: ListingQuery, filtered: QuerySet, product_ids: QuerySet | None,
                         reach: dict | None) -> ListingSearchResult:
-        """A text search: the text makes the set small, so its rows (id, price, format, whether in
-        the selected categories) are read once and the count and the format and price facets are
-        counted from them; the page and the category facet are index lookups by id. One run of
-        the text filter instead of five."""
-        in_categories = (
-            ExpressionWrapper(Q(product_id__in=product_ids) | Q(product__parent_id__in=product_ids),
-                              output_field=BooleanField())
-            if product_ids is not None else Value(True, output_field=BooleanField())
-        )
-        rows = list(
-            filtered.order_by()
-            .annotate(in_categories=in_categories)
-            .values_list("pk", "price", "partner__format", "partner__format__name_zh", "partner__format__name_en",
-                         "partner__format__sort_order", "in_categories")
-        )
-        low, high = query.min_price, query.max_price
-        priced = [row for row in rows if (low is None or row[1] >= low) and (high is None or row[1] <= high)]
-        in_formats = [row for row in priced if not query.formats or row[2] in query.formats]
-        results = [row[0] for row in in_formats if row[6]]
-        count = len(results)
-        check_page(page=query.page, count=count, page_size=query.page_size)
-        start = (query.page - 1) * query.page_size
-        page = self._ordered(listing_queryset().filter(pk__in=results), query, reach)
-        items = list(page[start : start + query.page_size])
-        attach_distances(items, query.circle)
-
-        formats: dict[str, list] = {}
-        for row in priced:
-            if row[6] and row[2] is not None:
-                formats.setdefault(row[2], [row[5], row[3], row[4], 0])[3] += 1
-        unpriced = [row[1] for row in rows if row[6] and (not query.formats or row[2] in query.formats)]
-        return ListingSearchResult(
-            items=items,
-            count=count,
-            page=query.page,
-            page_size=query.page_size,
-            facets={
-                FACET_FORMAT: [
-                    FacetValue(key=code, label=format_name(name_zh=name_zh, name_en=name_en), count=listings,
-                               selected=code in query.formats)
-                    for code, (_order, name_zh, name_en, listings) in sorted(
-                        formats.items(), key=lambda item: (item[1][0], item[0]))
-                ],
-                FACET_CATEGORY: self._category_facet(
-                    listing_queryset().filter(pk__in=[row[0] for row in in_formats]), query.category_ids
-                ),
-                FACET_PRICE: [
-                    FacetValue(key=key, label=price_range_label(low_, high_),
-                               count=sum(1 for price in unpriced
-                                         if (low_ is None or price >= low_) and (high_ is None or price < high_)))
-                    for key, low_, high_ in PRICE_RANGES
-                ],
-            },
-            backend=self.name,
-            circle=query.circle,
-        )
+        """A text search: its rows read once, counted, faceted and ordered in Python (matched.py)."""
+        return search_matched(query, filtered, product_ids, reach, backend=self.name)
 
     def suggest(self, prefix: str, *, size: int) -> list[str]:
         """Product titles containing what the resident typed, those starting with it first."""
@@ -189,7 +137,7 @@ class DatabaseListingBackend:
     @staticmethod
     def _filtered(listings: QuerySet, query: ListingQuery, reach: dict | None) -> QuerySet:
         if reach is not None:
-            listings = listings.filter(partner_id__in=list(reach))
+            listings = listings.filter(partner__any_id=list(reach))
         if query.product_classes:
             listings = listings.filter(
                 Q(product__product_class__kind__in=query.product_classes)
@@ -216,19 +164,17 @@ class DatabaseListingBackend:
         are then found through their product and merchant indexes."""
         listings = listing_queryset()
         for term in query.terms:
-            # The products with the term in their title first, as a list (PostgreSQL then plans
-            # the listings with the true number of products); those in a category named by the
-            # term, the variants of both and the merchants as subqueries.
-            in_named_category = category_product_ids_by_name(term)
-            titled = list(Product.objects.filter(title__icontains=term).values_list("pk", flat=True))
-            variants = Product.objects.filter(Q(parent_id__in=titled) | Q(parent_id__in=in_named_category)).values("pk")
-            merchants = Partner.objects.filter(
+            # Every set is read first, as a list of ids: PostgreSQL then finds the listings through
+            # the product and merchant indexes (an OR of subqueries would scan every listing).
+            titled = titled_products(term).values_list("pk", flat=True)
+            named = category_product_ids_by_name(term).order_by().values_list("product_id", flat=True)
+            products = set(titled.union(named))  # one round trip, each part through its own index
+            if products:
+                products.update(Product.objects.filter(parent__any_id=products).order_by().values_list("pk", flat=True))
+            merchants = list(Partner.objects.filter(
                 Q(name__icontains=term) | Q(format__name_zh__icontains=term) | Q(format__name_en__icontains=term)
-            ).values("pk")
-            listings = listings.filter(
-                Q(product_id__in=titled) | Q(product_id__in=in_named_category) | Q(product_id__in=variants)
-                | Q(partner_id__in=merchants)
-            )
+            ).order_by().values_list("pk", flat=True))
+            listings = listings.filter(Q(product__any_id=sorted(products)) | Q(partner__any_id=merchants))
         return listings
 
     @staticmethod
@@ -337,6 +283,22 @@ def open_merchant_ids(*, at) -> list[int]:
     """Merchants open at a moment (weekly hours and date exceptions, as merchants.selectors)."""
     merchants = Partner.objects.filter(is_active=True).prefetch_related("opening_periods", "opening_exceptions")
     return [merchant.pk for merchant in merchants if is_open_at(merchant, at)]
+
+
+# A term shorter than a trigram: its characters, which the GIN index of catalog migration 0036
+# finds, narrow the titles before the LIKE checks them (PostgreSQL; elsewhere a plain scan).
+TITLE_CHARACTERS = (
+    'string_to_array(UPPER("catalogue_product"."title"::text), NULL::text) @> string_to_array(UPPER(%s), NULL::text)'
+)
+
+
+def titled_products(term: str) -> QuerySet:
+    """Products whose title contains the term: a trigram index lookup for three characters or
+    more (migration 0035), a character index lookup for one or two (0036), on PostgreSQL."""
+    products = Product.objects.filter(title__icontains=term).order_by()
+    if len(term) < 3 and connection.vendor == "postgresql":
+        products = products.filter(RawSQL(TITLE_CHARACTERS, (term,), output_field=BooleanField()))
+    return products
 
 
 def category_product_ids_by_name(term: str) -> QuerySet:

@@ -34,9 +34,9 @@ from catalog.search.backends.circles import (
 )
 from catalog.search.elastic.client import guarded_search
 from catalog.search.elastic.documents import MINUTES_PER_DAY, alias_name, decimal_price
+from catalog.search.labels import labels
 from catalog.search.listings import attach_distances, facet_categories, format_name, listings_by_ids, price_range_label
 from communities.circle import DELIVERY, Circle
-from merchants.models import BusinessFormat
 from shop.core.geo import haversine_m, polygon_contains
 
 # Elasticsearch's arc distance uses a slightly different Earth radius than ours; widen the
@@ -327,9 +327,8 @@ class ElasticsearchListingBackend:
     @staticmethod
     def _format_facet(buckets: list[dict], selected: tuple[str, ...]) -> list[FacetValue]:
         counts = {bucket["key"]: bucket["doc_count"] for bucket in buckets}
-        formats = BusinessFormat.objects.filter(code__in=list(counts)).order_by("sort_order", "code")
         return [
             FacetValue(key=f.code, label=format_name(name_zh=f.name_zh, name_en=f.name_en), count=counts[f.code],
                        selected=f.code in selected)
-            for f in formats
+            for f in labels().formats_by_order(counts)
         ]
