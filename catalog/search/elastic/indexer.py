@@ -274,11 +274,15 @@ def apply_outbox(*, limit: int = 5000) -> int:
             return 0
         actions = refresh_actions(*expand(rows))
         if actions:
-            _, errors = helpers.bulk(indexing_client(), actions, raise_on_error=False, raise_on_exception=True,
-                                     refresh="wait_for")
+            # Large requests and one refresh at the end: waiting for a refresh after every
+            # 500 documents made a 10,000-row import's sync ~5x slower.
+            client = indexing_client()
+            _, errors = helpers.bulk(client, actions, chunk_size=BATCH, raise_on_error=False,
+                                     raise_on_exception=True, refresh=False)
             real = [e for e in errors if not (e.get("delete", {}).get("status") == 404)]
             if real:
                 raise IndexingFailed(f"{len(real)} documents refused, first: {real[0]}")
+            client.indices.refresh(index=sorted({action["_index"] for action in actions}), ignore_unavailable=True)
         SearchOutbox.objects.filter(pk__in=[row.pk for row in rows]).update(processed_at=timezone.now())
     return len(rows)
 
