@@ -24,12 +24,13 @@ import logging
 import threading
 
 from celery import current_app, shared_task
+from django.conf import settings
 from django.db import OperationalError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
 from . import offers, outbox, sweeps
-from .jobs import JobNotFound
+from .jobs import Batch, JobNotFound
 from .models import DispatchJob
 from .signals import dispatch_requested
 
@@ -160,30 +161,38 @@ def send(group_ids: list[int]) -> int:
     return len(sent)
 
 
-def drain_pending(*, limit: int = DRAIN_LIMIT) -> int:
-    """The drain task's work: route pending rows, oldest first, until none is left; answer how
-    many were routed. A row whose routing raises is logged and left pending for beat."""
+def drain_pending(*, limit: int = DRAIN_LIMIT, batch: int | None = None) -> int:
+    """The drain task's work: route pending rows, oldest first, `batch` groups per transaction
+    (settings.DISPATCH_BATCH; 1: one group per transaction), until none is left; answer how
+    many were routed. A group whose routing raises is logged and left pending for beat (its
+    batch is rolled back and routed again without it)."""
     try:
         _broker().default_channel.client.delete(WAKE_KEY)  # from now on a commit wakes another drain
     except Exception:
         _drop_broker()  # the key expires on its own; meanwhile this drain sees the rows anyway
+    size = batch or settings.DISPATCH_BATCH
     routed, failed = 0, []
     while routed + len(failed) < limit:
-        job = None
+        claimed = None
         try:
             with transaction.atomic():
-                job = (DispatchJob.objects.select_for_update(skip_locked=True)
-                       .filter(routed_at__isnull=True).exclude(pk__in=failed)
-                       .order_by("requested_at", "pk").only("pk", "group_id").first())
-                if job is None:
+                claimed = Batch.claim(limit=min(size, limit - routed - len(failed)), exclude=failed,
+                                      now=timezone.now())
+                if claimed.empty:
                     return routed
-                offers.route_and_offer_in_transaction(group_id=job.group_id, now=timezone.now())
-            routed += 1
-        except Exception:
-            if job is None:
+                offers.route_and_offer_batch(claimed)
+            routed += len(claimed.groups)
+        except Exception as exc:
+            group_id = getattr(exc, "dispatch_group_id", None)
+            if claimed is None:
                 raise  # the database itself (OperationalError: the task retries with backoff)
-            log.exception("routing group %s failed; beat will try again", job.group_id)
-            failed.append(job.pk)
+            if group_id is None and len(claimed.groups) > 1:
+                log.warning("a batch of %s groups failed (%s); routing them one at a time", len(claimed.groups), exc)
+                size = 1
+                continue
+            group_id = group_id or next(iter(claimed.groups))
+            log.exception("routing group %s failed; beat will try again", group_id)
+            failed.append(group_id)
     wake(force=True)  # rows may be left: a fresh task carries on, behind what else is queued
     return routed
 
