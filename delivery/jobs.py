@@ -108,6 +108,7 @@ class Batch:
         self.now = now
         self.jobs = {job.group_id: job for job in DispatchJob.objects.select_for_update()
                      .filter(group_id__in=list(self.groups)).order_by("pk")} if groups else {}
+        prefetch_lines(groups)  # every step asks for them (the appointment, the goods)
         self.points: dict | None = None  # group id -> (point, candidates, stock to take): delivery.routing
         self.couriers: dict | None = None  # group id -> (courier id, metres): delivery.offers
         self.decisions: list[DispatchDecision] = []

@@ -32,8 +32,8 @@ from .jobs import (
     OFFER_SECONDS,
     PROVIDER_OFFER_SECONDS,
     SCHEDULE_LEAD,
-    JobNotFound,
     Batch,
+    JobNotFound,
     OfferExpired,
     S,
     agent_name,
@@ -63,8 +63,8 @@ def _wanted(batch: Batch) -> list[tuple[FulfilmentGroup, tuple[float, float] | N
         batch.points = plan_points(batch)  # points are locked before couriers (the lock order)
     wanted = []
     for group in batch.groups.values():
-        first = group.status == S.CREATED
-        point = batch.points[group.pk][0] if first and group.pk in batch.points else group.point
+        first = group.pk in batch.points  # routed in this batch: no courier was asked yet
+        point = batch.points[group.pk][0] if first else group.point
         if point is None or store_pickup(group) or service_slot(group) is not None:
             continue
         if group.window_id and group.window.starts_at - batch.now > SCHEDULE_LEAD:

@@ -156,8 +156,13 @@ def send(group_ids: list[int]) -> int:
                 log.exception("dispatch of group %s failed; beat will try again", group_id)
     elif wake():
         sent = group_ids
-    if sent:
+    if len(sent) == 1:
         DispatchJob.objects.filter(group_id__in=sent).update(sent_at=timezone.now())
+    elif sent:  # several rows: locked in pk order like the drain does (the lock order), skipping
+        with transaction.atomic():  # those a drain holds: they are being routed now
+            ids = list(DispatchJob.objects.select_for_update(skip_locked=True).filter(group_id__in=sent)
+                       .order_by("pk").values_list("pk", flat=True))
+            DispatchJob.objects.filter(pk__in=ids).update(sent_at=timezone.now())
     return len(sent)
 
 
