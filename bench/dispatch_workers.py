@@ -64,9 +64,10 @@ class Celery:
             [sys.executable, "-m", "celery", "-A", "shop", "beat", "--loglevel=WARNING",
              f"--schedule={self.log_dir / 'beat-schedule'}", f"--logfile={self.log_dir / 'beat.log'}"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # minutes on a loaded machine
         while not app.control.ping(timeout=1.0):
             if time.monotonic() > deadline or self.processes[0].poll() is not None:
+                self.__exit__()  # stop what was started
                 sys.exit(f"the bench worker did not start (log: {self.log_dir / 'worker.log'})")
         return self
 
