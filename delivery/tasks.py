@@ -14,6 +14,8 @@ many orders: a commit publishes a drain only when the wake key is absent (Redis 
 short expiry); a drain deletes the key before it first looks for rows, so a row whose commit
 found the key set is seen by the drain that set it, which has not started yet. Under load that
 is one message per drain instead of one per order, which is most of what a Celery task costs.
+The drain routes DISPATCH_BATCH groups per transaction (delivery.jobs.Batch: set-based reads,
+one insert per kind of row; the lock order is in delivery.jobs).
 In the embedded demo (Celery eager, no broker) each group is routed in-process right after the
 commit (``route_group``).
 """
