@@ -13,10 +13,11 @@ from django.views import View
 from communities.selectors import community_directory
 from shop.core.errors import DomainError
 
-from . import district_map, exports, selectors
+from . import cells, district_map, exports, selectors
+from . import period as periods
 from .access import AnalystRequiredMixin
 
-TREND_BY = ("day", "week", "month")
+TREND_BY = cells.TREND_STEPS
 
 
 class BureauView(AnalystRequiredMixin, View):
@@ -26,7 +27,7 @@ class BureauView(AnalystRequiredMixin, View):
         return selectors.today()
 
     def period(self, request):
-        return selectors.parse_period(start=request.GET.get("start"), end=request.GET.get("end"),
+        return periods.parse_period(start=request.GET.get("start"), end=request.GET.get("end"),
                                       compare=request.GET.get("compare"), today=self.today())
 
     def get(self, request, *args, **kwargs):
@@ -62,7 +63,7 @@ class CommunityView(BureauView):
         period, compare = self.period(request)
         by = request.GET.get("by", "day")
         if by not in TREND_BY:
-            raise selectors.BadRequest(_("趋势粒度应为 day、week 或 month"), fields={"by": [_("未知的粒度")]})
+            raise periods.BadRequest(_("趋势粒度应为 day、week 或 month"), fields={"by": [_("未知的粒度")]})
         report = selectors.community_report(community=community, period=period, today=self.today(), compare=compare,
                                             by=by)
         return self.page(request, {"report": report, "period_obj": period, "by": by})
@@ -91,26 +92,34 @@ def _file(body: bytes, fmt: str, name: str) -> HttpResponse:
 
 def _check_format(fmt: str):
     if fmt not in exports.FORMATS:
-        raise selectors.BadRequest(_("导出格式应为 csv 或 xlsx"), fields={"format": [_("未知的导出格式")]})
+        raise periods.BadRequest(_("导出格式应为 csv 或 xlsx"), fields={"format": [_("未知的导出格式")]})
 
 
-class RankingExportView(BureauView):
-    def answer(self, request, fmt):
+class DistrictExportView(BureauView):
+    """The overview's and the demonstration page's tables (exports.DISTRICT_TABLES)."""
+
+    def answer(self, request, table, fmt):
         _check_format(fmt)
+        if table not in exports.DISTRICT_TABLES:
+            raise periods.BadRequest(_("没有这张表"), fields={"table": [", ".join(exports.DISTRICT_TABLES)]})
         period, _compare = self.period(request)
-        overview = selectors.district_overview(period=period, today=self.today())
-        header, rows = exports.ranking_table(overview)
-        return _file(exports.render(header=header, rows=rows, fmt=fmt), fmt, f"ranking_{period.start}_{period.end}")
+        build, source = exports.DISTRICT_TABLES[table]
+        if source == "demonstration":
+            data = selectors.demonstration_status(period=period, today=self.today())
+        else:
+            data = selectors.district_overview(period=period, today=self.today())
+        header, rows = build(data)
+        return _file(exports.render(header=header, rows=rows, fmt=fmt), fmt, f"{table}_{period.start}_{period.end}")
 
 
 class CommunityExportView(BureauView):
     def answer(self, request, slug, table, fmt):
         _check_format(fmt)
         if table not in exports.COMMUNITY_TABLES:
-            raise selectors.BadRequest(_("没有这张表"), fields={"table": [", ".join(exports.COMMUNITY_TABLES)]})
+            raise periods.BadRequest(_("没有这张表"), fields={"table": [", ".join(exports.COMMUNITY_TABLES)]})
         community = selectors.get_community(slug=slug)
-        period, _compare = self.period(request)
-        report = selectors.community_report(community=community, period=period, today=self.today(),
+        period, compare = self.period(request)
+        report = selectors.community_report(community=community, period=period, today=self.today(), compare=compare,
                                             by=request.GET.get("by", "day") if request.GET.get("by") in TREND_BY else "day")
         header, rows = exports.COMMUNITY_TABLES[table](report)
         return _file(exports.render(header=header, rows=rows, fmt=fmt), fmt,

@@ -196,6 +196,35 @@ def home_community(*, user, community_id: int | None = None, lat: float | None =
     return None
 
 
+@dataclass
+class HomeFeed:
+    """What `/` shows a resident, and GET /api/v1/home/ hands a mini-program: the community,
+    its sections (pinned and latest notices, coming events, running promotions, the circle's
+    formats) and the signed-in resident's own sign-ups."""
+
+    community: Community
+    sections: Sections | None  # None while the community has no live page
+    my_signups: list[models.Model]
+
+
+def home_feed(*, user, now: datetime.datetime, community_id: int | None = None, lat: float | None = None,
+              lng: float | None = None) -> HomeFeed | None:
+    """The home feed of the community chosen (by id, else the resident's default address, else the
+    point's nearest community); the circle is drawn around the point when one is given. None when
+    no community is known (the caller shows the district's directory)."""
+    community = home_community(user=user, community_id=community_id, lat=lat, lng=lng)
+    if community is None:
+        return None
+    page = community_page_for(community_id=community.pk)
+    sections = community_sections(community_page=page, now=now, lat=lat, lng=lng) if page is not None else None
+    return HomeFeed(community=community, sections=sections,
+                    my_signups=my_signups(user=user, now=now) if sections is not None else [])
+
+
+def community_exists(*, community_id: int) -> bool:
+    return Community.objects.filter(pk=community_id).exists()
+
+
 def district_directory() -> list[Community]:
     """Every community with its merchant count (the anonymous visitor's home page)."""
     return list(community_selectors.community_directory())

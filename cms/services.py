@@ -187,6 +187,20 @@ def cancel_sign_up(*, event_id: int, user, now: datetime.datetime | None = None)
 
 
 @transaction.atomic
+def erase_signups(*, user, now: datetime.datetime | None = None) -> int:
+    """The resident's part of an account erasure (shop.accounts.signals.account_erasing): a seat
+    held for an event not yet over is given up (the waiting list moves up, as at a cancel), then
+    every sign-up row of the resident is deleted, so no organiser's list shows them again.
+    Returns how many rows were deleted."""
+    now = now or timezone.now()
+    active = (cms_model("EventSignup").objects.filter(user=user, status__in=ACTIVE, event__ends_at__gt=now)
+              .values_list("event_id", flat=True).order_by("event_id"))
+    for event_id in sorted(set(active)):  # events locked in pk order, as everywhere
+        cancel_sign_up(event_id=event_id, user=user, now=now)
+    return cms_model("EventSignup").objects.filter(user=user).delete()[0]
+
+
+@transaction.atomic
 def fill_seats(*, event_id: int, now: datetime.datetime | None = None) -> list[models.Model]:
     """Give free seats (after an editor raised the capacity) to the waiting list, first come
     first served. Returns the promoted sign-ups."""

@@ -26,17 +26,14 @@ def home(request):
     communities and the location picker for anyone else."""
     now = timezone.now()
     chosen = locations.get_location(request)
-    community = selectors.home_community(
-        user=request.user, community_id=chosen.community_id if chosen else None,
+    feed = selectors.home_feed(
+        user=request.user, now=now, community_id=chosen.community_id if chosen else None,
         lat=chosen.lat if chosen else None, lng=chosen.lng if chosen else None,
     )
-    context = {"chosen": chosen, "community": community, "now": now}
-    page = selectors.community_page_for(community_id=community.pk) if community is not None else None
-    if page is not None:
-        origin = (chosen.lat, chosen.lng) if chosen else (None, None)
-        context["sections"] = selectors.community_sections(community_page=page, now=now, lat=origin[0],
-                                                           lng=origin[1])
-        context["my_signups"] = selectors.my_signups(user=request.user, now=now)
+    context = {"chosen": chosen, "community": feed.community if feed else None, "now": now}
+    if feed is not None and feed.sections is not None:
+        context["sections"] = feed.sections
+        context["my_signups"] = feed.my_signups
     else:
         context["directory"] = selectors.district_directory()
     return TemplateResponse(request, "cms/home.html", context)

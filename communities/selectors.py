@@ -74,6 +74,13 @@ def survey_answers(*, start, end) -> list[dict]:
 
     return list(SurveyResponse.objects.filter(answered_at__gte=start, answered_at__lt=end)
                 .values("community_id", "answered_at", *SurveyResponse.ASPECTS).order_by("pk"))
+def last_survey_answer(*, user):
+    """The resident's own latest survey answer (any quarter), or None."""
+    from .models import SurveyResponse
+
+    return SurveyResponse.objects.filter(user=user).select_related("community").order_by("-answered_at", "-pk").first()
+
+
 # --- the standard address register, searched by a resident adding an address -----------------
 
 REGISTER_NEAR_DEFAULT_M = 300

@@ -226,6 +226,10 @@ class FulfilmentGroup(models.Model):
         "communities.StandardAddress", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("送达地址"), help_text=_("下单时选择的标准地址: 配送和上门服务的终点"),
     )
+    dropoff_community = models.ForeignKey(
+        "communities.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("送达社区"), help_text=_("注销账号抹去送达地址后保留的社区, 商务局的统计仍计入"),
+    )
     pickup_point = models.ForeignKey(
         FulfilmentPoint, on_delete=models.PROTECT, null=True, blank=True, related_name="pickup_groups",
         verbose_name=_("自提点"), help_text=_("空表示到商户门店自提"),

@@ -6,7 +6,7 @@ capacity) nearest in travel time to the point, for OFFER_SECONDS (a merchant tha
 itself: only its own couriers, when it registered any); an offer not accepted in time is
 expired by beat (delivery.sweeps) and the job offered to the next courier.
 
-Contract for the HTTP layer (delivery/api.py). Each locks the group; raises JobNotFound (404)
+Contract for the HTTP layer (delivery/api/). Each locks the group; raises JobNotFound (404)
 when the job is not offered to / held by that courier, BadTransition (409) when the group's
 status does not allow the step (e.g. the order was cancelled):
 

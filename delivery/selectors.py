@@ -598,7 +598,8 @@ def groups_for_figures(*, start, end) -> list[dict]:
         FulfilmentGroup.objects.filter(created_at__gte=start, created_at__lt=end)
         .exclude(status=S.AWAITING_PAYMENT)
         .annotate(
-            format_id=F("merchant__format_id"), community_id=F("dropoff__community_id"),
+            format_id=F("merchant__format_id"),
+            community_id=Coalesce("dropoff__community_id", "dropoff_community_id"),
             total=ExpressionWrapper(F("goods_total") + F("delivery_fee") + F("weight_adjustment"), output_field=money),
             service_amount=Coalesce(
                 Sum(Coalesce("lines__final_amount", "lines__estimated_amount"),
@@ -614,10 +615,12 @@ def groups_for_figures(*, start, end) -> list[dict]:
 
 
 def ratings_for_figures(*, start, end) -> list[dict]:
-    """Ratings given in [start, end): score, the shop, and the rating household's community."""
-    from django.db.models import F
+    """Ratings given in [start, end): score, the shop, and the rating household's community (kept in
+    `dropoff_community` once an erased account's room is dropped)."""
+    from django.db.models.functions import Coalesce
 
     from .models import GroupRating
 
     return list(GroupRating.objects.filter(rated_at__gte=start, rated_at__lt=end)
-                .values("score", "merchant_id", "rated_at", community_id=F("group__dropoff__community_id")).order_by("pk"))
+                .values("score", "merchant_id", "rated_at", community_id=Coalesce("group__dropoff__community_id", "group__dropoff_community_id"))
+                .order_by("pk"))

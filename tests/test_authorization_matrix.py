@@ -63,8 +63,8 @@ from shop.basket.models import Line as BasketLine
 from shop.checkout.models import Payment
 
 # Where people's own data lives; every pattern under these prefixes is walked.
-PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "station/", "provider/")
-PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "bureau/")
+PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "station/", "provider/",
+            "bureau/")
 
 # Public on purpose: answers may show anything public (the catalogue, merchants, the circle),
 # so only "no server error, nothing changed" is checked for them.
@@ -72,6 +72,8 @@ PUBLIC = {
     "api:auth-token",  # exchanges one's own credentials for a token
     "api:merchant-list",  # the merchant directory
     "api:circle",  # the 15-minute circle
+    "api:listing-slots",  # a public listing's bookable times
+    "api:home-feed",  # a community's notices, events, promotions and formats (one's own sign-ups only)
     "api:search",
     "api:search-suggest",
     "api:sandbox-notify",  # the gateway's callback: answers only to a valid signature
@@ -106,6 +108,7 @@ FILL_BY_KWARG: dict[str, tuple[str, bool]] = {
     "fmt": ("export_format", True),
     "table": ("export_table", True),
     "event_id": ("event_id", False),  # signing oneself up for a public community event
+    "listing_id": ("listing_id", False),  # a public listing's bookable times
 }
 # Arguments whose meaning depends on the URL.
 FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
@@ -115,6 +118,7 @@ FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
     ("merchant-orders:group-weights", "pk"): ("group_id", True),
     ("merchant-orders:group-ready", "pk"): ("group_id", True),
     ("merchant-orders:group-handover", "pk"): ("group_id", True),
+    ("bureau:export-district", "table"): ("district_export_table", True),
     ("dashboard:catalogue-product", "pk"): ("product_id", True),
     ("dashboard:catalogue-product-delete", "pk"): ("product_id", True),
     ("dashboard:partner-manage", "pk"): ("merchant_id", True),
@@ -372,6 +376,7 @@ def world(db):
     w.community_slug = w.resident_address.standard_address.community.slug
     w.export_format = "csv"
     w.export_table = "gaps"
+    w.district_export_table = "demonstration"
     # a community event she signed up for (its sign-up list is the organiser's only)
     w.event = _community_event(w)
     w.event_id = w.event.pk

@@ -65,6 +65,9 @@ def test_the_analyst_reads_the_district_and_a_community(chromium, live_server, c
         assert page.locator("svg.bureau-map path").count() == 2
         assert page.locator("#ranking tbody tr").count() == 2
         page.wait_for_selector(".bureau-chart canvas")
+        # how coverage moved: a row a day, drawn as a chart too
+        assert page.locator("#coverage-trend tbody tr").count() == (TODAY - START).days + 1
+        assert page.locator("section[aria-labelledby=coverage-trend-title] .bureau-chart canvas").count() == 1
         assert no_sideways_scroll(page)
         # a community, from the ranking
         with page.expect_navigation(wait_until="load"):
@@ -75,7 +78,7 @@ def test_the_analyst_reads_the_district_and_a_community(chromium, live_server, c
         assert no_sideways_scroll(page)
         # the coverage table as XLSX
         with page.expect_download() as download:
-            page.locator("a", has_text="覆盖率 Excel").click()
+            page.locator("a[data-export=\"coverage.xlsx\"]").click()
         path = tmp_path / download.value.suggested_filename
         download.value.save_as(path)
         assert path.suffix == ".xlsx"
@@ -89,6 +92,12 @@ def test_the_analyst_reads_the_district_and_a_community(chromium, live_server, c
         # the demonstration communities
         page.goto(f"{base}/bureau/demonstration/{PERIOD}")
         assert page.locator(".bureau-demo[data-slug=jia]").count() == 1
+        with page.expect_download() as download:
+            page.locator("a[data-export=\"demonstration.xlsx\"]").click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        rows = list(load_workbook(io.BytesIO(path.read_bytes())).active.iter_rows(values_only=True))
+        assert rows[0][:2] == ("社区", "街道") and len(rows) == 1 + 5  # jia's five criteria
         assert not errors, errors
 
 

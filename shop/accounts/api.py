@@ -1,6 +1,7 @@
 """Sign-in, SMS codes, registration and password reset over the API; the signed-in user's own
-account: the profile (/api/v1/me/) and deleting the account (/api/v1/me/delete/). Changing the
-mobile number needs an SMS code sent to the new number, which this API does not offer yet.
+account: the profile (/api/v1/me/), changing the mobile number with an SMS code sent to the new
+number (/api/v1/me/mobile/code/, then /api/v1/me/mobile/) and deleting the account
+(/api/v1/me/delete/; its password check is counted and locked by django-axes like a sign-in).
 
 Limits: DRF throttles per address (scopes `auth` and `sms`, DEFAULT_THROTTLE_RATES) and
 django-axes per account and per address on the password check (a locked-out caller gets 429
@@ -213,11 +214,63 @@ class AccountDeleteView(APIView):
         examples=[OpenApiExample("confirm with the password", value={"password": "my-password"}, request_only=True)],
         description="Deletes the account: orders are kept with the shipping addresses masked; the name, mobile, "
                     "saved addresses and tokens are removed and the account can no longer sign in. 422 for a wrong "
-                    "password; 409 `open_orders` while an order is under way, `account_has_role` for staff, "
+                    "password (429 `too_many_attempts` after AXES_FAILURE_LIMIT wrong ones, as for a sign-in, even with the "
+                    "right one until the lock ends); 409 `open_orders` while an order is under way, `account_has_role` for staff, "
                     "couriers and shop accounts.",
     )
     def post(self, request):
         data = EraseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        services.verify_password(request=request._request, user=request.user,
+                                 password=data.validated_data["password"])
         services.erase_account(user=request.user, password=data.validated_data["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MobileCodeSerializer(serializers.Serializer):
+    mobile = serializers.CharField(max_length=20, help_text="the NEW mobile number")
+
+
+class MobileChangeSerializer(serializers.Serializer):
+    mobile = serializers.CharField(max_length=20, help_text="the NEW mobile number")
+    code = serializers.RegexField(r"^[0-9]{6}\Z", max_length=6, help_text="the code sent to the new number")
+
+
+class MobileCodeView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "sms"
+
+    @extend_schema(request=MobileCodeSerializer, responses={202: OpenApiResponse(description="sent to the new number")},
+                   summary="Send a one-time SMS code to a new mobile number",
+                   description="422 for a bad number or the current one; 429 `sms_rate_limited` past the SMS limits "
+                               "(one code a minute per number, a few an hour per number and per address).",
+                   examples=[OpenApiExample("the new number", request_only=True, value={"mobile": "13900000002"})])
+    def post(self, request):
+        data = MobileCodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.request_mobile_change_code(user=request.user, mobile=data.validated_data["mobile"],
+                                            client_ip=client_ip(request))
+        return Response({"sent": True}, status=status.HTTP_202_ACCEPTED)
+
+
+class MobileChangeView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=MobileChangeSerializer, responses={200: ProfileSerializer},
+                   summary="Change the mobile number with the code sent to the new number",
+                   description="422 `invalid_code` for a wrong or expired code (`code`), 422 for a bad number; "
+                               "409 `mobile_taken` (`mobile`) when another account has the number, said only "
+                               "once its code is proven.",
+                   examples=[OpenApiExample("the new number and its code", request_only=True,
+                                            value={"mobile": "13900000002", "code": "604218"}),
+                             OpenApiExample("the profile", response_only=True,
+                                            value={**PROFILE_EXAMPLE, "mobile": "13900000002"})])
+    def post(self, request):
+        data = MobileChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.change_mobile(user=request.user, mobile=data.validated_data["mobile"],
+                                      code=data.validated_data["code"])
+        return Response(profile_data(user))

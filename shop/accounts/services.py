@@ -10,6 +10,10 @@ Plain functions for every entry point (storefront forms, the API, the mini-progr
 - `issue_token` / `revoke_token` / `revoke_all_tokens`: expiring knox tokens, one per sign-in;
   every token of a user is dropped when the password changes (`drop_tokens_on_password_change`,
   a `pre_save` receiver, whatever changed the password: reset, admin, dashboard, shell).
+- `request_mobile_change_code` / `change_mobile`: a new number proven by a code sent to it; that
+  it is taken is said (409) only after its code is proven, as at registration.
+- `verify_password`: the password a signed-in action asks again (deleting the account), counted
+  and locked by django-axes exactly as a sign-in (per account and per address).
 - `update_profile` changes the name; `erase_account` deletes an account as PIPL expects: the
   user's row is kept, anonymised, so that orders, shops' records and the bureau's figures keep
   their rows and add up; what identified the person is gone. Every app that keeps personal
@@ -20,7 +24,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -29,7 +34,7 @@ from knox.models import AuthToken
 
 from shop.accounts import sms
 from shop.accounts.models import mobile_validator
-from shop.core.errors import ConflictError, DomainError
+from shop.core.errors import ConflictError, DomainError, TooManyAttempts
 
 from .signals import account_erasing
 
@@ -52,7 +57,7 @@ def _code_refused() -> DomainError:
 def request_code(*, mobile: str, purpose: str, client_ip: str | None) -> None:
     """Send a one-time code to `mobile` (registration or password reset); same answer for any number."""
     mobile = _valid_mobile(mobile)
-    if purpose not in sms.PURPOSES:
+    if purpose not in ("register", "reset"):  # "change" is request_mobile_change_code's, signed in
         raise DomainError("bad purpose", fields={"purpose": [_("未知用途")]})
     deliver = purpose == "register" or User._default_manager.filter(mobile=mobile, is_active=True).exists()
     sms.send_code(mobile=mobile, purpose=purpose, client_ip=client_ip, deliver=deliver)
@@ -98,6 +103,59 @@ def reset_password(*, mobile: str, code: str, new_password: str) -> None:
         raise DomainError("bad password", fields={"new_password": list(error.messages)}) from None
     user.set_password(new_password)
     user.save(update_fields=["password"])
+
+
+def _mobile_taken() -> ConflictError:
+    return ConflictError(_("该手机号已被其他账号使用"), code="mobile_taken", fields={"mobile": [_("该手机号已被其他账号使用")]})
+
+
+def _same_mobile(user, mobile: str) -> None:
+    if mobile == user.mobile:
+        raise DomainError(_("新手机号与当前手机号相同"), fields={"mobile": [_("新手机号与当前手机号相同")]})
+
+
+def request_mobile_change_code(*, user, mobile: str, client_ip: str | None) -> None:
+    """Send a code to the NEW number `mobile` for `user`; the SMS limits apply (per number, per
+    address). Answers alike whether the number is taken (the code is still sent: only its
+    holder learns it, at `change_mobile`)."""
+    mobile = _valid_mobile(mobile)
+    _same_mobile(user, mobile)
+    sms.send_code(mobile=mobile, purpose="change", client_ip=client_ip)
+
+
+@transaction.atomic
+def change_mobile(*, user, mobile: str, code: str):
+    """Give `user` the number `mobile`, proven by the code sent to it. DomainError (422) for a bad
+    number or code, ConflictError 409 `mobile_taken` when another account has it; nothing
+    changes then."""
+    mobile = _valid_mobile(mobile)
+    locked = User._default_manager.select_for_update(no_key=True).get(pk=user.pk)
+    _same_mobile(locked, mobile)
+    if not sms.check_code(mobile=mobile, purpose="change", code=code):
+        raise _code_refused()
+    if User._default_manager.filter(mobile=mobile).exclude(pk=locked.pk).exists():
+        raise _mobile_taken()
+    locked.mobile = mobile
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["mobile"])
+    except IntegrityError:  # taken a moment ago by a concurrent registration
+        raise _mobile_taken() from None
+    return locked
+
+
+def verify_password(*, request, user, password: str | None) -> None:
+    """Check the password a signed-in action asks again, through authenticate(): django-axes
+    counts a wrong one and locks the account (and the address) after AXES_FAILURE_LIMIT, as
+    for a sign-in; while locked even the right password is refused (TooManyAttempts, 429).
+    An account without a usable password has nothing to check. DomainError (422) when wrong."""
+    if not user.has_usable_password():
+        return
+    checked = authenticate(request, username=user.mobile, password=password if isinstance(password, str) else "")
+    if getattr(request, "axes_locked_out", False):
+        raise TooManyAttempts(_("尝试次数过多, 请稍后再试"), retry_after=int(settings.AXES_COOLOFF_TIME * 3600))
+    if checked is None or checked.pk != user.pk:
+        raise DomainError(_("密码不正确"), fields={"password": [_("密码不正确")]})
 
 
 def issue_token(*, user) -> tuple[str, datetime | None]:

@@ -1,4 +1,5 @@
-"""One-time SMS codes that prove a person holds a mobile number (registration, password reset).
+"""One-time SMS codes that prove a person holds a mobile number (registration, password reset,
+changing an account's number: the code goes to the new number).
 
 Plain functions, reusable by every entry point (storefront forms, the API, the mini-program):
 
@@ -33,7 +34,7 @@ from shop.core.errors import TooManyAttempts
 
 log = logging.getLogger("shop.sms")
 
-PURPOSES = ("register", "reset")
+PURPOSES = ("register", "reset", "change")  # change: a new mobile number for a signed-in account
 HOUR = 3600
 
 

@@ -1,12 +1,13 @@
 """The resident's basket over the API: read it grouped by merchant, add and remove lines."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from communities.models import ResidentAddress
+from shop.core.errors import NotFoundError
 
 from . import selectors, services
 
@@ -142,3 +143,24 @@ class BasketLineView(APIView):
     def delete(self, request, line_id: int):
         services.remove_line(basket=selectors.open_basket(user=request.user), line_id=line_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+SLOT_EXAMPLE = {"id": 4410, "kind": "service", "starts_at": "2026-12-08T10:00:00+08:00",
+                "ends_at": "2026-12-08T12:00:00+08:00", "duration_min": 120, "remaining": 2}
+
+
+class ListingSlotsView(APIView):
+    """The times a home service can be booked (the slot_id a basket line of a service needs)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: SlotSerializer(many=True), 404: OpenApiResponse(description="no such listing")},
+                   summary="A home service's next bookable slots (empty for goods)",
+                   examples=[OpenApiExample("two times left tomorrow", response_only=True, value=[
+                       SLOT_EXAMPLE, {**SLOT_EXAMPLE, "id": 4411, "starts_at": "2026-12-08T14:00:00+08:00",
+                                      "ends_at": "2026-12-08T16:00:00+08:00", "remaining": 1}])])
+    def get(self, request, listing_id: int):
+        slots = selectors.listing_slots(listing_id=listing_id)
+        if slots is None:
+            raise NotFoundError(_("没有这个商品"), fields={"listing_id": [_("没有这个商品")]}, code="unknown_listing")
+        return Response(SlotSerializer(slots, many=True).data)

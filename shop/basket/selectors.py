@@ -201,3 +201,15 @@ def line_title(basket: Basket, line_id) -> str:
     """The product title of one of the basket's lines, for messages ("" when it is not there)."""
     line = basket.lines.select_related("product__parent").filter(pk=line_id).first() if basket.pk else None
     return line.product.get_title() if line else ""
+
+
+def listing_slots(*, listing_id: int, now=None) -> list[Slot] | None:
+    """The next bookable slots of a published listing (empty for goods); None when there is no
+    such listing on sale (the API's 404)."""
+    from merchants.models import StockRecord
+
+    listing = (StockRecord.objects.select_related("partner", "product").filter(
+        pk=listing_id, is_published=True, product__is_public=True, partner__is_active=True).first())
+    if listing is None or listing.price is None:
+        return None
+    return service_slots(listing, now=now)
