@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 from bench import procstat  # noqa: E402  (pure: no Django)
 
 BENCH_DB = "market_dispatch_bench"
-BENCH_REDIS_DB = 6
+BENCH_REDIS_DB = int(os.environ.get("DISPATCH_BENCH_REDIS_DB", "6"))  # one no test session uses
 SHOPS, COURIERS, HOMES = 20, 300, 50
 DRAIN_SECONDS = 10
 
@@ -90,7 +90,8 @@ from django.db.models import Min  # noqa: E402
 from django.utils import timezone as dj_timezone  # noqa: E402
 from oscar.apps.order.models import Line, Order  # noqa: E402
 
-from bench.dispatch_workers import Celery, CourierApps, free_couriers  # noqa: E402  (after django.setup)
+from bench.dispatch_report import CpuMeter, show, summary  # noqa: E402  (after django.setup)
+from bench.dispatch_workers import Celery, CourierApps, free_couriers  # noqa: E402
 from communities.models import StandardAddress  # noqa: E402
 from communities.tests.factories import BASE_LAT, BASE_LNG, CommunityFactory, StandardAddressFactory, UserFactory  # noqa: E402
 from delivery import positions  # noqa: E402
@@ -268,40 +269,7 @@ class Producer:
         return time.monotonic() - self.t0
 
 
-class CpuMeter:
-    """CPU used during a run by the worker (main process and pool), beat, this bench process,
-    PostgreSQL (its own processes and the bench database's backends, not other databases'),
-    Redis, and the machine as a whole; the rest is other people's work on the machine."""
-
-    def __init__(self, worker_pid: int, beat_pid: int, courier_pids: list[int]):
-        self.worker_pid, self.beat_pid, self.courier_pids = worker_pid, beat_pid, courier_pids
-
-    def _pg_pids(self) -> list[int]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname IS NOT NULL AND datname <> %s", [BENCH_DB])
-            others = {row[0] for row in cursor.fetchall()}
-        return [pid for pid in procstat.pids_named("postgres") if pid not in others]
-
-    def snapshot(self) -> dict:
-        me = os.times()
-        busy, total = procstat.machine_cpu()
-        groups = {"worker": [self.worker_pid, *procstat.children(self.worker_pid)], "beat": [self.beat_pid],
-                  "pg": self._pg_pids(), "redis": procstat.pids_named("redis-server"), "couriers": self.courier_pids}
-        return {**{key: {pid: procstat.process_cpu(pid) for pid in pids} for key, pids in groups.items()},
-                "bench": me.user + me.system, "busy": busy, "total": total, "wall": time.monotonic()}
-
-    @staticmethod
-    def used(before: dict, after: dict) -> dict:
-        def delta(key):
-            return sum(cpu - before[key].get(pid, 0.0) for pid, cpu in after[key].items())
-
-        used = {key: delta(key) for key in ("worker", "beat", "pg", "redis", "couriers")}
-        used.update(wall=after["wall"] - before["wall"], bench=after["bench"] - before["bench"],
-                    machine_busy=after["busy"] - before["busy"], machine_total=after["total"] - before["total"])
-        return used
-
-
-def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter) -> dict:
+def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter, mode: str = "") -> dict:
     free_couriers()
     producer = Producer(rate, seconds)
     sampler = BacklogSampler()
@@ -319,6 +287,7 @@ def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter) -
         time.sleep(0.2)
     sampler.stopping.set()
     sampler.join()
+    drained = meter.used(cpu_before, meter.snapshot())  # CPU per order: until the last one is offered
     events = {}
     for group_id, status, at in FulfilmentEvent.objects.filter(
             group_id__in=ids, status__in=[S.POINT_ASSIGNED, S.COURIER_ASSIGNED]).values_list("group_id", "status", "at"):
@@ -349,27 +318,50 @@ def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter) -
         "point_p50": procstat.percentile(to_point, 50), "point_p99": procstat.percentile(to_point, 99),
         "offer_p50": procstat.percentile(to_offer, 50), "offer_p99": procstat.percentile(to_offer, 99),
         "p50": procstat.percentile(to_courier, 50), "p99": procstat.percentile(to_courier, 99), "sustained": sustained,
-        "cpu": cpu, "worker_ms_per_order": cpu["worker"] / max(len(to_offer), 1) * 1000,
+        "cpu": cpu, "worker_ms_per_order": drained["worker"] / max(len(to_offer), 1) * 1000,
+        "pg_ms_per_order": drained["worker_pg"] / max(len(to_offer), 1) * 1000, "offered_n": len(to_offer),
+        "all_pg_ms_per_order": drained["pg"] / max(len(to_offer), 1) * 1000,
+        "mode": mode, "load": os.getloadavg()[0],
     }
 
 
-def show(r: dict) -> None:
-    ms = lambda v: f"{v * 1000:7.0f}"  # noqa: E731
-    print(f"rate {r['rate']:5.0f}/s offered {r['offered_rate']:6.1f}/s ({r['orders']} orders, {r['late_starts']} late)"
-          f" | assigned {r['throughput']:6.1f}/s, in-run {r['assigned_in_run_per_s']:6.1f}/s, missing {r['missing']}"
-          f" | backlog max {r['backlog_max']}, end {r['backlog_end']}, slope {r['backlog_slope']:+.2f}/s"
-          f" (queued messages max {r['queue_max']})"
-          f" | ms p50/p99 point {ms(r['point_p50'])}/{ms(r['point_p99'])} offer {ms(r['offer_p50'])}/{ms(r['offer_p99'])}"
-          f" courier_assigned {ms(r['p50'])}/{ms(r['p99'])} | {'SUSTAINED' if r['sustained'] else 'not sustained'}",
-          flush=True)
-    c = r["cpu"]
-    ours = c["worker"] + c["beat"] + c["pg"] + c["redis"] + c["bench"] + c["couriers"]
-    print(f"      CPU while placing ({c['wall']:.0f} s, in cores): worker {c['worker'] / c['wall']:.2f}"
-          f" ({r['worker_ms_per_order']:.0f} ms per order offered), PostgreSQL {c['pg'] / c['wall']:.2f},"
-          f" Redis {c['redis'] / c['wall']:.2f}, beat {c['beat'] / c['wall']:.2f},"
-          f" producers {c['bench'] / c['wall']:.2f}, courier apps {c['couriers'] / c['wall']:.2f}; machine busy"
-          f" {c['machine_busy'] / c['machine_total'] * 100:.0f}% of {os.cpu_count()} cores, other work"
-          f" {max(c['machine_busy'] - ours, 0) / c['wall']:.2f} cores", flush=True)
+MODES = {"one": "1"}  # DISPATCH_BATCH of the worker; "batch": --batch
+
+
+def run_mode(mode: str, args, results: list[dict]) -> float | None:
+    """Start a worker for `mode`, run the rates (and the search for the highest), stop it;
+    answer the highest rate sustained."""
+    env = {"DISPATCH_BATCH": MODES.get(mode, str(args.batch)), "DATABASE_CONN_MAX_AGE": "600"}
+    best = None
+    with Celery(args.concurrency, ROOT / "var" / "log" / "dispatch-bench", env=env, cpus=args.worker_cpus) as celery:
+        if args.nice:  # this process only; the worker and beat were started at the normal priority
+            os.setpriority(os.PRIO_PROCESS, 0, args.nice)
+        pool = ProducerPool(args.producers)
+        with CourierApps() as apps:
+            meter = CpuMeter(celery.processes[0].pid, celery.processes[1].pid, [p.pid for p in apps.processes])
+            time.sleep(2)  # beat's first ticks
+            for rate in [float(r) for r in args.rates.split(",") if r]:
+                results.append(run_rate(rate, args.seconds, pool, meter, mode))
+                show(results[-1])
+                if results[-1]["sustained"]:
+                    best = max(best or 0, rate)
+            if args.find_max:
+                start, stop, step = (float(x) for x in args.find_max.split(":"))
+                rate = start
+                while rate <= stop:
+                    result = run_rate(rate, args.seconds, pool, meter, mode)
+                    show(result)
+                    if not result["sustained"]:
+                        break
+                    best = max(best or 0, rate)
+                    rate += step
+        pool.close()
+    if args.nice:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, 0)  # the next mode's worker starts at the normal priority
+        except PermissionError:
+            sys.exit("--nice with several modes needs to raise the priority back (root)")
+    return best
 
 
 def main():
@@ -377,6 +369,11 @@ def main():
     parser.add_argument("--rates", default="50,150", help="offered rates (orders/s), comma separated")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--find-max", metavar="FROM:TO:STEP", help="step up the rate until it is no longer sustained")
+    parser.add_argument("--mode", default="one,batch",
+                        help="one (a group per transaction, DISPATCH_BATCH=1), batch (--batch groups per "
+                             "transaction), or both, comma separated: run side by side in this run")
+    parser.add_argument("--batch", type=int, default=20, help="groups per transaction in the batch mode")
+    parser.add_argument("--worker-cpus", default="", help="pin the worker to these CPUs (taskset -c), e.g. 0")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (the brief: one 2-core worker)")
     parser.add_argument("--producers", type=int, default=8, help="threads committing orders")
     parser.add_argument("--nice", type=int, default=0,
@@ -385,38 +382,19 @@ def main():
     args = parser.parse_args()
 
     prepare()
-    print(f"machine: {os.cpu_count()} CPUs shared by PostgreSQL, Redis, the worker ({args.concurrency} processes), "
-          f"beat, the producers (this process) and the courier apps (2 processes); load average {os.getloadavg()[0]:.2f}")
-    results = []
-    with Celery(args.concurrency, ROOT / "var" / "log" / "dispatch-bench") as celery:
-        if args.nice:
-            os.nice(args.nice)  # the worker and beat, started above, keep the normal priority
-        pool = ProducerPool(args.producers)
-        with CourierApps() as apps:
-            meter = CpuMeter(celery.processes[0].pid, celery.processes[1].pid, [p.pid for p in apps.processes])
-            time.sleep(2)  # beat's first ticks
-            for rate in [float(r) for r in args.rates.split(",") if r]:
-                results.append(run_rate(rate, args.seconds, pool, meter))
-                show(results[-1])
-            if args.find_max:
-                start, stop, step = (float(x) for x in args.find_max.split(":"))
-                best = None
-                rate = start
-                while rate <= stop:
-                    result = run_rate(rate, args.seconds, pool, meter)
-                    show(result)
-                    if not result["sustained"]:
-                        break
-                    best = result
-                    rate += step
-                print(f"highest rate sustained without the backlog growing: {best['rate']:.0f}/s" if best
-                      else "no rate in the range was sustained")
-        pool.close()
-    ok50 = next((r for r in results if r["rate"] == 50), None)
-    if ok50:
-        verdict = "met" if ok50["sustained"] and ok50["p99"] <= 1.0 else "NOT met"
-        print(f"target (sustain 50/s with p99 ≤ 1 s commit→courier_assigned): {verdict} "
-              f"(p99 {ok50['p99'] * 1000:.0f} ms)")
+    print(f"machine: {os.cpu_count()} CPUs shared by PostgreSQL, Redis, the worker ({args.concurrency} processes"
+          f"{', pinned to CPU ' + args.worker_cpus if args.worker_cpus else ''}), beat, the producers (this process)"
+          f" and the courier apps (2 processes); load average {os.getloadavg()[0]:.2f}")
+    results, best = [], {}
+    for mode in [m for m in args.mode.split(",") if m]:
+        best[mode] = run_mode(mode, args, results)
+    summary(results, best, args.worker_cpus)
+    for mode in best:
+        ok50 = next((r for r in results if r["rate"] == 50 and r["mode"] == mode), None)
+        if ok50:
+            verdict = "met" if ok50["sustained"] and ok50["p99"] <= 1.0 else "NOT met"
+            print(f"[{mode}] target (sustain 50/s with p99 ≤ 1 s commit→courier_assigned): {verdict} "
+                  f"(p99 {ok50['p99'] * 1000:.0f} ms)")
 
 
 if __name__ == "__main__":

@@ -39,8 +39,12 @@ def free_couriers() -> None:
 class Celery:
     """The bench's own worker (prefork, 2 processes, dispatch queue) and beat."""
 
-    def __init__(self, concurrency: int, log_dir: Path, extra: tuple[str, ...] = ()):
+    def __init__(self, concurrency: int, log_dir: Path, extra: tuple[str, ...] = (), *, env: dict | None = None,
+                 cpus: str = ""):
+        """`env`: settings for the worker (e.g. DISPATCH_BATCH); `cpus`: pin the worker to these
+        CPUs (taskset -c), to measure what one core sustains."""
         self.concurrency, self.log_dir, self.extra = concurrency, log_dir, extra
+        self.env, self.pin = dict(os.environ, **(env or {})), (["taskset", "-c", cpus] if cpus else [])
         self.processes = []
 
     def __enter__(self):
@@ -52,17 +56,18 @@ class Celery:
             sys.exit(f"other workers consume the bench's dispatch queue: {others}")
         hostname = f"dispatch-bench-{os.getpid()}@%h"
         self.processes.append(subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=prefork",
+            [*self.pin, sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=prefork",
              f"--concurrency={self.concurrency}", "-Q", "dispatch", "-n", hostname, "--without-gossip",
              "--without-mingle", "--loglevel=WARNING", f"--logfile={self.log_dir / 'worker.log'}", *self.extra],
-            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
         self.processes.append(subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "shop", "beat", "--loglevel=WARNING",
              f"--schedule={self.log_dir / 'beat-schedule'}", f"--logfile={self.log_dir / 'beat.log'}"],
-            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 60
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 240  # minutes on a loaded machine
         while not app.control.ping(timeout=1.0):
             if time.monotonic() > deadline or self.processes[0].poll() is not None:
+                self.__exit__()  # stop what was started
                 sys.exit(f"the bench worker did not start (log: {self.log_dir / 'worker.log'})")
         return self
 

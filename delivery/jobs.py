@@ -4,12 +4,24 @@ load and the errors the courier API answers (delivery.routing, offers, handover,
 Idempotent by construction: every step locks the group (``locked_group``), re-checks its
 status, and the database allows one open offer per group, so a task that runs twice changes
 nothing the second time.
+
+Routing works on a ``Batch``: one or several groups locked in one transaction, whose reads
+(lines, candidate points, point stock, hourly loads, courier loads) are made once for all of
+them (delivery.routing, delivery.offers) and whose decision, offer and outbox rows are written
+in one statement each at the end. Every path takes its row locks in ONE order (docs/
+architecture.md, "Lock order"):
+
+    groups → dispatch jobs → fulfilment points → point stock → couriers → offers
+
+each kind in pk order (a drain takes its groups with SKIP LOCKED, so it never waits for one).
 """
 
 from __future__ import annotations
 
 import functools
-from datetime import timedelta
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Subquery, Value, When, prefetch_related_objects
@@ -19,7 +31,16 @@ from django.utils.translation import gettext as _
 from shop.core.errors import ConflictError, NotFoundError
 
 from .lifecycle import ON_THE_WAY, Status
-from .models import Courier, DispatchJob, FulfilmentGroup, FulfilmentLine, JobOffer, ServiceProvider, Slot
+from .models import (
+    Courier,
+    DispatchDecision,
+    DispatchJob,
+    FulfilmentGroup,
+    FulfilmentLine,
+    JobOffer,
+    ServiceProvider,
+    Slot,
+)
 
 S = Status
 ACTOR = "dispatch"
@@ -36,10 +57,13 @@ class OfferExpired(ConflictError):
     code = "offer_expired"
 
 
+def _lines() -> Prefetch:
+    return Prefetch("lines", queryset=FulfilmentLine.objects.select_related("slot", "order_line").order_by("pk"))
+
+
 def group_lines(group: FulfilmentGroup) -> list[FulfilmentLine]:
     """The group's lines with their slots, read once per group instance (routing asks twice)."""
-    prefetch_related_objects([group], Prefetch(
-        "lines", queryset=FulfilmentLine.objects.select_related("slot", "order_line").order_by("pk")))
+    prefetch_related_objects([group], _lines())
     return list(group.lines.all())
 
 
@@ -53,13 +77,93 @@ def store_pickup(group: FulfilmentGroup) -> bool:
     return group.method == FulfilmentGroup.Method.PICKUP and not group.pickup_point_id
 
 
+def _groups(**lock):
+    return (FulfilmentGroup.objects.select_for_update(of=("self",), **lock)
+            .select_related("point", "pickup_point", "dropoff", "courier")
+            .annotate(merchant_delivery=F("merchant__delivery_capability")))
+
+
 def locked_group(group_id: int) -> FulfilmentGroup:
+    batch = _batch.get()
+    if batch is not None and group_id in batch.groups:
+        return batch.groups[group_id]  # locked with its batch
     try:
-        return (FulfilmentGroup.objects.select_for_update(of=("self",))
-                .select_related("point", "pickup_point", "dropoff", "courier")
-                .annotate(merchant_delivery=F("merchant__delivery_capability")).get(pk=group_id))
+        return _groups().get(pk=group_id)
     except FulfilmentGroup.DoesNotExist:
         raise JobNotFound(_("没有这个订单")) from None
+
+
+class Batch:
+    """Groups routed in one transaction: locked, read set-based once, written in bulk.
+
+    ``claim`` (the drain) takes up to `limit` groups whose dispatch is pending, oldest request
+    first, skipping groups another transaction holds; ``of`` (one group: beat, the admin, the
+    demo) waits for its group. Both then lock the groups' dispatch jobs in pk order. Inside
+    ``active()`` the routing and offer steps find the batch (``current_batch``): routing plans
+    every group's point at its first call (delivery.routing), offers every courier at theirs
+    (delivery.offers); the decisions, offers and outbox marks are inserted on leaving."""
+
+    def __init__(self, groups: list[FulfilmentGroup], now: datetime):
+        self.groups = {group.pk: group for group in groups}
+        self.now = now
+        self.jobs = {job.group_id: job for job in DispatchJob.objects.select_for_update()
+                     .filter(group_id__in=list(self.groups)).order_by("pk")} if groups else {}
+        prefetch_lines(groups)  # every step asks for them (the appointment, the goods)
+        self.points: dict | None = None  # group id -> (point, candidates, stock to take): delivery.routing
+        self.couriers: dict | None = None  # group id -> (courier id, metres): delivery.offers
+        self.decisions: list[DispatchDecision] = []
+        self.offers: list[JobOffer] = []
+        self.routed: list[int] = []
+        self.empty = False  # claim found no pending group free to take
+
+    @classmethod
+    def claim(cls, *, limit: int, exclude: list[int], now: datetime) -> Batch:
+        pending = (_groups(skip_locked=True)
+                   .filter(dispatch__requested_at__isnull=False, dispatch__routed_at__isnull=True)
+                   .exclude(pk__in=exclude).order_by("dispatch__requested_at", "pk"))
+        batch = cls(list(pending[:limit]), now)
+        batch.empty = not batch.groups
+        for group_id in [pk for pk in batch.groups if batch.jobs.get(pk) is None or batch.jobs[pk].routed_at]:
+            del batch.groups[group_id]  # routed by another drain between our look and our lock
+        return batch
+
+    @classmethod
+    def of(cls, group_id: int, now: datetime) -> Batch:
+        return cls([locked_group(group_id)], now)
+
+    @contextmanager
+    def active(self):
+        token = _batch.set(self)
+        try:
+            yield self
+        finally:
+            _batch.reset(token)
+        self.flush()
+
+    def flush(self) -> None:
+        """The batch's inserts, one statement each; the outbox rows marked routed."""
+        DispatchDecision.objects.bulk_create(self.decisions)
+        JobOffer.objects.bulk_create(self.offers)
+        routed = [pk for pk in self.routed if pk in self.jobs and not self.jobs[pk].routed_at]
+        if routed:
+            DispatchJob.objects.filter(group_id__in=routed, routed_at__isnull=True).update(routed_at=self.now)
+        missing = [pk for pk in self.routed if pk not in self.jobs]  # routed before, or never requested
+        if missing:
+            DispatchJob.objects.bulk_create([DispatchJob(group_id=pk, routed_at=self.now) for pk in missing],
+                                            ignore_conflicts=True)
+        self.decisions, self.offers, self.routed = [], [], []
+
+
+_batch: ContextVar[Batch | None] = ContextVar("dispatch_batch", default=None)
+
+
+def current_batch() -> Batch | None:
+    return _batch.get()
+
+
+def prefetch_lines(groups: list[FulfilmentGroup]) -> None:
+    """Every group's lines (with slots) in one query; group_lines then reads them."""
+    prefetch_related_objects(groups, _lines())
 
 
 def count_for_courier(queryset):

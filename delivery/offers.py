@@ -17,7 +17,7 @@ status does not allow the step (e.g. the order was cancelled):
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -32,11 +32,13 @@ from .jobs import (
     OFFER_SECONDS,
     PROVIDER_OFFER_SECONDS,
     SCHEDULE_LEAD,
+    Batch,
     JobNotFound,
     OfferExpired,
     S,
     agent_name,
     couriers_with_load,
+    current_batch,
     holds,
     locked_group,
     refresh_courier_status,
@@ -45,52 +47,110 @@ from .jobs import (
 )
 from .lifecycle import ON_THE_WAY
 from .models import Courier, DispatchJob, FulfilmentGroup, FulfilmentLine, JobOffer, ServiceProvider, Slot
-from .routing import route
+from .routing import plan_points, route
 from .services import transition
 
 COURIER_RADIUS_M = 5_000
 NEAREST_COUNT = 30
+LOCK_EACH = 3  # couriers locked per group: the nearest with room, and two in case it fills up meanwhile
 
 
-def _own_couriers(group: FulfilmentGroup) -> list[int]:
-    """The couriers of a merchant that delivers with its own (Partner.Delivery.OWN); empty when
-    it registered none, and then platform couriers carry its orders."""
-    if group.merchant_delivery != Partner.Delivery.OWN:  # annotated by locked_group
-        return []
-    return list(Courier.objects.filter(merchant_id=group.merchant_id).values_list("pk", flat=True))
+def _wanted(batch: Batch) -> list[tuple[FulfilmentGroup, tuple[float, float] | None, bool]]:
+    """The batch's groups that will be offered to a courier: (group, where the courier goes
+    first, whether it is offered for the first time). Routing's plan gives the point of those
+    routed in this batch."""
+    if batch.points is None:
+        batch.points = plan_points(batch)  # points are locked before couriers (the lock order)
+    wanted = []
+    for group in batch.groups.values():
+        first = group.pk in batch.points  # routed in this batch: no courier was asked yet
+        point = batch.points[group.pk][0] if first else group.point
+        if point is None or store_pickup(group) or service_slot(group) is not None:
+            continue
+        if group.window_id and group.window.starts_at - batch.now > SCHEDULE_LEAD:
+            continue
+        wanted.append((group, (point.lat, point.lng), first))
+    return wanted
+
+
+def plan_couriers(wanted: list[tuple[FulfilmentGroup, tuple[float, float] | None, bool]]) -> dict[int, tuple[int, float]]:
+    """For each group, the available courier nearest its origin in travel time with room for
+    one more job (group id → (courier id, metres)): the merchant's own couriers if it delivers
+    itself and registered any, else platform couriers (those of no merchant); couriers already
+    asked for a job come last for it. Set-based: one courier query with their loads for every
+    group; then the first LOCK_EACH couriers with room of each group are locked in pk order and
+    counted again (what committed while we waited), and the groups, in pk order, take the
+    nearest locked one with room (two jobs must not both take a courier's last place). A group
+    whose locked couriers all filled up gets no offer now: beat offers it again."""
+    own_merchants = {g.merchant_id for g, _, _ in wanted if g.merchant_delivery == Partner.Delivery.OWN}
+    own = defaultdict(list)
+    for pk, merchant_id in (Courier.objects.filter(merchant_id__in=own_merchants).values_list("pk", "merchant_id")
+                            if own_merchants else []):
+        own[merchant_id].append(pk)
+    nearby, owner, tries = {}, {}, {}
+    for group, origin, first in wanted:
+        if origin is None:
+            continue
+        mine = own.get(group.merchant_id) if group.merchant_delivery == Partner.Delivery.OWN else None
+        if mine:  # the merchant delivers itself: only its own couriers, wherever they are
+            nearby[group.pk] = {pk: haversine_m(*origin, *here) for pk in mine if (here := positions.position_of(pk))}
+        else:
+            nearby[group.pk] = dict(positions.nearest_couriers(*origin, radius_m=COURIER_RADIUS_M, count=NEAREST_COUNT))
+        owner[group.pk] = group.merchant_id if mine else None
+        tries[group.pk] = Counter() if first else Counter(group.offers.values_list("courier_id", flat=True))
+    union = sorted({pk for found in nearby.values() for pk in found})
+    if not union:
+        return {}
+    couriers = {c.pk: c for c in couriers_with_load().filter(pk__in=union).exclude(status=Courier.Status.OFFLINE)
+                .values_list("pk", "vehicle", "capacity", "load", "merchant_id", named=True)}
+
+    def ranked(group_id):
+        def rank(courier):
+            speed = travel.SPEED_M_PER_MIN.get(courier.vehicle, travel.DEFAULT_SPEED)
+            return tries[group_id][courier.pk], nearby[group_id][courier.pk] / speed, courier.pk
+
+        return sorted((c for pk in nearby[group_id] if (c := couriers.get(pk)) and c.merchant_id == owner[group_id]),
+                      key=rank)
+
+    load, to_lock = {pk: c.load for pk, c in couriers.items()}, set()
+    for group_id in nearby:
+        roomy = [c for c in ranked(group_id) if load[c.pk] < c.capacity][:LOCK_EACH]
+        to_lock.update(c.pk for c in roomy)
+        if roomy:
+            load[roomy[0].pk] += 1
+    locked = list(Courier.objects.select_for_update().filter(pk__in=sorted(to_lock))
+                  .exclude(status=Courier.Status.OFFLINE).order_by("pk").values_list("pk", flat=True))
+    load = dict(couriers_with_load().filter(pk__in=locked).values_list("pk", "load")) if locked else {}
+    plan = {}
+    for group_id in nearby:
+        courier = next((c for c in ranked(group_id) if c.pk in load and load[c.pk] < c.capacity), None)
+        if courier is not None:
+            load[courier.pk] += 1
+            plan[group_id] = (courier.pk, nearby[group_id][courier.pk])
+    return plan
 
 
 def _offer_courier(group: FulfilmentGroup, now: datetime, *, first: bool) -> JobOffer | None:
-    """The available courier nearest the point in travel time with room for one more job: the
-    merchant's own couriers if it has any, else platform couriers (those of no merchant).
-    Couriers already asked for this job come last (`first`: none was)."""
-    origin = (group.point.lat, group.point.lng) if group.point_id else travel.destination_of(group)
-    if origin is None:
-        return None
-    own = _own_couriers(group)
-    if own:  # the merchant delivers itself: only its own couriers, wherever they are
-        nearby = {pk: haversine_m(*origin, *here) for pk in own if (here := positions.position_of(pk))}
+    """Offer the job to the courier the plan gives it (plan_couriers): the batch's plan, made
+    for all its groups at the first offer, or one made for this group alone."""
+    batch = current_batch()
+    if batch is not None and group.pk in batch.groups:
+        if batch.couriers is None:
+            batch.couriers = plan_couriers(_wanted(batch))
+        choice = batch.couriers.get(group.pk)
     else:
-        nearby = dict(positions.nearest_couriers(*origin, radius_m=COURIER_RADIUS_M, count=NEAREST_COUNT))
-    couriers = (couriers_with_load().filter(pk__in=list(nearby), merchant_id=group.merchant_id if own else None)
-                .exclude(status=Courier.Status.OFFLINE).values_list("pk", "vehicle", "capacity", "load", named=True))
-    tries = Counter() if first else Counter(group.offers.values_list("courier_id", flat=True))
-
-    def rank(courier):
-        speed = travel.SPEED_M_PER_MIN.get(courier.vehicle, travel.DEFAULT_SPEED)
-        return tries[courier.pk], nearby[courier.pk] / speed, courier.pk
-
-    for courier in sorted((c for c in couriers if c.load < c.capacity), key=rank):
-        # Lock the courier, then count again in a new statement (it sees what committed while we
-        # waited for the lock): two jobs offered at once must not both take its last place.
-        locked = Courier.objects.select_for_update().filter(pk=courier.pk).exclude(status=Courier.Status.OFFLINE)
-        if not locked.values_list("pk", flat=True) or \
-                couriers_with_load().filter(pk=courier.pk).values_list("load", flat=True)[0] >= courier.capacity:
-            continue
-        return JobOffer.objects.create(group=group, courier_id=courier.pk, offered_at=now,
-                                       expires_at=now + timedelta(seconds=OFFER_SECONDS),
-                                       note=f"{nearby[courier.pk]:.0f} 米")
-    return None
+        origin = (group.point.lat, group.point.lng) if group.point_id else travel.destination_of(group)
+        choice = plan_couriers([(group, origin, first)]).get(group.pk)
+    if choice is None:
+        return None
+    courier_id, metres = choice
+    offer = JobOffer(group=group, courier_id=courier_id, offered_at=now,
+                     expires_at=now + timedelta(seconds=OFFER_SECONDS), note=f"{metres:.0f} 米")
+    if batch is not None and group.pk in batch.groups:
+        batch.offers.append(offer)  # inserted with the batch's others
+    else:
+        offer.save()
+    return offer
 
 
 def _overlaps(a_start, a_minutes, b_start, b_minutes) -> bool:
@@ -168,14 +228,35 @@ def route_and_offer(*, group_id: int, now: datetime | None = None) -> str:
 
 
 def route_and_offer_in_transaction(*, group_id: int, now: datetime) -> str:
-    """route_and_offer inside the caller's transaction (the outbox drain's, which also holds
-    the group's DispatchJob row): no savepoint of its own."""
-    group = locked_group(group_id)
+    """route_and_offer inside the caller's transaction: in the current batch when the group is
+    one of its groups (the drain's), else in a batch of its own (no savepoint either way)."""
+    batch = current_batch()
+    if batch is None or group_id not in batch.groups:
+        with Batch.of(group_id, now).active():
+            return route_and_offer_in_transaction(group_id=group_id, now=now)
+    group = batch.groups[group_id]
     slot = service_slot(group)
     was_created = group.status == S.CREATED
     group = route(group, slot, now)
+    batch.groups[group_id] = group
     offer = _offer(group, slot, now, routed_now=was_created)
     return group.status + ("+offer" if offer else "")
+
+
+def route_and_offer_batch(batch: Batch) -> list[str]:
+    """Route and offer every group of a claimed batch (the drain's), in its transaction, each
+    through route_and_offer_in_transaction; the batch's rows are written at the end. A group
+    whose routing raises names itself on the exception (``dispatch_group_id``): the caller
+    rolls back and leaves it for beat."""
+    outcomes = []
+    with batch.active():
+        for group_id in list(batch.groups):
+            try:
+                outcomes.append(route_and_offer_in_transaction(group_id=group_id, now=batch.now))
+            except Exception as exc:
+                exc.dispatch_group_id = group_id
+                raise
+    return outcomes
 
 
 def _pending_offer(group: FulfilmentGroup, **agent) -> JobOffer | None:

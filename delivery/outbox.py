@@ -6,9 +6,9 @@ routes the rows lives beside the tasks (delivery.outbox_drain).
 
 writes one DispatchJob per group (the outbox row; a group already requested keeps its row) and,
 once the transaction commits, sends ``delivery.signals.dispatch_requested``: the drain module
-wakes a drain, which routes pending rows one at a time, each in its own transaction holding the
-row's lock (SELECT ... FOR UPDATE SKIP LOCKED, so the worker's processes drain side by side and
-never take the same row), until none is left.
+wakes a drain, which routes pending rows a batch of groups per transaction, holding the
+groups' locks (SELECT ... FOR UPDATE SKIP LOCKED, so the worker's processes drain side by side
+and never take the same group), until none is left.
 
 If the broker is down the wake fails quietly and the rows stay pending (`routed_at` empty);
 beat's `dispatch.send_outbox` wakes a drain while any row is due (``pending_group_ids``), so

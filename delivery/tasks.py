@@ -14,6 +14,8 @@ many orders: a commit publishes a drain only when the wake key is absent (Redis 
 short expiry); a drain deletes the key before it first looks for rows, so a row whose commit
 found the key set is seen by the drain that set it, which has not started yet. Under load that
 is one message per drain instead of one per order, which is most of what a Celery task costs.
+The drain routes DISPATCH_BATCH groups per transaction (delivery.jobs.Batch: set-based reads,
+one insert per kind of row; the lock order is in delivery.jobs).
 In the embedded demo (Celery eager, no broker) each group is routed in-process right after the
 commit (``route_group``).
 """
@@ -24,12 +26,13 @@ import logging
 import threading
 
 from celery import current_app, shared_task
+from django.conf import settings
 from django.db import OperationalError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
 from . import offers, outbox, sweeps
-from .jobs import JobNotFound
+from .jobs import Batch, JobNotFound
 from .models import DispatchJob
 from .signals import dispatch_requested
 
@@ -155,35 +158,48 @@ def send(group_ids: list[int]) -> int:
                 log.exception("dispatch of group %s failed; beat will try again", group_id)
     elif wake():
         sent = group_ids
-    if sent:
+    if len(sent) == 1:
         DispatchJob.objects.filter(group_id__in=sent).update(sent_at=timezone.now())
+    elif sent:  # several rows: locked in pk order like the drain does (the lock order), skipping
+        with transaction.atomic():  # those a drain holds: they are being routed now
+            ids = list(DispatchJob.objects.select_for_update(skip_locked=True).filter(group_id__in=sent)
+                       .order_by("pk").values_list("pk", flat=True))
+            DispatchJob.objects.filter(pk__in=ids).update(sent_at=timezone.now())
     return len(sent)
 
 
-def drain_pending(*, limit: int = DRAIN_LIMIT) -> int:
-    """The drain task's work: route pending rows, oldest first, until none is left; answer how
-    many were routed. A row whose routing raises is logged and left pending for beat."""
+def drain_pending(*, limit: int = DRAIN_LIMIT, batch: int | None = None) -> int:
+    """The drain task's work: route pending rows, oldest first, `batch` groups per transaction
+    (settings.DISPATCH_BATCH; 1: one group per transaction), until none is left; answer how
+    many were routed. A group whose routing raises is logged and left pending for beat (its
+    batch is rolled back and routed again without it)."""
     try:
         _broker().default_channel.client.delete(WAKE_KEY)  # from now on a commit wakes another drain
     except Exception:
         _drop_broker()  # the key expires on its own; meanwhile this drain sees the rows anyway
+    size = batch or settings.DISPATCH_BATCH
     routed, failed = 0, []
     while routed + len(failed) < limit:
-        job = None
+        claimed = None
         try:
             with transaction.atomic():
-                job = (DispatchJob.objects.select_for_update(skip_locked=True)
-                       .filter(routed_at__isnull=True).exclude(pk__in=failed)
-                       .order_by("requested_at", "pk").only("pk", "group_id").first())
-                if job is None:
+                claimed = Batch.claim(limit=min(size, limit - routed - len(failed)), exclude=failed,
+                                      now=timezone.now())
+                if claimed.empty:
                     return routed
-                offers.route_and_offer_in_transaction(group_id=job.group_id, now=timezone.now())
-            routed += 1
-        except Exception:
-            if job is None:
+                offers.route_and_offer_batch(claimed)
+            routed += len(claimed.groups)
+        except Exception as exc:
+            group_id = getattr(exc, "dispatch_group_id", None)
+            if claimed is None:
                 raise  # the database itself (OperationalError: the task retries with backoff)
-            log.exception("routing group %s failed; beat will try again", job.group_id)
-            failed.append(job.pk)
+            if group_id is None and len(claimed.groups) > 1:
+                log.warning("a batch of %s groups failed (%s); routing them one at a time", len(claimed.groups), exc)
+                size = 1
+                continue
+            group_id = group_id or next(iter(claimed.groups))
+            log.exception("routing group %s failed; beat will try again", group_id)
+            failed.append(group_id)
     wake(force=True)  # rows may be left: a fresh task carries on, behind what else is queued
     return routed
 

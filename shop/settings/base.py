@@ -339,6 +339,8 @@ DELIVERY_ASAP_MINUTES = env.int("DELIVERY_ASAP_MINUTES", default=45)
 SLOT_DAYS_AHEAD = env.int("SLOT_DAYS_AHEAD", default=7)
 DISPATCH_OFFER_SECONDS = env.int("DISPATCH_OFFER_SECONDS", default=30)
 DISPATCH_RESEND_AFTER_SECONDS = env.float("DISPATCH_RESEND_AFTER_SECONDS", default=60.0)
+# groups the dispatch drain routes per transaction (1: one at a time; delivery.tasks.drain_pending)
+DISPATCH_BATCH = env.int("DISPATCH_BATCH", default=20)
 # Hours a pickup waits at the shop or the station before beat cancels it (stock back, refund).
 PICKUP_EXPIRY_HOURS = env.float("PICKUP_EXPIRY_HOURS", default=48.0)
 
