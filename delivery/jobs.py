@@ -79,7 +79,7 @@ def store_pickup(group: FulfilmentGroup) -> bool:
 
 def _groups(**lock):
     return (FulfilmentGroup.objects.select_for_update(of=("self",), **lock)
-            .select_related("point", "pickup_point", "dropoff", "courier")
+            .select_related("point", "pickup_point", "dropoff", "courier", "window")
             .annotate(merchant_delivery=F("merchant__delivery_capability")))
 
 
