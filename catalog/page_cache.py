@@ -153,6 +153,12 @@ class CachedPageMixin:
     page_kind = ""
     rendering_for_cache = False
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # no request-wide transaction: a hit then never opens a database connection, and a miss
+        # only reads (Oscar's view counter, on a miss, commits its own UPDATE)
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
     def get(self, request, *args, **kwargs):
         key = page_key(request, kind=self.page_kind)
         if key is None:
