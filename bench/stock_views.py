@@ -98,7 +98,7 @@ class StockCheckoutView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def post(self, request):
-        from oscar.apps.basket.models import Basket
+        from shop.basket.models import Basket  # the project forks basket (same model as Oscar's)
         from oscar.apps.checkout.calculators import OrderTotalCalculator
         from oscar.apps.order.models import ShippingAddress
         from oscar.apps.order.utils import OrderCreator, OrderNumberGenerator
