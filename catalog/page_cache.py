@@ -8,8 +8,8 @@ A page is cached whole, as HTML, under a key made of everything it depends on:
   transaction commits, and again when the search index has applied the outbox (the list page's
   matches and facets come from Elasticsearch). A price change, a sell-out or an unpublish
   therefore shows on the next request; nothing waits for a timeout;
-- the page (kind and full path with its query), the language, the minute (opening hours and
-  slots move with the clock);
+- the page (kind and full path with its query), the language, and for the list pages the
+  minute (opening hours move with the clock; a goods product page shows none);
 - the resident's chosen location (it draws the circle and every distance shown);
 - the visitor: user id and the basket's id, item count and total (the header shows them).
   Two people never share an entry unless both are anonymous with an empty basket.
@@ -107,7 +107,7 @@ def connect() -> None:
 # --- the key ----------------------------------------------------------------------------------
 
 
-def page_key(request, *, kind: str, now: float | None = None) -> str | None:
+def page_key(request, *, kind: str, clock: bool = True, now: float | None = None) -> str | None:
     """The cache key of this request's page, or None when it must not be cached."""
     if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET":
         return None
@@ -120,7 +120,7 @@ def page_key(request, *, kind: str, now: float | None = None) -> str | None:
         visitor += (basket.num_items, str(basket.total_incl_tax if basket.is_tax_known else basket.total_excl_tax))
     location = locations.get_location(request)
     where = sorted(location.as_session().items()) if location is not None else None
-    minute = int((now if now is not None else time.time()) // 60)
+    minute = int((now if now is not None else time.time()) // 60) if clock else 0
     digest = hashlib.sha1(repr((request.get_full_path(), visitor, where)).encode()).hexdigest()
     return f"page:{kind}:{generation()}:{translation.get_language()}:{minute}:{digest}"
 
@@ -151,6 +151,7 @@ class CachedPageMixin:
     """For a TemplateResponse view: serve GET from the cache, or render, store and serve."""
 
     page_kind = ""
+    depends_on_clock = True  # the minute is part of the key (opening hours, "open now")
     rendering_for_cache = False
 
     @classmethod
@@ -160,7 +161,7 @@ class CachedPageMixin:
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     def get(self, request, *args, **kwargs):
-        key = page_key(request, kind=self.page_kind)
+        key = page_key(request, kind=self.page_kind, clock=self.depends_on_clock)
         if key is None:
             return super().get(request, *args, **kwargs)
         body = read(key)

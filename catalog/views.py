@@ -27,6 +27,7 @@ class ProductCategoryView(CachedPageMixin, ListingCategoryView):
 
 class ProductDetailView(CachedPageMixin, OscarProductDetailView):
     page_kind = "detail"
+    depends_on_clock = False  # prices, stock and offers only: no opening hours, no slots (services are not stored)
 
     def page_is_cacheable(self) -> bool:
         return not self.object.is_service  # its slots with places left move without an outbox row
