@@ -9,6 +9,9 @@ pytest_plugins = ["tests.services", "tests.search_fixtures"]
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # whole-page cache off unless a test turns it on (catalog/tests/test_page_cache.py): tests
+    # change rows the outbox does not track (categories, images) and look at the page again
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's own ordering

@@ -41,7 +41,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from django.db import transaction  # noqa: E402
-from knox.models import AuthToken  # noqa: E402
 
 from bench.pages_bench import Server, load, parse_config, percentile  # noqa: E402  (sets up Django)
 from catalog.models import Product, ProductClass  # noqa: E402
@@ -54,6 +53,8 @@ BENCH_PREFIX = "bench-checkout-"
 
 def prepare(residents: int) -> tuple[list[int], list[int], list[tuple[str, int]]]:
     """Bench merchants, listings and residents (created once, stock topped up every run)."""
+    from knox.models import AuthToken  # after Django is set up (bench.pages_bench)
+
     community = Community.objects.order_by("pk").first()
     if community is None:
         sys.exit("no community: run `python manage.py load_demo` first")

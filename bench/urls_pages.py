@@ -9,9 +9,11 @@
 - ``/stock/checkout/``: Oscar's stock order placement (OrderCreator) on the caller's basket,
   the baseline of bench/checkout_bench.py (``bench.stock_views.StockCheckoutView``).
 - ``/stock/floor/``: an empty view behind the project's middleware, the floor of the machine.
+- ``/stock/offers/`` (name ``offer:list``): Oscar's stock navigation links to the offers page,
+  which the project does not mount; without a name to reverse, every stock page answered 500.
 """
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from oscar.apps.catalogue.views import ProductDetailView
 
 from bench.stock_views import StockCatalogueView, StockCheckoutView, floor
@@ -27,5 +29,6 @@ urlpatterns = [
     path("stock/catalogue/", StockCatalogueView.as_view(), name="stock-index"),
     path("stock/floor/", floor, name="stock-floor"),
     path("stock/checkout/", StockCheckoutView.as_view(), name="stock-checkout"),
+    path("stock/offers/", include(([path("", floor, name="list")], "offer"))),
     *shop_urlpatterns,
 ]

@@ -4,15 +4,34 @@ the browse and category views come from the ``search`` fork (catalog/search/view
 ``ProductDetailView`` is Oscar's, loading in a few queries what the product page reads:
 the product with its class, its images, every merchant's offer and the category breadcrumb.
 Oscar's view leaves these to the template, which queried them lazily, several twice.
+
+All three pages are cached whole, per what they depend on (catalog/page_cache.py).
 """
 
 from oscar.apps.catalogue.views import ProductDetailView as OscarProductDetailView
 
 from catalog import selectors
 from catalog.models import Product
+from catalog.page_cache import CachedPageMixin
+from catalog.search.views import CatalogueView as ListingCatalogueView
+from catalog.search.views import ProductCategoryView as ListingCategoryView
 
 
-class ProductDetailView(OscarProductDetailView):
+class CatalogueView(CachedPageMixin, ListingCatalogueView):
+    page_kind = "list"
+
+
+class ProductCategoryView(CachedPageMixin, ListingCategoryView):
+    page_kind = "category"
+
+
+class ProductDetailView(CachedPageMixin, OscarProductDetailView):
+    page_kind = "detail"
+    depends_on_clock = False  # prices, stock and offers only: no opening hours, no slots (services are not stored)
+
+    def page_is_cacheable(self) -> bool:
+        return not self.object.is_service  # its slots with places left move without an outbox row
+
     def get_queryset(self):
         return Product.objects.select_related("product_class", "parent__product_class").prefetch_related(
             "images",

@@ -270,7 +270,7 @@ def _write(checked: _Checked, *, user) -> tuple[Order, list[int]]:
         raise DomainError("bad total", fields={"basket": [_("订单金额必须大于零")]})
     group_status = GroupStatus.CREATED if checked.is_cod else GroupStatus.AWAITING_PAYMENT
     order = Order.objects.create(
-        number=OrderNumberGenerator().order_number(checked.basket), site=Site.objects.get_current(),
+        number=str(OrderNumberGenerator().order_number(checked.basket)), site=Site.objects.get_current(),
         basket=checked.basket, user=user, currency=settings.OSCAR_DEFAULT_CURRENCY,
         status=order_status([group_status]), total_incl_tax=total, total_excl_tax=total,
         shipping_incl_tax=shipping, shipping_excl_tax=shipping, shipping_method=_("按商户配送/自提"),
@@ -304,7 +304,7 @@ def _write(checked: _Checked, *, user) -> tuple[Order, list[int]]:
         )
         for _group, item in items
     ])
-    FulfilmentLine.objects.bulk_create([
+    fulfilment_lines = FulfilmentLine.objects.bulk_create([
         FulfilmentLine(
             group=fulfilment_group, order_line=order_line, listing=item.listing, slot=item.slot,
             quantity=item.quantity, unit_price=item.unit_price, estimated_amount=item.amount,
@@ -312,16 +312,40 @@ def _write(checked: _Checked, *, user) -> tuple[Order, list[int]]:
         )
         for (fulfilment_group, item), order_line in zip(items, order_lines, strict=False)
     ])
-    FulfilmentEvent.objects.bulk_create([
+    events = FulfilmentEvent.objects.bulk_create([
         FulfilmentEvent(group=fulfilment_group, status=group_status, at=now, actor=f"resident:{user.pk}")
         for fulfilment_group in created_groups
     ])
-    Payment.objects.create(
+    payment = Payment.objects.create(
         order=order, provider=checked.payment, status=Payment.Status.PENDING, amount=total,
+        refunded_amount=Decimal("0.00"), received_amount=Decimal("0.00"),  # as read back (the answer)
         expires_at=None if checked.is_cod else now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
     )
     checked.basket.submit()
+    _remember_written(order, payment, created_groups, fulfilment_lines, events)
     return order, [group.pk for group in created_groups]
+
+
+def _remember_written(order, payment, groups, lines, events) -> None:
+    order._written = (payment, groups, lines, events)  # for as_written(); nothing else reads it
+
+
+def as_written(order: Order) -> Order:
+    """The order just placed, holding what `place_order` wrote as `checkout.selectors.orders_of`
+    would load it (groups in pk order with their lines and events, the payment), so the answer
+    to the checkout reads nothing back. Only for answering at once: later changes are not seen."""
+    payment, groups, lines, events = order._written
+    order.payment = payment
+    for group in groups:
+        for name, rows in (("lines", lines), ("events", events)):
+            related = getattr(group, name).all()
+            related._result_cache = [row for row in rows if row.group is group]
+            related._prefetch_done = True
+            group._prefetched_objects_cache = {**getattr(group, "_prefetched_objects_cache", {}), name: related}
+    placed = order.fulfilment_groups.all()
+    placed._result_cache, placed._prefetch_done = list(groups), True
+    order._prefetched_objects_cache = {"fulfilment_groups": placed}
+    return order
 
 
 def groups_placed(*, group_ids: list[int]) -> None:

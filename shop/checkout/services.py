@@ -3,6 +3,7 @@ and settled. Views, the API, the merchant portal and tasks call these names.
 
     place_order      placing.py: check → allocate → write, one transaction
     groups_placed    placing.py: dispatch requested (outbox row), merchants told (signal)
+    as_written       placing.py: the order just placed with what was written (the answer reads nothing back)
     cancel_order     releasing.py: the resident stops a whole order before anything left
     cancel_group     releasing.py: the resident stops one merchant's part (totals follow)
     close_stock      releasing.py: a group's allocation consumed or released, exactly once
@@ -19,7 +20,7 @@ Delivery never imports this layer: a group that ends tells it through
 """
 
 from .order_status import order_status, sync_order_status
-from .placing import GroupChoice, LineUnavailable, china_country, groups_placed, place_order
+from .placing import GroupChoice, LineUnavailable, as_written, china_country, groups_placed, place_order
 from .releasing import (
     cancel_group,
     cancel_order,
@@ -36,5 +37,5 @@ from .reordering import BuyAgain, buy_again
 __all__ = [
     "BuyAgain", "buy_again", "expire_uncollected", "staff_cancel_order",
     "GroupChoice", "LineUnavailable", "cancel_group", "cancel_order", "close_stock", "china_country", "groups_placed", "order_status",
-    "place_order", "reject_group", "release_group", "release_holdings", "settle_order", "sync_order_status",
+    "as_written", "place_order", "reject_group", "release_group", "release_holdings", "settle_order", "sync_order_status",
 ]

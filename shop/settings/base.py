@@ -181,6 +181,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Whole storefront pages (product, catalogue, category) cached per what they show; what the search
+# outbox tracks is never stale, the rest at most this old (catalog/page_cache.py). 0 = off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 
 # --- security headers ---------------------------------------------------------------------
 
