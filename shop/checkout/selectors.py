@@ -271,3 +271,33 @@ def money_drift(*, order_ids: list[int] | None = None) -> list[MoneyDrift]:
             drifts.append(MoneyDrift(order_id=order_id, number=numbers.get(order_id, ""), received=got,
                                      refunded=back, owed=due, pending=pending))
     return drifts
+
+
+def payments_behind(*, limit: int = 500) -> list[int]:
+    """Payments whose counters lag behind the money ledger, oldest first: the after-commit
+    ``payments.settle`` of a group's end never ran (the worker was busy or killed). A cash on
+    delivery payment still pending whose collected cash differs from ``received_amount``, or
+    whose groups have all ended with cash collected; any payment whose ``refunded_amount`` is
+    not the sum of its live refunds (refunds recorded in the last two days). Bounded: pending
+    cash payments are the live orders' only, and the refunds are read by their recent time."""
+    from django.db.models import Exists, OuterRef, Q, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from .models import GroupSettlement, Refund
+
+    zero = Value(Decimal("0.00"))
+    collected = (GroupSettlement.objects.filter(order_id=OuterRef("order_id")).order_by()
+                 .values("order_id").annotate(s=Sum("collected")).values("s"))
+    live_group = FulfilmentGroup.objects.filter(order_id=OuterRef("order_id")).exclude(status__in=TERMINAL)
+    settled = GroupSettlement.objects.filter(order_id=OuterRef("order_id"))
+    cash = (Payment.objects.filter(Exists(settled), provider=Payment.Provider.COD, status=Payment.Status.PENDING)
+            .annotate(cash=Coalesce(Subquery(collected), zero), open_groups=Exists(live_group))
+            .filter(~Q(received_amount=F("cash")) | Q(cash__gt=0, open_groups=False))
+            .order_by("pk").values_list("pk", flat=True)[:limit])
+    live = (Refund.Status.DUE, Refund.Status.REQUESTED, Refund.Status.REFUNDED)
+    refunded = (Refund.objects.filter(payment_id=OuterRef("pk"), status__in=live).order_by()
+                .values("payment_id").annotate(s=Sum("amount")).values("s"))
+    recent = Refund.objects.filter(created_at__gte=timezone.now() - timedelta(days=2)).values("payment_id")
+    refunds = (Payment.objects.filter(pk__in=recent).annotate(back=Coalesce(Subquery(refunded), zero))
+               .exclude(refunded_amount=F("back")).order_by("pk").values_list("pk", flat=True)[:limit])
+    return sorted(set(cash) | set(refunds))[:limit]
