@@ -239,16 +239,14 @@ def settle_weighing(*, group_id: int, user) -> FulfilmentGroup:
     return group
 
 
-def settle_behind(*, limit: int = 500) -> list[int]:
-    """Beat's catch-up of ``settle_later``: every payment behind the ledger (selectors.
+def settle_behind(*, payment_ids: list[int]) -> list[int]:
+    """Beat's catch-up of ``settle_later``: each payment behind the ledger (selectors.
     payments_behind: cash collected but the payment still pending, refunds not counted) is
     settled under its lock, as the lost after-commit task would have; answers the refunds now
     due to issue. Idempotent: a payment in step is not selected, and settling one twice writes
     nothing the second time."""
-    from .selectors import payments_behind
-
     due: list[int] = []
-    for payment_id in payments_behind(limit=limit):
+    for payment_id in payment_ids:
         try:
             due += settle_payment(payment_id=payment_id)
         except Exception:  # one bad row never stops the sweep

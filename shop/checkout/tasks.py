@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import money
+from . import money, selectors
 from . import payment as gateway
 from .models import Refund
 from .payment import expire_payments
@@ -53,7 +53,8 @@ def issue_due_refunds() -> int:
 def settle_payments_behind() -> int:
     """Beat: payments whose after-commit settle never ran (cash collected, still pending) are
     brought up to date and their refunds due issued (idempotent)."""
-    return sum(issue_refund.run(refund_id) for refund_id in money.settle_behind())
+    behind = selectors.payments_behind()
+    return sum(issue_refund.run(refund_id) for refund_id in money.settle_behind(payment_ids=behind))
 
 
 @shared_task(name="orders.expire_pickups")
