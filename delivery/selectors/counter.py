@@ -68,7 +68,7 @@ def staff_merchants(user) -> list[int]:
 
 def provider_of(user):
     """The user's (first) ServiceProvider row, or None: only providers use the provider pages."""
-    from .models import ServiceProvider
+    from ..models import ServiceProvider
 
     if user is None or not user.is_authenticated:
         return None
@@ -98,7 +98,7 @@ class Booking:
 
 def provider_bookings(*, provider, now: datetime | None = None) -> list[Booking]:
     """The provider's pending offers, the bookings they hold (soonest first) and today's done ones."""
-    from .models import DispatchJob, FulfilmentLine, Slot
+    from ..models import DispatchJob, FulfilmentLine, Slot
 
     now = now or timezone.now()
     offers = dict(JobOffer.objects.filter(provider=provider, state=JobOffer.State.PENDING, expires_at__gt=now,
@@ -137,7 +137,7 @@ def provider_bookings(*, provider, now: datetime | None = None) -> list[Booking]
 
 def provider_may_see(*, provider, group_id) -> bool:
     """The booking was offered to them (at any time) or is theirs."""
-    from .models import DispatchJob
+    from ..models import DispatchJob
 
     return (JobOffer.objects.filter(group_id=group_id, provider=provider).exists()
             or DispatchJob.objects.filter(group_id=group_id, provider=provider).exists())
@@ -159,7 +159,7 @@ def operator_may_see(*, user, group_id) -> bool:
 
 def providers_with_work(*, now: datetime | None = None) -> list:
     """Providers with an open offer or a booking on the way, in id order (simulate_couriers)."""
-    from .models import ServiceProvider
+    from ..models import ServiceProvider
 
     now = now or timezone.now()
     busy = Q(offers__state=JobOffer.State.PENDING, offers__expires_at__gt=now,

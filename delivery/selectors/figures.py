@@ -49,7 +49,7 @@ def ratings_for_figures(*, start, end) -> list[dict]:
     """Ratings given in [start, end): score, the shop, and the rating household's community."""
     from django.db.models import F
 
-    from .models import GroupRating
+    from ..models import GroupRating
 
     return list(GroupRating.objects.filter(rated_at__gte=start, rated_at__lt=end)
                 .values("score", "merchant_id", "rated_at", community_id=F("group__dropoff__community_id")).order_by("pk"))
