@@ -357,17 +357,23 @@ class Day(Stage):
         return self.report
 
     def wait_for_money(self) -> None:
-        """The worker issues refunds after commit and the gateway's notices come back later: wait
-        for them (beat's jobs are done here too: payments whose settle task was lost are settled,
-        refunds still due issued)."""
-        from shop.checkout import tasks
+        """The worker settles payments and issues refunds after commit, and the gateway's notices
+        come back later: wait while that moves on (a loaded worker may be minutes behind), giving
+        up only after `wait_seconds` without progress. Beat's jobs are done here too: payments
+        whose settle task was lost are settled, refunds still due issued."""
+        from shop.checkout import selectors, tasks
 
-        tasks.settle_payments_behind.run()
-        deadline = time.monotonic() + self.wait_seconds
-        while time.monotonic() < deadline:
-            open_refunds = Refund.objects.filter(order_id__in=self.report.order_ids).filter(
-                Q(status=Refund.Status.DUE) | Q(status=Refund.Status.REQUESTED))
-            if not open_refunds.exists():
+        open_refunds = Refund.objects.filter(order_id__in=self.report.order_ids, status__in=[
+            Refund.Status.DUE, Refund.Status.REQUESTED])
+        last, moved_at = None, time.monotonic()
+        while time.monotonic() - moved_at <= self.wait_seconds:
+            tasks.settle_payments_behind.run()
+            left = (open_refunds.count(), len(selectors.payments_behind()))
+            if left == (0, 0):
                 return
-            time.sleep(0.5)
+            if left != last:
+                last, moved_at = left, time.monotonic()
+            time.sleep(1)
+        self.log(f"money still in flight after {self.wait_seconds:.0f} s without progress: "
+                 f"{last[0]} refunds, {last[1]} payments behind")
         tasks.issue_due_refunds.run()
