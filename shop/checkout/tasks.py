@@ -49,6 +49,8 @@ def issue_due_refunds() -> int:
     """Beat: refunds still due (the broker was away after their commit) are issued."""
     due = Refund.objects.filter(status=Refund.Status.DUE).order_by("pk").values_list("payment_id", flat=True)
     return sum(settle_payment.run(payment_id) for payment_id in sorted(set(due[:500])))
+
+
 @shared_task(name="payments.settle_behind", **RELIABLE)
 def settle_payments_behind() -> int:
     """Beat: payments whose after-commit settle never ran (cash collected, still pending) are
