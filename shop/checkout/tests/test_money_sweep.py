@@ -4,8 +4,11 @@ In these tests the after-commit callbacks never run (a test transaction never co
 exactly that lost task."""
 
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from communities.tests.factories import UserFactory
 from delivery.services import record_weights
@@ -41,6 +44,8 @@ def test_cash_collected_but_never_settled_is_caught_by_the_sweep_once():
     assert [GroupSettlement.objects.get(order=o).collected for o in orders] == [Decimal("28.00")] * 2
     assert {Payment.objects.get(pk=pk).status for pk in payments} == {"pending"}
     assert len(money_drift(order_ids=[o.pk for o in orders])) == 2  # the drift the N=1,520 run found
+    with pytest.raises(CommandError, match="2 orders drift"):
+        call_command("money_audit", stdout=StringIO())
     assert sorted(payments_behind()) == sorted(payments)
     # when beat's sweep runs
     assert settle_behind() == []  # no refunds due for cash
@@ -50,6 +55,9 @@ def test_cash_collected_but_never_settled_is_caught_by_the_sweep_once():
         assert (payment.status, payment.received_amount) == ("paid", Decimal("28.00"))
         assert payment.paid_at is not None
     assert money_drift(order_ids=[o.pk for o in orders]) == []
+    out = StringIO()
+    call_command("money_audit", stdout=out)
+    assert "drifting: 0" in out.getvalue()
     # and a second sweep selects nothing and changes nothing
     before = [snapshot(pk) for pk in payments]
     assert payments_behind() == [] and settle_behind() == []
