@@ -140,10 +140,14 @@ SERVICE_HEADLINES = {
     S.DELIVERED: _("服务已完成"),
 }
 
+# the event the order layer records once a weighing's difference was settled (a refund or a
+# supplementary charge written): the weights are final from then on (record_weights answers 409)
+WEIGHT_SETTLED = "weight_settled"
 # events that are not status changes (delivery.services.record_event)
 EVENT_LABELS = {
     "accepted": _("商家已接单"),
     "weighed": _("商家已称重"),
+    WEIGHT_SETTLED: _("称重差价已结算"),
     "ready": _("商家已备好货"),
     "arrived": _("服务人员已到达"),
 }

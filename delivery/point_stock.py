@@ -121,3 +121,28 @@ def point_stock_drift() -> list[tuple[int, int, int, int]]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return [tuple(int(value) for value in row) for row in cursor.fetchall()]
+
+
+def left_at_station(*, group) -> dict[int, int]:
+    """A station pickup that ends uncollected (expired, cancelled) while its goods sit at the
+    station: those units become the station's point stock (returned, the group), exactly once,
+    so the ledger says where they are; the merchant fetches or transfers them from there. The
+    listing's own allocation is released by the order layer as for any early end. Called with
+    the group locked, from its transition; answers listing → units recorded."""
+    if not group.pickup_point_id:
+        return {}
+    if StockMovement.objects.filter(group_id=group.pk, point_id=group.pickup_point_id,
+                                    reason=Reason.RETURNED).exists():
+        return {}
+    units: dict[int, int] = {}
+    for listing_id, quantity in group.lines.filter(listing__isnull=False, slot__isnull=True).values_list(
+            "listing_id", "quantity"):
+        units[listing_id] = units.get(listing_id, 0) + quantity
+    for listing_id in sorted(units):  # rows locked in listing order
+        row = _locked_row(group.pickup_point_id, listing_id)
+        PointStock.objects.filter(pk=row.pk).update(num_in_stock=F("num_in_stock") + units[listing_id])
+    StockMovement.objects.bulk_create([
+        StockMovement(listing_id=listing_id, point_id=group.pickup_point_id, reason=Reason.RETURNED, delta=count,
+                      group_id=group.pk, note=_("自提超时未取, 留在自提点")[:200])
+        for listing_id, count in sorted(units.items())])
+    return units

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from merchants.models import Partner, StockMovement
 from shop.core.errors import ConflictError, DomainError
 
-from .lifecycle import AT_POINT, COMPLETED, IN_SHOP, TERMINAL, allowed, in_shop
+from .lifecycle import AT_POINT, COMPLETED, IN_SHOP, TERMINAL, WEIGHT_SETTLED, allowed, in_shop
 from .models import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, PointStock, Slot
 from .signals import group_ended
 
@@ -53,6 +53,9 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
         )
     now = timezone.now()
     gives_back_point_stock = group.status in AT_POINT and to in TERMINAL
+    # goods waiting at a station that will not be collected stay there as the station's stock
+    left_at_station = group.status == S.READY_FOR_PICKUP and group.pickup_point_id and to in TERMINAL \
+        and to not in COMPLETED
     group.status = to
     fields = {"status", "updated_at", *changes}  # updated_at: auto_now, read by the stuck-job sweep
     if to in COMPLETED:
@@ -66,6 +69,10 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
     with transaction.atomic(savepoint=False):  # the caller's transaction holds the lock: no savepoint needed
         if gives_back_point_stock:
             release_point_stock(group=group)
+        if left_at_station:
+            from .point_stock import left_at_station as keep_at_station
+
+            keep_at_station(group=group)
         group.save(update_fields=fields)
         FulfilmentEvent.objects.create(group=group, status=to, at=now, actor=actor[:64], note=note[:200])
         if to in TERMINAL:
@@ -246,11 +253,15 @@ def record_weights(*, group_id: int, user, weights: dict[int, int]) -> Fulfilmen
     Each weighed line's final_amount becomes its price at the real weight, the extra capped at
     the merchant's weight_overage_cap_percent of the line's estimate; group.weight_adjustment
     is the sum of the differences (negative: a refund). Recording a line again replaces it.
-    Refused with 422 for unknown or unweighed lines and bad grams, 409 once the goods left the shop.
+    Refused with 422 for unknown or unweighed lines and bad grams, 409 once the goods left the shop
+    or once the difference was settled (the refund or the supplementary charge is written: a new
+    weighing would leave it wrong; nothing is written).
     """
     group = _locked_group(group_id, user)
     if not in_shop(group):
         raise _not_now(group, _("称重"))
+    if group.events.filter(status=WEIGHT_SETTLED).exists():
+        raise ConflictError(_("称重差价已结算 (退款或补差价已生成), 不能重新称重"), code="weight_settled")
     lines = {line.pk: line for line in group.lines.select_for_update().order_by("pk")}
     errors = _weight_errors(lines, weights)
     if errors:

@@ -60,7 +60,7 @@ from merchants.models import Partner, StockRecord
 from merchants.tests.factories import ListingFactory, MerchantFactory
 from shop.basket.models import Basket
 from shop.basket.models import Line as BasketLine
-from shop.checkout.models import Payment
+from shop.checkout.models import ExtraCharge, Payment
 
 # Where people's own data lives; every pattern under these prefixes is walked.
 PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "station/", "provider/",
@@ -119,6 +119,9 @@ FILL_BY_URL: dict[tuple[str, str], tuple[str, bool]] = {
     ("merchant-orders:group-ready", "pk"): ("group_id", True),
     ("merchant-orders:group-handover", "pk"): ("group_id", True),
     ("bureau:export-district", "table"): ("district_export_table", True),
+    ("merchant-orders:group-weighing", "pk"): ("group_id", True),
+    ("merchant-orders:group-settle", "pk"): ("group_id", True),
+    ("checkout:extra-charge-pay", "trade_no"): ("extra_charge_trade_no", True),  # her 补差价
     ("dashboard:catalogue-product", "pk"): ("product_id", True),
     ("dashboard:catalogue-product-delete", "pk"): ("product_id", True),
     ("dashboard:partner-manage", "pk"): ("merchant_id", True),
@@ -181,6 +184,9 @@ def bodies(w) -> dict[str, dict]:
         "merchant-orders:group-reject": {"reason": "缺货"},
         "merchant-orders:group-weights": {f"weight_{w.group.lines.get().pk}": 900},
         "merchant-orders:group-ready": {},
+        "merchant-orders:group-weighing": {f"weight_{w.group.lines.get().pk}": 900},
+        "merchant-orders:group-settle": {},
+        "checkout:extra-charge-pay": {},
         "api:courier-job-accept": {},
         "api:courier-job-pickup": {},
         "api:courier-job-deliver": {"pickup_code": "864209"},
@@ -334,6 +340,8 @@ def world(db):
     w.bad_hash = "not-the-hash"
     w.group_id = w.group.pk
     w.trade_no = w.payment.trade_no
+    w.extra_charge_trade_no = ExtraCharge.objects.create(
+        order=w.order, group=w.group, provider="sandbox", amount=Decimal("3.30"), trade_no="VICTIMEXTRA7731").trade_no
     w.merchant_id = w.merchant.pk
     w.merchant_staff_id = w.merchant_staff.pk
     w.victim_id = w.victim.pk
@@ -384,7 +392,7 @@ def world(db):
     w.secrets = [
         w.order.number, "甄秘密", "13711112222", "137****2222", "秘密花园小区", "864209", w.trade_no,
         "victim@mail.example.cn", w.wishlist.key, w.alert.key, "甄秘密导入", "甄秘密小店", "MA1SECRET",
-        "甄秘密假日",
+        "甄秘密假日", w.extra_charge_trade_no,
     ]
     return w
 
@@ -415,6 +423,7 @@ def victim_state(w: World) -> dict:
         "lines": list(FulfilmentLine.objects.filter(group__order=w.order).values("actual_weight_g", "final_amount")),
         "events": FulfilmentEvent.objects.filter(group__order=w.order).count(),
         "payment": list(Payment.objects.filter(order=w.order).values("status", "paid_at", "refunded_amount")),
+        "extra_charges": list(ExtraCharge.objects.filter(order=w.order).values("status", "paid_at")),
         "product": list(Product.objects.filter(pk=w.product.pk).values("title", "is_public", "description", "structure")),
         "listings": list(StockRecord.objects.filter(partner=w.merchant).values(
             "pk", "price", "num_in_stock", "num_allocated", "product_id")),

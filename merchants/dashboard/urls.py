@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, weighing_views
 
 app_name = "merchant-orders"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/reject/", views.RejectView.as_view(), name="group-reject"),
     path("<int:pk>/weights/", views.WeightsView.as_view(), name="group-weights"),
     path("<int:pk>/ready/", views.ReadyView.as_view(), name="group-ready"),
+    path("<int:pk>/weighing/", weighing_views.WeighingView.as_view(), name="group-weighing"),
+    path("<int:pk>/settle/", weighing_views.SettleView.as_view(), name="group-settle"),
 ]

@@ -23,6 +23,7 @@ class CheckoutConfig(apps.CheckoutConfig):
 
         self.one_page_view = get_class("checkout.views", "CheckoutView")
         self.sandbox_pay_view = get_class("checkout.views", "SandboxPayView")
+        self.extra_charge_pay_view = get_class("checkout.charge_views", "ExtraChargePayView")
         self.cancel_order_view = get_class("checkout.views", "CancelOrderView")
         self.buy_again_view = get_class("checkout.views", "BuyAgainView")
         self.add_address_view = get_class("checkout.views", "AddAddressView")
@@ -34,6 +35,7 @@ class CheckoutConfig(apps.CheckoutConfig):
         urls = [
             path("", self.one_page_view.as_view(), name="index"),
             path("pay/<str:trade_no>/", self.sandbox_pay_view.as_view(), name="sandbox-pay"),
+            path("extra/<str:trade_no>/", self.extra_charge_pay_view.as_view(), name="extra-charge-pay"),
             path("orders/<str:number>/cancel/", self.cancel_order_view.as_view(), name="order-cancel"),
             path("orders/<str:number>/buy-again/", self.buy_again_view.as_view(), name="order-buy-again"),
             path("address/add/", self.add_address_view.as_view(), name="address-add"),

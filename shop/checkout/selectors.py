@@ -15,6 +15,7 @@ from oscar.apps.order.models import Order
 
 from communities.models import ResidentAddress, StandardAddress
 from delivery.lifecycle import CANCELLABLE, RETURNS_STOCK, TERMINAL
+from delivery.lifecycle import COMPLETED as COMPLETED_GROUP
 from delivery.models import FulfilmentGroup, FulfilmentLine, FulfilmentPoint, Slot
 from merchants.selectors import in_service_area
 from shop.basket.selectors import BasketGroup
@@ -271,3 +272,84 @@ def money_drift(*, order_ids: list[int] | None = None) -> list[MoneyDrift]:
             drifts.append(MoneyDrift(order_id=order_id, number=numbers.get(order_id, ""), received=got,
                                      refunded=back, owed=due, pending=pending))
     return drifts
+
+
+def payments_behind(*, limit: int = 500) -> list[int]:
+    """Payments whose counters lag behind the money ledger, oldest first: the after-commit
+    ``payments.settle`` of a group's end never ran (the worker was busy or killed). A cash on
+    delivery payment still pending whose collected cash differs from ``received_amount``, or
+    whose groups have all ended with cash collected; any payment whose ``refunded_amount`` is
+    not the sum of its live refunds (refunds recorded in the last two days). Bounded: pending
+    cash payments are the live orders' only, and the refunds are read by their recent time."""
+    from django.db.models import Exists, OuterRef, Q, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from .models import GroupSettlement, Refund
+
+    zero = Value(Decimal("0.00"))
+    collected = (GroupSettlement.objects.filter(order_id=OuterRef("order_id")).order_by()
+                 .values("order_id").annotate(s=Sum("collected")).values("s"))
+    live_group = FulfilmentGroup.objects.filter(order_id=OuterRef("order_id")).exclude(status__in=TERMINAL)
+    settled = GroupSettlement.objects.filter(order_id=OuterRef("order_id"))
+    cash = (Payment.objects.filter(Exists(settled), provider=Payment.Provider.COD, status=Payment.Status.PENDING)
+            .annotate(cash=Coalesce(Subquery(collected), zero), open_groups=Exists(live_group))
+            .filter(~Q(received_amount=F("cash")) | Q(cash__gt=0, open_groups=False))
+            .order_by("pk").values_list("pk", flat=True)[:limit])
+    live = (Refund.Status.DUE, Refund.Status.REQUESTED, Refund.Status.REFUNDED)
+    refunded = (Refund.objects.filter(payment_id=OuterRef("pk"), status__in=live).order_by()
+                .values("payment_id").annotate(s=Sum("amount")).values("s"))
+    recent = Refund.objects.filter(created_at__gte=timezone.now() - timedelta(days=2)).values("payment_id")
+    refunds = (Payment.objects.filter(pk__in=recent).annotate(back=Coalesce(Subquery(refunded), zero))
+               .exclude(refunded_amount=F("back")).order_by("pk").values_list("pk", flat=True)[:limit])
+    return sorted(set(cash) | set(refunds))[:limit]
+
+
+@dataclass(frozen=True)
+class WeighingMoney:
+    """What the weighing of one group means for the resident's money (the merchant's weighing
+    page): how it is paid, the difference, whether it can be settled now, what was settled."""
+
+    cash: bool  # cash on delivery: the courier or the counter collects the weighed price
+    paid_online: bool
+    weighed: bool  # every weighed line has its real weight
+    adjustment: Decimal  # weighed − estimated (negative: back to the resident)
+    refund: object | None  # the lighter-weight Refund, once recorded
+    charge: object | None  # the heavier-weight ExtraCharge (补差价), once asked for
+    can_settle: bool
+
+
+def weighing_money(*, group: FulfilmentGroup) -> WeighingMoney:
+    from .models import ExtraCharge, Refund
+
+    payment = Payment.objects.filter(order_id=group.order_id).first()
+    lines = [line for line in group.lines.all() if line.is_weighed]
+    weighed = bool(lines) and all(line.actual_weight_g is not None for line in lines)
+    paid_online = (payment is not None and payment.provider == Payment.Provider.SANDBOX
+                   and payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED))
+    refund = Refund.objects.filter(group=group, reason=Refund.Reason.WEIGHT_LIGHTER).first()
+    charge = ExtraCharge.objects.filter(group=group).first()
+    open_group = group.status not in TERMINAL or group.status in COMPLETED_GROUP
+    return WeighingMoney(
+        cash=payment is not None and payment.provider == Payment.Provider.COD, paid_online=paid_online,
+        weighed=weighed, adjustment=group.weight_adjustment, refund=refund, charge=charge,
+        can_settle=paid_online and weighed and open_group and bool(group.weight_adjustment)
+        and refund is None and charge is None)
+
+
+def charges_to_confirm(*, order: Order) -> list:
+    """The order's supplementary charges (补差价) waiting for the resident, with their shop."""
+    from .models import ExtraCharge
+
+    return list(ExtraCharge.objects.filter(order=order, status=ExtraCharge.Status.PENDING,
+                                           provider=Payment.Provider.SANDBOX)
+                .select_related("group__merchant").order_by("pk"))
+
+
+def charge_of(*, user, trade_no: str):
+    """One supplementary charge of the user's own orders, or None (the page answers 404)."""
+    from .models import ExtraCharge
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (ExtraCharge.objects.filter(trade_no=str(trade_no)[:40], order__user=user)
+            .select_related("order", "group__merchant").first())

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import money
+from . import money, selectors
 from . import payment as gateway
 from .models import Refund
 from .payment import expire_payments
@@ -49,6 +49,16 @@ def issue_due_refunds() -> int:
     """Beat: refunds still due (the broker was away after their commit) are issued."""
     due = Refund.objects.filter(status=Refund.Status.DUE).order_by("pk").values_list("payment_id", flat=True)
     return sum(settle_payment.run(payment_id) for payment_id in sorted(set(due[:500])))
+
+
+@shared_task(name="payments.settle_behind", **RELIABLE)
+def settle_payments_behind() -> int:
+    """Beat: payments whose after-commit settle never ran (cash collected, still pending) are
+    brought up to date and their refunds due issued (idempotent)."""
+    behind = selectors.payments_behind()
+    return sum(issue_refund.run(refund_id) for refund_id in money.settle_behind(payment_ids=behind))
+
+
 @shared_task(name="orders.expire_pickups")
 def expire_pickups() -> int:
     """Beat, every 10 minutes: cancel pickups not collected within PICKUP_EXPIRY_HOURS (idempotent)."""

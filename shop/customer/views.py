@@ -99,6 +99,12 @@ def _buy_again(view, order, order_line_ids=None):
 
 
 class OrderDetailView(oscar_views.OrderDetailView):
+    def get_context_data(self, **kwargs):
+        from shop.checkout.selectors import charges_to_confirm
+
+        # 补差价 waiting for the resident (shop.checkout.charge_views)
+        return super().get_context_data(extra_charges=charges_to_confirm(order=self.object), **kwargs)
+
     def do_reorder(self, order):
         _buy_again(self, order)
 

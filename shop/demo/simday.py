@@ -13,37 +13,28 @@ is eager. Orders go in batches, each driven until it has ended, so couriers are 
 
 The driver is deterministic for a seed, apart from what the worker's timing changes.
 """
-
 from __future__ import annotations
 
 import random
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from communities.models import ResidentAddress
-from delivery import dispatch, positions
+from delivery import dispatch
 from delivery.lifecycle import TERMINAL
 from delivery.models import (
-    Courier,
+    DispatchDecision,
     FulfilmentGroup,
-    FulfilmentPoint,
     JobOffer,
-    PointHours,
     ServiceProvider,
     Slot,
 )
-from delivery.point_stock import open_point_ledgers
 from delivery.services import accept_group, mark_ready, record_weights
-from merchants.models import Partner, StockMovement, StockRecord
-from merchants.selectors import in_service_area
-from merchants.services import record_opening
+from merchants.models import StockRecord
 from shop.basket.selectors import open_basket
 from shop.basket.services import add_line
 from shop.checkout import payment as gateway
@@ -52,34 +43,17 @@ from shop.checkout.money import settle_weighing
 from shop.checkout.services import GroupChoice, cancel_group, cancel_order, place_order, reject_group
 from shop.core.errors import DomainError
 
+from .simstage import Report, Shop, Stage
+
 S = FulfilmentGroup.Status
 KINDS = (
     "delivery_cod", "delivery_paid", "pickup_shop", "pickup_station", "service", "weighed_lighter",
     "weighed_heavier_paid", "weighed_heavier_cod", "cancel", "cancel_part", "reject", "fail", "expire",
     "late_notice",
 )
-SIM_PREFIX = "simday"
 
 
-@dataclass
-class Report:
-    placed: Counter = field(default_factory=Counter)
-    refused: Counter = field(default_factory=Counter)
-    ended: Counter = field(default_factory=Counter)
-    forced: int = 0
-    seconds: float = 0.0
-    order_ids: list[int] = field(default_factory=list)
-
-
-@dataclass
-class Shop:
-    merchant: Partner
-    goods: list[StockRecord]
-    weighed: list[StockRecord]
-    services: list[StockRecord]
-
-
-class Day:
+class Day(Stage):
     def __init__(self, *, seed: int, log, wait_seconds: float = 60.0):
         self.rng = random.Random(seed)
         self.log = log
@@ -88,96 +62,6 @@ class Day:
         self.kind_of: dict[int, str] = {}  # order id → kind
         self.staff: dict[int, object] = {}
         self.providers: dict[int, ServiceProvider] = {}
-
-    # --- setting the stage ----------------------------------------------------------------------
-
-    @staticmethod
-    def trade_round_the_clock() -> int:
-        """--all-hours: every active shop opens all day, every day, and so do the points (for a run
-        outside the demo's trading hours; load_demo writes the demo's own hours back)."""
-        from datetime import time as clock
-
-        from merchants.models import OpeningPeriod
-
-        merchants = list(Partner.objects.filter(is_active=True).values_list("pk", flat=True))
-        OpeningPeriod.objects.filter(partner_id__in=merchants).delete()
-        OpeningPeriod.objects.bulk_create([
-            OpeningPeriod(partner_id=pk, weekday=day, opens=clock(0), closes=clock(0))
-            for pk in merchants for day in range(7)])
-        FulfilmentPoint.objects.update(opens=clock(0), closes=clock(0))
-        # warehouses and stations with weekly hours of their own follow those, not opens/closes
-        # (delivery.selectors.point_is_open): without them they fall back to the day-long 00:00-00:00
-        PointHours.objects.all().delete()
-        return len(merchants)
-
-    def prepare(self) -> None:
-        """Ledgers opened for counters written before the ledger (the demo's bulk load), every
-        courier available at its home point, a provider for every service merchant."""
-        without = StockRecord.objects.exclude(pk__in=StockMovement.objects.filter(point_id__isnull=True)
-                                              .values("listing_id")).only("pk", "num_in_stock", "num_allocated")
-        opened = record_opening(records=without.iterator(chunk_size=2000))
-        opened_points = open_point_ledgers()
-        for courier in Courier.objects.select_related("home_point", "user").order_by("pk"):
-            home = courier.home_point
-            if home is None:
-                continue
-            Courier.objects.filter(pk=courier.pk).update(status=Courier.Status.AVAILABLE)
-            courier.status = Courier.Status.AVAILABLE
-            positions.update_position(courier=courier, lat=home.lat, lng=home.lng)
-        self.addresses = list(ResidentAddress.objects.select_related("standard_address__community", "user")
-                              .order_by("pk"))
-        if not self.addresses:
-            raise DomainError("no residents: run load_demo first")
-        self.shops_by_community: dict[int, list[Shop]] = {}
-        self.stations = list(FulfilmentPoint.objects.filter(
-            is_active=True, kind=FulfilmentPoint.Kind.PICKUP_STATION))
-        self.log(f"ledgers opened: {opened} listings, {opened_points} point rows; "
-                 f"{len(self.addresses)} addresses, {len(self.stations)} stations")
-
-    def shops_near(self, address: ResidentAddress) -> list[Shop]:
-        community_id = address.standard_address.community_id
-        if community_id not in self.shops_by_community:
-            shops = []
-            merchants = Partner.objects.filter(is_active=True, community_id=community_id).order_by("pk")
-            for merchant in merchants:
-                listings = list(StockRecord.objects.filter(partner=merchant, price__isnull=False, is_published=True,
-                                                           product__is_public=True)
-                                .select_related("product__product_class", "product__parent__product_class")
-                                .order_by("pk"))
-                goods, weighed, services = [], [], []
-                for listing in listings:
-                    product_class = listing.product.get_product_class()
-                    if product_class is not None and product_class.kind == "service":
-                        services.append(listing)
-                    elif product_class is None or product_class.track_stock:
-                        (weighed if listing.product.sale_unit == "weight" else goods).append(listing)
-                shops.append(Shop(merchant, goods, weighed, services))
-            self.shops_by_community[community_id] = shops
-        point = address.standard_address
-        return [shop for shop in self.shops_by_community[community_id]
-                if in_service_area(shop.merchant, point.lat, point.lng)]
-
-    def staff_of(self, merchant_id: int):
-        if merchant_id not in self.staff:
-            merchant = Partner.objects.get(pk=merchant_id)
-            user = merchant.users.order_by("pk").first()
-            if user is None:
-                user, _created = get_user_model().objects.get_or_create(
-                    mobile=f"199{merchant_id:08d}"[-11:], defaults={"first_name": f"{SIM_PREFIX} staff"})
-                merchant.users.add(user)
-            self.staff[merchant_id] = user
-        return self.staff[merchant_id]
-
-    def ensure_provider(self, merchant: Partner) -> None:
-        if merchant.pk in self.providers:
-            return
-        provider = ServiceProvider.objects.filter(merchant=merchant).order_by("pk").first()
-        if provider is None:
-            user, _created = get_user_model().objects.get_or_create(
-                mobile=f"198{merchant.pk:08d}"[-11:], defaults={"first_name": f"{SIM_PREFIX} provider"})
-            provider = ServiceProvider.objects.create(merchant=merchant, user=user, name=f"{merchant.name[:20]}师傅",
-                                                      last_lat=merchant.lat, last_lng=merchant.lng)
-        self.providers[merchant.pk] = provider
 
     # --- placing ---------------------------------------------------------------------------------
 
@@ -228,6 +112,8 @@ class Day:
         def fits(shop: Shop) -> bool:
             if kind == "service":
                 return bool(shop.services)
+            if kind == "pickup_shop" and not shop.has_store:
+                return False  # a shop with only a front warehouse: routing finds no counter (it stalled a batch)
             if delivering and not shop.merchant.delivers:
                 return False
             return bool(shop.weighed if kind.startswith("weighed") else shop.goods)
@@ -339,6 +225,7 @@ class Day:
                 if idle > 3:
                     self.sweep()
                 time.sleep(0.2)
+                self.report.waiting += 0.2
 
     @staticmethod
     def sweep() -> None:
@@ -360,6 +247,12 @@ class Day:
                 reject_group(group_id=group.pk, user=staff, reason="缺货")
                 return 1
             if group.status == S.CREATED:
+                if DispatchDecision.objects.filter(group=group, point__isnull=True).exists():
+                    # routing found no point (its hour is full): beat would retry in 5 minutes, a
+                    # compressed day cannot wait; the merchant turns it down rather than stall the batch
+                    reject_group(group_id=group.pk, user=staff, reason="本小时接单已满")
+                    self.report.refused["routing: no point free"] += 1
+                    return 1
                 return 0  # the worker routes it first
             self.merchant_prepares(group, kind, staff)
             merchant_done.add(group.pk)
@@ -441,6 +334,7 @@ class Day:
         attempts = 0
         while placed < orders and attempts < orders * 3:
             batch_ids = []
+            step = time.monotonic()
             while len(batch_ids) < min(batch, orders - placed) and attempts < orders * 3:
                 kind = KINDS[attempts % len(KINDS)]
                 attempts += 1
@@ -448,8 +342,13 @@ class Day:
                 if order_id is not None:
                     batch_ids.append(order_id)
             placed += len(batch_ids)
+            self.report.placing += time.monotonic() - step
+            step = time.monotonic()
             self.drive(batch_ids)
-            self.log(f"{placed}/{orders} orders placed and driven ({time.monotonic() - started:.0f} s)")
+            self.report.driving += time.monotonic() - step
+            self.log(f"{placed}/{orders} orders placed and driven ({time.monotonic() - started:.0f} s: placing "
+                     f"{self.report.placing:.0f}, driving {self.report.driving:.0f} of which waiting "
+                     f"{self.report.waiting:.0f}; given up {self.report.forced})")
         self.wait_for_money()
         for status, count in Counter(FulfilmentGroup.objects.filter(order_id__in=self.report.order_ids)
                                      .values_list("status", flat=True)).items():
@@ -458,15 +357,23 @@ class Day:
         return self.report
 
     def wait_for_money(self) -> None:
-        """The worker issues refunds after commit and the gateway's notices come back later: wait
-        for them (beat's job is done here by issuing what is still due)."""
-        from shop.checkout import tasks
+        """The worker settles payments and issues refunds after commit, and the gateway's notices
+        come back later: wait while that moves on (a loaded worker may be minutes behind), giving
+        up only after `wait_seconds` without progress. Beat's jobs are done here too: payments
+        whose settle task was lost are settled, refunds still due issued."""
+        from shop.checkout import selectors, tasks
 
-        deadline = time.monotonic() + self.wait_seconds
-        while time.monotonic() < deadline:
-            open_refunds = Refund.objects.filter(order_id__in=self.report.order_ids).filter(
-                Q(status=Refund.Status.DUE) | Q(status=Refund.Status.REQUESTED))
-            if not open_refunds.exists():
+        open_refunds = Refund.objects.filter(order_id__in=self.report.order_ids, status__in=[
+            Refund.Status.DUE, Refund.Status.REQUESTED])
+        last, moved_at = None, time.monotonic()
+        while time.monotonic() - moved_at <= self.wait_seconds:
+            tasks.settle_payments_behind.run()
+            left = (open_refunds.count(), len(selectors.payments_behind()))
+            if left == (0, 0):
                 return
-            time.sleep(0.5)
+            if left != last:
+                last, moved_at = left, time.monotonic()
+            time.sleep(1)
+        self.log(f"money still in flight after {self.wait_seconds:.0f} s without progress: "
+                 f"{last[0]} refunds, {last[1]} payments behind")
         tasks.issue_due_refunds.run()

@@ -450,6 +450,7 @@ CELERY_BEAT_SCHEDULE = {
     "bureau-nightly-snapshots": {"task": "bureau.snapshot_yesterday", "schedule": crontab(hour=1, minute=10)},
     "cms-publish-scheduled": {"task": "cms.publish_scheduled", "schedule": 60.0},  # go-live and expiry times
     "payments-issue-due-refunds": {"task": "payments.issue_due_refunds", "schedule": 60.0},
+    "payments-settle-behind": {"task": "payments.settle_behind", "schedule": 60.0},  # lost after-commit settles
 }
 
 # --- API ----------------------------------------------------------------------------------
