@@ -16,7 +16,7 @@ from delivery.models import SlotTemplate
 from merchants.models import ListingImport, MerchantApplication, OpeningException, OpeningPeriod
 from merchants.tests.factories import ListingFactory
 from merchants.tests.portal_helpers import shop_with_staff, staff
-from tests.test_authorization_matrix import allowed_methods, walk
+from tests.authz_routes import allowed_methods, walk
 
 OPERATOR_PAGES = {"applications", "application", "application-licence"}
 ANYONE_SIGNED_IN = {"apply"}
