@@ -20,7 +20,6 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
-    FloatField,
     IntegerField,
     Q,
     QuerySet,
@@ -65,6 +64,7 @@ from catalog.search.listings import (
 from communities.circle import DELIVERY, Circle
 from merchants.models import Partner
 from merchants.selectors import is_open_at
+from shop.core.expressions import IdIn, ValueById
 from shop.core.geo import bounding_box, haversine_m
 
 
@@ -189,7 +189,7 @@ class DatabaseListingBackend:
     @staticmethod
     def _filtered(listings: QuerySet, query: ListingQuery, reach: dict | None) -> QuerySet:
         if reach is not None:
-            listings = listings.filter(partner_id__in=list(reach))
+            listings = listings.filter(IdIn("partner_id", list(reach)))  # one parameter, however many
         if query.product_classes:
             listings = listings.filter(
                 Q(product__product_class__kind__in=query.product_classes)
@@ -247,10 +247,8 @@ class DatabaseListingBackend:
     def _ordered(listings: QuerySet, query: ListingQuery, reach: dict | None) -> QuerySet:
         if reach:
             # the distance of each listing's merchant, for sorting and as a tie-break
-            listings = listings.annotate(distance=Case(
-                *[When(partner_id=pk, then=Value(m.distance_m)) for pk, m in reach.items()],
-                default=Value(0.0), output_field=FloatField(),
-            ))
+            listings = listings.annotate(
+                distance=ValueById("partner_id", {pk: m.distance_m for pk, m in reach.items()}, default=0.0))
         if query.sort == SORT_DISTANCE and reach:
             return listings.order_by("distance", "pk")
         if query.sort == SORT_PRICE_ASC:
