@@ -211,8 +211,8 @@ def shop_loop(port, recorder, session_key, stop_at, seed):
             if pk in handled or time.time() >= stop_at:
                 continue
             handled.add(pk)
+            code, page = client.call("shop-order", "GET", f"{base}{pk}/")  # its forms set the CSRF cookie
             client.call("shop-accept", "POST", f"{base}{pk}/accept/")
-            code, page = client.call("shop-order", "GET", f"{base}{pk}/")
             fields = {name.decode(): 1000 for name in WEIGHT_FIELD.findall(page)} if code == 200 else {}
             if fields:
                 client.call("shop-weights", "POST", f"{base}{pk}/weights/", fields)
