@@ -44,6 +44,7 @@ COLUMNS = ["sku", "barcode", "title", "kind", "category", "price", "stock", "pub
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 50_000
 BATCH = 1000
+SIGNAL_BATCH = 10_000
 TRUE = {"1", "true", "yes", "y", "是", "上架"}
 FALSE = {"0", "false", "no", "n", "否", "下架"}
 
@@ -195,13 +196,16 @@ class Catalogue:
     categories by name and path, product classes by kind."""
 
     def __init__(self, shop_id: int, rows: list[dict]):
+        # only the shop's listings the file names (by sku, or by a barcode it gives), never the whole shop
+        skus = {row.get("sku", "") for row in rows} - {""}
+        barcodes = {row.get("barcode", "") for row in rows} - {""}
         self.listings = {
             listing.partner_sku: listing
-            for listing in StockRecord.objects.filter(partner_id=shop_id).select_related(
+            for listing in StockRecord.objects.filter(partner_id=shop_id, partner_sku__in=skus).select_related(
                 "product__product_class", "product__parent__product_class")
         }
-        self.listed_products = {listing.product_id for listing in self.listings.values()}
-        barcodes = {row.get("barcode", "") for row in rows} - {""}
+        self.listed_products = set(StockRecord.objects.filter(partner_id=shop_id, product__upc__in=barcodes)
+                                   .values_list("product_id", flat=True)) if barcodes else set()
         self.products = {p.upc: p for p in Product.objects.filter(upc__in=barcodes).select_related("product_class")}
         self.categories: dict[str, Category] = {}
         for category in Category.objects.all():
@@ -390,8 +394,8 @@ def apply_plans(*, shop_id: int, plans: list[RowPlan], actor_id: int | None,
             StockRecord.objects.bulk_update(records, changed_fields, batch_size=BATCH)
         StockMovement.objects.bulk_create(movements, batch_size=BATCH)
         touched = [r.pk for r in created] + [plan.listing.pk for plan in updating]
-        for start in range(0, len(touched), BATCH):
-            listings_changed.send(sender=StockRecord, listing_ids=touched[start:start + BATCH])
+        for start in range(0, len(touched), SIGNAL_BATCH):  # a few signals: few outbox inserts and sync tasks
+            listings_changed.send(sender=StockRecord, listing_ids=touched[start:start + SIGNAL_BATCH])
         if progress:
             progress(len(todo))
     return len(todo)

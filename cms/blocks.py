@@ -60,7 +60,19 @@ class CallToActionBlock(blocks.StructBlock):
         return value
 
 
-class MerchantCardBlock(blocks.StructBlock):
+class CardBlock(blocks.StructBlock):
+    """A card whose facts are read when the page is shown (`card` gives them to the template)."""
+
+    def card(self, value, *, now):
+        raise NotImplementedError
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context["card"] = self.card(value, now=(parent_context or {}).get("now"))
+        return context
+
+
+class MerchantCardBlock(CardBlock):
     merchant = MerchantChooserBlock(label=_("商户"))
     note = blocks.CharBlock(label=_("推荐语"), required=False, max_length=80)
 
@@ -69,15 +81,13 @@ class MerchantCardBlock(blocks.StructBlock):
         label = _("商户卡片")
         template = "cms/blocks/merchant_card.html"
 
-    def get_context(self, value, parent_context=None):
+    def card(self, value, *, now):
         from cms.selectors import merchant_card
 
-        context = super().get_context(value, parent_context=parent_context)
-        context["card"] = merchant_card(merchant=value["merchant"], now=(parent_context or {}).get("now"))
-        return context
+        return merchant_card(merchant=value["merchant"], now=now)
 
 
-class ListingCardBlock(blocks.StructBlock):
+class ListingCardBlock(CardBlock):
     listing = ListingChooserBlock(label=_("商品"))
     note = blocks.CharBlock(label=_("推荐语"), required=False, max_length=80)
 
@@ -86,12 +96,10 @@ class ListingCardBlock(blocks.StructBlock):
         label = _("商品卡片")
         template = "cms/blocks/listing_card.html"
 
-    def get_context(self, value, parent_context=None):
+    def card(self, value, *, now):
         from cms.selectors import listing_card
 
-        context = super().get_context(value, parent_context=parent_context)
-        context["card"] = listing_card(listing=value["listing"])
-        return context
+        return listing_card(listing=value["listing"])
 
 
 class OpeningHoursRow(blocks.StructBlock):

@@ -7,30 +7,33 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
 
-class MerchantChooserViewSet(ChooserViewSet):
+class PublicChooserViewSet(ChooserViewSet):
+    """A chooser of the shop's public objects, thirty a page."""
+
+    per_page = 30
+
+
+class MerchantChooserViewSet(PublicChooserViewSet):
     model = "partner.Partner"
     icon = "site"
     choose_one_text = _("选择商户")
     choose_another_text = _("换一个商户")
-    per_page = 30
     ordering = ["name", "pk"]
 
 
-class ListingChooserViewSet(ChooserViewSet):
+class ListingChooserViewSet(PublicChooserViewSet):
     model = "partner.StockRecord"
     icon = "tag"
     choose_one_text = _("选择商品")
     choose_another_text = _("换一个商品")
-    per_page = 30
     ordering = ["partner__name", "pk"]
 
 
-class AddressChooserViewSet(ChooserViewSet):
+class AddressChooserViewSet(PublicChooserViewSet):
     model = "communities.StandardAddress"
     icon = "home"
     choose_one_text = _("选择标准地址")
     choose_another_text = _("换一个地址")
-    per_page = 30
 
 
 merchant_chooser = MerchantChooserViewSet("merchant_chooser")

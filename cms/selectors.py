@@ -135,7 +135,8 @@ def circle_summary(*, community: Community, lat: float | None = None, lng: float
 
 
 def _circle_summary(*, lat: float, lng: float) -> CircleSummary:
-    from communities.circle_page import business_formats, format_name, parameters_in_words
+    from catalog.circle_page import business_formats, format_name
+    from communities.circle_words import parameters_in_words
     from merchants.models import BusinessFormat
 
     circle = circles.make_circle(lat=lat, lng=lng, minutes=15, mode=circles.WALK)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities import circle as circles
 from communities import location as locations
-from communities.circle_page import DEFAULT_MINUTES, MINUTE_CHOICES
+from communities.circle_words import DEFAULT_MINUTES, MINUTE_CHOICES
 from communities.models import Community, ResidentAddress
 
 LAT_ERROR = _("纬度要填 -90 到 90 之间的数字, 例如 32.0668。")

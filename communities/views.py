@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from catalog import selectors as catalog_selectors
+from catalog.circle_page import build_page
 from communities import circle as circles
 from communities import location as locations
-from communities.circle_page import DEFAULT_MINUTES, MINUTE_CHOICES, build_page, mode_labels
+from communities.circle_words import DEFAULT_MINUTES, MINUTE_CHOICES, mode_labels
 from communities.forms import (
     LOCATION_FORMS,
     AddressLocationForm,

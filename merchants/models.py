@@ -254,6 +254,9 @@ class StockRecord(AbstractStockRecord):
             models.CheckConstraint(condition=models.Q(price__isnull=True) | models.Q(price__gt=0),
                                    name="stockrecord_price_positive"),
         ]
+        # the portal's listings table: a shop's listings, newest change first (a page is an index walk)
+        indexes = [models.Index("partner", models.F("date_updated").desc(), models.F("id").desc(),
+                                name="stockrecord_shop_recent_idx")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:

@@ -284,7 +284,46 @@ MARKER_FIXTURES = {
 
 @pytest.fixture(autouse=True)
 def _real_service_markers(request):
-    """@pytest.mark.postgres / redis / elasticsearch / celery pull in the matching fixture."""
+    """@pytest.mark.postgres / redis / elasticsearch / celery pull in the matching fixture.
+
+    A test that flushes the database and uses the live worker waits, after it ends, until the
+    worker is idle: the worker's tasks for that test (payments settling, the search outbox) would
+    otherwise hold row locks while the flush's TRUNCATE runs, and that deadlocked once (every
+    transactional test after it then failed).
+    """
     for marker, fixture in MARKER_FIXTURES.items():
         if request.node.get_closest_marker(marker):
             request.getfixturevalue(fixture)
+    uses_worker = "live_celery_worker" in request.fixturenames or request.node.get_closest_marker("celery")
+    if not (uses_worker and _flushes_the_database(request)):
+        yield
+        return
+    # Set the database up before the wait, so that its flush is torn down after it.
+    request.getfixturevalue("_django_db_helper")
+    worker = request.getfixturevalue("live_celery_worker")
+    yield
+    wait_until_idle(worker)
+
+
+def _flushes_the_database(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+def wait_until_idle(worker: LiveWorker, seconds: float = 30) -> bool:
+    """Wait (at most `seconds`) until the worker has no task running, reserved or scheduled."""
+    from shop.celery import app
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        inspector = app.control.inspect(destination=[worker.hostname], timeout=1.0)
+        busy = [task for answer in (inspector.active(), inspector.reserved(), inspector.scheduled())
+                for tasks in (answer or {}).values() for task in tasks]
+        if not busy:
+            return True
+        time.sleep(0.5)
+    return False

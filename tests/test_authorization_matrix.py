@@ -63,8 +63,8 @@ from shop.basket.models import Line as BasketLine
 from shop.checkout.models import Payment
 
 # Where people's own data lives; every pattern under these prefixes is walked.
-PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "station/", "provider/")
-PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "bureau/")
+PREFIXES = ("dashboard/", "api/v1/", "accounts/", "basket/", "checkout/", "orders/", "station/", "provider/",
+            "bureau/")
 
 # Public on purpose: answers may show anything public (the catalogue, merchants, the circle),
 # so only "no server error, nothing changed" is checked for them.

@@ -115,6 +115,18 @@ def message(page) -> str:
     return re.sub(r"\s+", " ", page.locator(".alert").all_inner_texts().__str__())
 
 
+def hand_over(flow, item, *, code: str, button: str, done: str, after_refusal=lambda: None):
+    """On `item` (a card's locator) a wrong code is refused first, then the resident's `code` ends
+    it with `done` in the page's message."""
+    item.locator("input[name=pickup_code]").fill("000000" if code != "000000" else "111111")
+    flow.submit(item.get_by_role("button", name=button))
+    assert "取货码不正确" in message(flow.page)
+    after_refusal()
+    item.locator("input[name=pickup_code]").fill(code)
+    flow.submit(item.get_by_role("button", name=button))
+    assert done in message(flow.page)
+
+
 def test_a_store_pickup_from_checkout_to_collected_at_the_counter(chromium, scene, live_server, tmp_path):
     from django.contrib.auth.models import Permission
 
@@ -147,16 +159,12 @@ def test_a_store_pickup_from_checkout_to_collected_at_the_counter(chromium, scen
         staff_page.goto(shop.url("/dashboard/merchant-orders/counter/"))
         card = staff_page.locator(f".waiting-pickup[data-group-id='{group.pk}']")
         assert card.count() == 1
-        wrong = "000000" if code != "000000" else "111111"
-        card.locator("input[name=pickup_code]").fill(wrong)
-        shop.submit(card.get_by_role("button", name="核验并交付"))
-        assert "取货码不正确" in message(staff_page)
-        group.refresh_from_db()
-        assert group.status == "ready_for_pickup"
-        card = staff_page.locator(f".waiting-pickup[data-group-id='{group.pk}']")
-        card.locator("input[name=pickup_code]").fill(code)
-        shop.submit(card.get_by_role("button", name="核验并交付"))
-        assert "已交给顾客" in message(staff_page)
+
+        def still_waiting():
+            group.refresh_from_db()
+            assert group.status == "ready_for_pickup"
+
+        hand_over(shop, card, code=code, button="核验并交付", done="已交给顾客", after_refusal=still_waiting)
         assert staff_page.locator(f"li[data-collected='{group.pk}']").count() == 1
         shop.shot("counter-collected")
         assert staff_page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"] + 1
@@ -214,13 +222,7 @@ def test_a_home_service_from_booking_to_done_on_the_providers_page(chromium, sce
 
         # a wrong code is refused; with hers the service is done
         booking = provider_page.locator(f".booking[data-group-id='{group.pk}']")
-        booking.locator("input[name=pickup_code]").fill("000000" if code != "000000" else "111111")
-        worker.submit(booking.get_by_role("button", name="服务完成"))
-        assert "取货码不正确" in message(provider_page)
-        booking = provider_page.locator(f".booking[data-group-id='{group.pk}']")
-        booking.locator("input[name=pickup_code]").fill(code)
-        worker.submit(booking.get_by_role("button", name="服务完成"))
-        assert "服务已完成" in message(provider_page)
+        hand_over(worker, booking, code=code, button="服务完成", done="服务已完成")
         assert provider_page.locator(f".booking-done[data-group-id='{group.pk}']").count() == 1
         worker.shot("done")
         assert provider_page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"] + 1
@@ -260,13 +262,7 @@ def test_a_parcel_handed_over_at_the_community_station(chromium, scene, live_ser
         operator_page.goto(station.url("/station/"))
         parcel = operator_page.locator(f".parcel[data-group-id='{group.pk}']")
         assert order.number in parcel.inner_text() and code not in operator_page.content()
-        parcel.locator("input[name=pickup_code]").fill("000000" if code != "000000" else "111111")
-        station.submit(parcel.get_by_role("button", name="核验并交付"))
-        assert "取货码不正确" in message(operator_page)
-        parcel = operator_page.locator(f".parcel[data-group-id='{group.pk}']")
-        parcel.locator("input[name=pickup_code]").fill(code)
-        station.submit(parcel.get_by_role("button", name="核验并交付"))
-        assert "已交给居民" in message(operator_page)
+        hand_over(station, parcel, code=code, button="核验并交付", done="已交给居民")
         assert operator_page.locator(f"li[data-collected='{group.pk}']").count() == 1
         station.shot("station-collected")
         assert operator_page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"] + 1

@@ -168,6 +168,20 @@ def test_a_shop_opens_stocks_itself_and_residents_find_it(chromium, world, live_
         page.wait_for_selector(".alert-success", timeout=60_000)
         assert "198" in page.locator(".alert-success").inner_text()
         fits_the_phone(page)
+        # every page of the portal reads on the phone: the table (searched and filtered), a listing,
+        # the profile with its map, the staff, the figures with their charts, the statement
+        for path, marker in (("/dashboard/shop/listings/", "[data-listing]"),
+                             ("/dashboard/shop/listings/?q=山野&kind=fresh&stock=in&published=1", "[data-listing]"),
+                             ("/dashboard/shop/profile/", "#area-map"), ("/dashboard/shop/staff/", "#staff-form"),
+                             ("/dashboard/shop/figures/", "#sales-chart"), ("/dashboard/shop/settlement/", "#settlement-totals")):
+            page.goto(base + path)
+            assert page.locator(marker).count() >= 1, path
+            fits_the_phone(page)
+        page.goto(base + "/dashboard/shop/listings/?q=山野小青菜")
+        page.locator("[data-listing] a").first.click()
+        page.wait_for_load_state()
+        assert "山野小青菜" in page.content() and "/dashboard/shop/listings/" in page.url
+        fits_the_phone(page)
     # a resident finds the new listings in search within seconds (the worker applies the outbox)
     address = world["address"]
     deadline = time.monotonic() + SEARCH_SECONDS

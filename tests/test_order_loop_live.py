@@ -18,26 +18,6 @@ pytestmark = [pytest.mark.celery, pytest.mark.postgres,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture(autouse=True)
-def worker_idle_before_the_flush(transactional_db, live_celery_worker):
-    """After each test, wait (30 s at most) until the worker has nothing running, reserved or
-    scheduled: its tasks for this test (payments settling, the search outbox) would otherwise hold
-    row locks while the test database is flushed, and the flush's TRUNCATE deadlocked with them
-    once (every transactional test after it then failed). Set up after the database fixture, so
-    it is torn down before it."""
-    yield
-    from shop.celery import app
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        inspector = app.control.inspect(destination=[live_celery_worker.hostname], timeout=1.0)
-        busy = [task for answer in (inspector.active(), inspector.reserved(), inspector.scheduled())
-                for tasks in (answer or {}).values() for task in tasks]
-        if not busy:
-            return
-        time.sleep(0.5)
-
-
 def in_stock(es_client, pk: int):
     es_client.indices.refresh(index=alias_name("listings"))
     response = es_client.options(ignore_status=404).get(index=alias_name("listings"), id=pk)

@@ -5,7 +5,7 @@ import math
 from django import template
 
 from communities import location as locations
-from communities.circle_page import distance_label, whole_minutes
+from communities.circle_words import distance_label, whole_minutes
 from shop.core.geo import haversine_m
 
 register = template.Library()

@@ -1,6 +1,5 @@
 """The storefront's location picker (我的位置) and circle page (我的15分钟生活圈)."""
 
-import math
 import random
 import re
 
@@ -16,26 +15,10 @@ from communities.tests.factories import (
     StandardAddressFactory,
     UserFactory,
 )
-from merchants.tests.factories import MerchantFactory, business_format
-from shop.core.geo import EARTH_RADIUS_M, haversine_m
+from communities.tests.storefront import CIRCLE_URL, LOCATION_URL, offset, page_text, shop
+from shop.core.geo import haversine_m
 
 pytestmark = pytest.mark.django_db
-
-LOCATION_URL = "/circle/location/"
-CIRCLE_URL = "/circle/"
-METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
-
-
-def offset(north_m: float = 0, east_m: float = 0, lat: float = BASE_LAT, lng: float = BASE_LNG) -> tuple[float, float]:
-    return (lat + north_m / METRES_PER_DEGREE,
-            lng + east_m / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
-
-
-def _text(response) -> str:
-    """The visible text of a page: tags stripped, whitespace collapsed."""
-    html = response.content.decode()
-    html = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def _svg(response) -> str:
@@ -48,17 +31,6 @@ def _chip(response) -> str:
     match = re.search(r'<div class="location-chip.*?</div>', response.content.decode(), flags=re.S)
     assert match, "the header has no location chip"
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
-
-
-@pytest.fixture
-def home():
-    """A community centred on the origin, with a boundary of ~500 m."""
-    return CommunityFactory(name="山西路社区", street="湖南路街道", centroid_lat=BASE_LAT, centroid_lng=BASE_LNG)
-
-
-def shop(home, name, code, north_m=0, east_m=0, **kwargs):
-    lat, lng = offset(north_m, east_m)
-    return MerchantFactory(name=name, format=business_format(code), community=home, lat=lat, lng=lng, **kwargs)
 
 
 # --- 我的位置: choosing a location --------------------------------------------------------
@@ -76,7 +48,7 @@ def test_picking_a_community_stores_its_centre_and_the_header_shows_it(client, h
     response = client.post(LOCATION_URL, {"kind": "community", "community": home.pk}, follow=True)
     # then it is stored in the session and they land on their circle, told what happened
     assert response.redirect_chain == [(CIRCLE_URL, 302)]
-    assert "已把“山西路社区”设为我的位置" in _text(response)
+    assert "已把“山西路社区”设为我的位置" in page_text(response)
     stored = client.session[locations.SESSION_KEY]
     assert (stored["kind"], stored["lat"], stored["lng"], stored["community_id"]) == ("community", BASE_LAT, BASE_LNG, home.pk)
     # and every page's header shows it, with links to change it and to the circle
@@ -94,7 +66,7 @@ def test_picking_a_saved_address_stores_it_and_the_header_shows_it(client, home)
     client.force_login(address.user)
     # the page lists the resident's own addresses
     page = client.get(LOCATION_URL)
-    assert "云南北路小区14栋1单元1802室" in _text(page)
+    assert "云南北路小区14栋1单元1802室" in page_text(page)
     # when they choose it
     response = client.post(LOCATION_URL, {"kind": "address", "address": address.pk})
     assert response.status_code == 302
@@ -126,7 +98,7 @@ def test_someone_elses_saved_address_is_refused_with_a_form_error(client, home):
     response = client.post(LOCATION_URL, {"kind": "address", "address": theirs.pk})
     # then the page comes back with a plain Chinese form error, and nothing is stored
     assert response.status_code == 200
-    text = _text(response)
+    text = page_text(response)
     assert "这个地址不在您保存的地址里" in text and "位置还没有保存" in text
     assert locations.SESSION_KEY not in client.session
     assert theirs.standard_address.label not in text  # nothing of theirs is shown
@@ -136,7 +108,7 @@ def test_a_saved_address_needs_a_signed_in_resident(client, home):
     address = ResidentAddressFactory(standard_address=StandardAddressFactory(community=home))
     response = client.post(LOCATION_URL, {"kind": "address", "address": address.pk})
     assert response.status_code == 200
-    assert "请先登录" in _text(response)
+    assert "请先登录" in page_text(response)
     assert locations.SESSION_KEY not in client.session
 
 
@@ -164,7 +136,7 @@ def test_a_saved_address_location_belongs_to_the_resident_who_chose_it(client, h
 def test_a_bad_point_is_a_form_error(client, home, data, message):
     response = client.post(LOCATION_URL, {"kind": "point", **data})
     assert response.status_code == 200
-    assert message in _text(response)
+    assert message in page_text(response)
     assert locations.SESSION_KEY not in client.session
 
 
@@ -173,7 +145,7 @@ def test_a_bad_point_is_a_form_error(client, home, data, message):
 def test_a_bad_community_or_kind_is_a_message_never_a_500(client, home, data):
     response = client.post(LOCATION_URL, data, follow=True)
     assert response.status_code == 200
-    text = _text(response)
+    text = page_text(response)
     assert "社区" in text and ("请从列表中选择" in text or "请选择" in text or "请在下面选择" in text)
     assert locations.SESSION_KEY not in client.session
 
@@ -202,7 +174,7 @@ def test_the_circle_page_lists_exactly_the_merchants_within_the_radius_grouped_b
     assert response.status_code == 200
     page = response.context["page"]
     # then the parameters are stated in plain words
-    text = _text(response)
+    text = page_text(response)
     assert "步行15分钟约864米" in text and "每分钟步行72米" in text and "1.25" in text
     # and the groups are the formats in the guide's order, each shop by distance with its minutes
     groups = [(g.code, g.name, [(m.id, m.minutes) for m in g.merchants]) for g in page.groups]
@@ -246,7 +218,7 @@ def test_missing_formats_are_listed_and_basic_ones_stand_out(client, home):
     assert "便利店" not in missing_basic and "药店" not in missing_basic
     assert len(page.missing_basic) == 12 and len(page.missing_quality) == 11
     assert "新式书店" not in [m.name for m in page.missing_quality]
-    text = _text(response)
+    text = page_text(response)
     assert "圈内缺少的日常必需店 (基本保障类)" in text and "菜市场" in text
     assert "圈内还缺少 11 种品质提升类的店" in text
     assert "覆盖 3 / 26 种业态" in text
@@ -278,7 +250,7 @@ def test_nothing_in_reach_is_an_empty_state(client, home):
     shop(home, "远处便利店", "convenience_store", north_m=2000)
     response = client.get(CIRCLE_URL, {"community": home.pk, "minutes": 5})
     assert response.status_code == 200
-    text = _text(response)
+    text = page_text(response)
     assert "步行5分钟约288米的范围内还没有商户" in text
     assert "看看30分钟内的店" in text and "看看能送到家的店" in text
     assert "圈内缺少的日常必需店" not in text  # every format is missing: the empty state says it all
@@ -288,7 +260,7 @@ def test_nothing_in_reach_is_an_empty_state(client, home):
 def test_without_a_location_the_circle_page_asks_for_one(client, home):
     response = client.get(CIRCLE_URL)
     assert response.status_code == 200
-    assert "还没有选择您的位置" in _text(response)
+    assert "还没有选择您的位置" in page_text(response)
     assert f'href="{LOCATION_URL}?next=' in response.content.decode()
 
 
@@ -297,10 +269,10 @@ def test_modes_and_minutes_change_the_circle(client, home):
     walk = client.get(CIRCLE_URL, {"community": home.pk})
     elderly = client.get(CIRCLE_URL, {"community": home.pk, "mode": "elderly"})
     delivery = client.get(CIRCLE_URL, {"community": home.pk, "mode": "delivery", "minutes": 30})
-    assert "约 13 分钟" in _text(walk)
-    assert "老人步行15分钟约660米" in _text(elderly) and "街角便利店" not in _text(elderly)
-    assert "配送30分钟约6000米" in _text(delivery) and "送货范围" in _text(delivery)
-    assert "街角便利店" in _text(delivery)
+    assert "约 13 分钟" in page_text(walk)
+    assert "老人步行15分钟约660米" in page_text(elderly) and "街角便利店" not in page_text(elderly)
+    assert "配送30分钟约6000米" in page_text(delivery) and "送货范围" in page_text(delivery)
+    assert "街角便利店" in page_text(delivery)
     # the option links keep the place
     assert f'href="/circle/?community={home.pk}&amp;mode=elderly"' in walk.content.decode()
 
@@ -309,7 +281,7 @@ def test_a_place_in_the_link_can_be_made_my_location(client, home):
     other = CommunityFactory(name="颐和路社区", centroid_lat=BASE_LAT - 0.01, centroid_lng=BASE_LNG)
     client.post(LOCATION_URL, {"kind": "community", "community": home.pk})
     response = client.get(CIRCLE_URL, {"community": other.pk, "minutes": 10})
-    text = _text(response)
+    text = page_text(response)
     assert "颐和路社区" in text and "设为我的位置" in text and "回到我的位置 (山西路社区)" in text
     client.post(LOCATION_URL, {"kind": "community", "community": other.pk})
     assert client.session[locations.SESSION_KEY]["community_id"] == other.pk
@@ -320,7 +292,7 @@ def test_a_point_in_the_link_draws_the_circle_around_it(client, home):
     lat, lng = offset(north_m=2100)
     response = client.get(CIRCLE_URL, {"lat": lat, "lng": lng})
     assert [m.id for g in response.context["page"].groups for m in g.merchants] == [corner.pk]
-    assert "约 2 分钟" in _text(response)
+    assert "约 2 分钟" in page_text(response)
 
 
 @pytest.mark.parametrize(
@@ -347,7 +319,7 @@ def test_bad_query_parameters_are_a_friendly_message_never_a_500(client, home, p
     response = client.get(CIRCLE_URL, params)
     # then the page still shows their circle, with the defaults, and says what was wrong
     assert response.status_code == 200
-    text = _text(response)
+    text = page_text(response)
     assert message in text
     assert "链接里有看不懂的内容" in text
     assert "Traceback" not in text
@@ -359,7 +331,7 @@ def test_someone_elses_address_in_the_link_is_refused(client, home):
     client.force_login(UserFactory())
     response = client.get(CIRCLE_URL, {"address": theirs.pk})
     assert response.status_code == 200
-    assert "这个地址不在您保存的地址里" in _text(response)
+    assert "这个地址不在您保存的地址里" in page_text(response)
     assert response.context["origin"] is None
 
 
@@ -372,14 +344,14 @@ def test_the_circle_is_in_the_header_navigation(client, home):
 def test_the_circle_page_renders_in_english(client, home):
     shop(home, "街角便利店", "convenience_store", north_m=200)
     chosen = client.post(LOCATION_URL, {"kind": "community", "community": home.pk}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
-    assert "“山西路社区” is now your location." in _text(chosen)
+    assert "“山西路社区” is now your location." in page_text(chosen)
     response = client.get(CIRCLE_URL, {"minutes": "0"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert '<html lang="en"' in response.content.decode()
-    text = _text(response)
+    text = page_text(response)
     for needle in ["My 15-minute circle", "On foot 15 min: about 864 m", "72 m a minute", "convenience store",
                    "about 4 min", "200 m away", "My location", "Minutes can only be 5, 10, 15, 20 or 30",
                    "Missing everyday essentials", "Change location"]:
         assert needle in text, needle
     assert "我的位置" not in text and "步行" not in text
-    assert "My location" in _text(client.get(LOCATION_URL, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "My location" in page_text(client.get(LOCATION_URL, HTTP_ACCEPT_LANGUAGE="en"))

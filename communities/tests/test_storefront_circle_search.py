@@ -1,49 +1,11 @@
 """The catalogue and search with a chosen location (split from test_storefront_circle.py)."""
 
-import math
-import re
-
 import pytest
 from django.urls import reverse
 
-from communities.tests.factories import (
-    BASE_LAT,
-    BASE_LNG,
-    CommunityFactory,
-)
-from merchants.tests.factories import MerchantFactory, business_format
-from shop.core.geo import EARTH_RADIUS_M
+from communities.tests.storefront import CIRCLE_URL, LOCATION_URL, page_text, shop
 
 pytestmark = pytest.mark.django_db
-
-LOCATION_URL = "/circle/location/"
-CIRCLE_URL = "/circle/"
-METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
-
-
-def offset(north_m: float = 0, east_m: float = 0, lat: float = BASE_LAT, lng: float = BASE_LNG) -> tuple[float, float]:
-    return (lat + north_m / METRES_PER_DEGREE,
-            lng + east_m / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
-
-
-def _text(response) -> str:
-    """The visible text of a page: tags stripped, whitespace collapsed."""
-    html = response.content.decode()
-    html = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-
-
-@pytest.fixture
-def home():
-    """A community centred on the origin, with a boundary of ~500 m."""
-    return CommunityFactory(name="山西路社区", street="湖南路街道", centroid_lat=BASE_LAT, centroid_lng=BASE_LNG)
-
-
-def shop(home, name, code, north_m=0, east_m=0, **kwargs):
-    lat, lng = offset(north_m, east_m)
-    return MerchantFactory(name=name, format=business_format(code), community=home, lat=lat, lng=lng, **kwargs)
 
 
 # --- the catalogue and search with a chosen location --------------------------------------------
@@ -81,7 +43,7 @@ def test_with_a_location_the_catalogue_shows_the_circle_with_walking_badges(clie
     response = client.get(reverse("catalogue:index"))
     # then only the shops within a 15-minute walk, each card saying how far
     assert sorted(_merchants(response)) == ["平价超市", "街角便利店"]
-    text = _text(response)
+    text = page_text(response)
     assert "只显示步行15分钟 (约864米) 内的店" in text
     assert "步行约 4 分钟 · 距离 200 米" in text and "步行约 9 分钟 · 距离 500 米" in text
     assert "远处超市" not in text
@@ -103,7 +65,7 @@ def test_every_shop_is_one_click_away_and_keeps_the_badges(client, listings, hom
     response = client.get(all_url)
     # then the far shop is back, its card greyed as outside the circle, and nearest first is not offered
     assert sorted(_merchants(response)) == ["平价超市", "街角便利店", "远处超市"]
-    text = _text(response)
+    text = page_text(response)
     assert "显示全部店铺, 不限距离" in text
     assert "步行约 35 分钟 · 距离 2.0 公里" in text
     assert 'class="listing-distance outside-circle"' in response.content.decode()
@@ -113,7 +75,7 @@ def test_every_shop_is_one_click_away_and_keeps_the_badges(client, listings, hom
 def test_nothing_in_the_circle_offers_every_shop(client, listings, home):
     client.post(LOCATION_URL, {"kind": "community", "community": home.pk})
     response = client.get(reverse("search:search"), {"q": "远处超市"})
-    text = _text(response)
+    text = page_text(response)
     assert "步行15分钟 (约864米) 内没有找到与“远处超市”相关的商品" in text
     assert "看看全部店铺" in text
     assert _merchants(client.get(reverse("search:search"), {"q": "远处超市", "scope": "all"})) == ["远处超市"]
@@ -123,7 +85,7 @@ def test_without_a_location_the_catalogue_is_unchanged_and_invites_one(client, l
     response = client.get(reverse("catalogue:index"), {"sort_by": "distance"})
     assert response.status_code == 200
     assert sorted(_merchants(response)) == ["平价超市", "街角便利店", "远处超市"]
-    text = _text(response)
+    text = page_text(response)
     assert "步行约" not in text and "距离最近" not in _sort_labels(response)
     assert "选好您的位置, 就能只看走路15分钟内的店" in text
     assert response.context["sort_options"][0]["selected"]  # relevance, as the backend sorted
@@ -131,7 +93,7 @@ def test_without_a_location_the_catalogue_is_unchanged_and_invites_one(client, l
 
 def test_the_catalogue_badges_render_in_english(client, listings, home):
     client.post(LOCATION_URL, {"kind": "community", "community": home.pk})
-    text = _text(client.get(reverse("catalogue:index"), HTTP_ACCEPT_LANGUAGE="en"))
+    text = page_text(client.get(reverse("catalogue:index"), HTTP_ACCEPT_LANGUAGE="en"))
     assert "about 4 min on foot · 200 m away" in text
     assert "Only shops within a 15-minute walk (about 864 m)" in text
     assert "Nearest first" in text and "Every shop" in text

@@ -7,7 +7,7 @@ so Oscar's views, templates and URL names stay as they are.
 from functools import wraps
 
 from django.db.models import Q
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from oscar.apps.dashboard.catalogue.apps import CatalogueDashboardConfig as OscarCatalogueDashboardConfig
 from oscar.apps.dashboard.orders.apps import OrdersDashboardConfig as OscarOrdersDashboardConfig
 
@@ -56,34 +56,23 @@ def _only_own_products(view):
     return wrapped
 
 
-def _stockrecord_forms_required(view):
-    """Oscar's product form fails with IndexError (a 500) when a shop's POST carries no stock
-    record form (StockRecordFormSet.set_initial_data reads forms[0]): answer 400 instead."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.method not in {"GET", "HEAD", "OPTIONS"} and not request.user.is_staff:
-            try:
-                forms = int(request.POST.get("stockrecords-TOTAL_FORMS") or 0)
-            except ValueError:
-                forms = 0
-            if forms < 1:
-                return HttpResponseBadRequest("stock record form missing")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 class CatalogueDashboardConfig(OscarCatalogueDashboardConfig):
     """Oscar's product pages, but a merchant may edit or delete only products no other shop sells.
 
     The catalogue is shared (one product per UPC, listed by many shops): Oscar lets any shop
     that lists a product edit its title and images for everyone, or delete it together with
     every other shop's listing. Bulk actions (make public/hidden for everyone) are staff only.
+    A shop's price and stock are set in the portal: the product form has no stock-record formset
+    for a shop's staff (merchants.dashboard.product_form).
     """
 
     GUARDED = {"catalogue-product", "catalogue-product-delete"}
-    PRODUCT_FORMS = {"catalogue-product", "catalogue-product-create", "catalogue-product-create-child"}
+
+    def ready(self):
+        super().ready()
+        from .product_form import ProductCreateUpdateView
+
+        self.product_createupdate_view = ProductCreateUpdateView
 
     def configure_permissions(self):
         super().configure_permissions()
@@ -91,9 +80,7 @@ class CatalogueDashboardConfig(OscarCatalogueDashboardConfig):
 
     def get_url_decorator(self, pattern):
         decorator = super().get_url_decorator(pattern)
-        guards = []  # innermost first: the product's owner is checked before the form
-        if pattern.name in self.PRODUCT_FORMS:
-            guards.append(_stockrecord_forms_required)
+        guards = []  # innermost first
         if pattern.name in self.GUARDED:
             guards.append(_only_own_products)
         if not guards:

@@ -93,22 +93,31 @@ LISTINGS_PAGE_SIZE = 50
 STOCK_STATES = ("in", "low", "out")
 
 
-def shop_listings(*, shop_id: int, q: str = "", kind: str = "", stock: str = "", published: str = "") -> QuerySet:
-    """The shop's listings with `available` and `low` annotated, filtered; newest change first.
+def _kind_filter(kind: str):
+    """Listings of one kind, matched on product-class ids (a tiny table read first): a filter
+    the planner can push into the scan, unlike a COALESCE over two outer joins."""
+    from django.db.models import Q
 
-    `low`: a threshold is set and what is available is at or under it (Oscar's
-    is_below_threshold, on available units rather than on the shelf count)."""
+    from catalog.models import ProductClass
+
+    ids = list(ProductClass.objects.filter(kind=kind).values_list("pk", flat=True))
+    return Q(product__product_class_id__in=ids) | Q(product__product_class__isnull=True,
+                                                    product__parent__product_class_id__in=ids)
+
+
+def _filtered_listings(*, shop_id: int, q: str = "", kind: str = "", stock: str = "",
+                       published: str = "") -> QuerySet:
+    """The shop's listings filtered, newest change first, with `available` and `low` annotated
+    (no joins beyond what the filters need: the listings table pages over this narrow query)."""
     from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, Value, When
     from django.db.models.functions import Coalesce
 
     listings = (
         StockRecord.objects.filter(partner_id=shop_id)
-        .select_related("product__product_class", "product__parent__product_class")
         .annotate(
             available=ExpressionWrapper(
                 Coalesce(F("num_in_stock"), 0) - Coalesce(F("num_allocated"), 0), output_field=IntegerField()
             ),
-            kind=Coalesce("product__product_class__kind", "product__parent__product_class__kind"),
         )
         .annotate(
             low=Case(
@@ -119,16 +128,13 @@ def shop_listings(*, shop_id: int, q: str = "", kind: str = "", stock: str = "",
         .order_by("-date_updated", "-pk")
     )
     q = (q or "").strip()[:100]
-    if q:
-        listings = listings.filter(
-            Q(product__title__icontains=q) | Q(partner_sku__icontains=q) | Q(product__upc=q)
-        )
+    if q:  # checked on the shop's own rows, walked in the table's order (stockrecord_shop_recent_idx)
+        listings = listings.filter(Q(product__title__icontains=q) | Q(partner_sku__icontains=q) | Q(product__upc=q))
     if kind:
-        listings = listings.filter(kind=kind)
-    if stock == "out":
-        listings = listings.filter(available__lte=0).exclude(kind="service")
-    elif stock == "low":
-        listings = listings.filter(low=True).exclude(kind="service")
+        listings = listings.filter(_kind_filter(kind))
+    if stock in ("out", "low"):
+        listings = listings.filter(available__lte=0) if stock == "out" else listings.filter(low=True)
+        listings = listings.exclude(_kind_filter("service"))
     elif stock == "in":
         listings = listings.filter(available__gt=0, low=False)
     if published in ("1", "0"):
@@ -136,8 +142,34 @@ def shop_listings(*, shop_id: int, q: str = "", kind: str = "", stock: str = "",
     return listings
 
 
+def shop_listings(*, shop_id: int, q: str = "", kind: str = "", stock: str = "", published: str = "") -> QuerySet:
+    """The shop's listings with `available`, `low` and `kind` annotated, filtered; newest change first.
+
+    `low`: a threshold is set and what is available is at or under it (Oscar's
+    is_below_threshold, on available units rather than on the shelf count)."""
+    from django.db.models.functions import Coalesce
+
+    return _filtered_listings(shop_id=shop_id, q=q, kind=kind, stock=stock, published=published).select_related(
+        "product__product_class", "product__parent__product_class"
+    ).annotate(kind=Coalesce("product__product_class__kind", "product__parent__product_class__kind"))
+
+
+def listings_page(*, shop_id: int, number, q: str = "", kind: str = "", stock: str = "", published: str = ""):
+    """One page of the listings table: the page's ids from the narrow filtered query (count and
+    order without the product columns), then those rows in full (shop_listings)."""
+    from django.core.paginator import Paginator
+
+    ids = _filtered_listings(shop_id=shop_id, q=q, kind=kind, stock=stock, published=published).values_list(
+        "pk", flat=True)
+    page = Paginator(ids, LISTINGS_PAGE_SIZE).get_page(number)
+    wanted = list(page.object_list)
+    rows = {row.pk: row for row in shop_listings(shop_id=shop_id).filter(pk__in=wanted)}
+    page.object_list = [rows[pk] for pk in wanted if pk in rows]
+    return page
+
+
 def low_stock_count(*, shop_id: int) -> int:
-    return shop_listings(shop_id=shop_id, stock="low").count()
+    return _filtered_listings(shop_id=shop_id, stock="low").count()
 
 
 def shop_staff(*, shop_id: int) -> list[dict]:
@@ -219,7 +251,7 @@ COMPLETED = ("delivered", "collected")
 
 
 def period_bounds(*, period: str, now) -> tuple:
-    """[start, end) of today / this week (from Monday) / this month, in local time."""
+    """[start, end) of today / this week (from Monday) / the last 7 days / this month, in local time."""
     import datetime as dt
 
     from django.utils import timezone
@@ -228,6 +260,8 @@ def period_bounds(*, period: str, now) -> tuple:
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "week":
         start = day - dt.timedelta(days=day.weekday())
+    elif period == "7days":  # the home page: today and the six days before, whatever the weekday
+        start = day - dt.timedelta(days=6)
     elif period == "month":
         start = day.replace(day=1)
     else:

@@ -64,3 +64,14 @@ def test_the_settlement_statement_and_its_csv(client):
     client.force_login(clerk)
     assert client.get(reverse("merchant-portal:figures")).status_code == 403
     assert client.get(reverse("merchant-portal:settlement")).status_code == 403
+
+
+def test_the_home_pages_seven_days_reach_back_a_week_even_on_a_monday():
+    # given Monday 07:00 in Beijing (the calendar week has barely begun)
+    monday = timezone.make_aware(dt.datetime(2026, 12, 7, 7, 0), timezone.get_current_timezone())
+    # when the home page asks for its figures' period
+    start, end = selectors.period_bounds(period="7days", now=monday)
+    week_start, _ = selectors.period_bounds(period="week", now=monday)
+    # then it starts six days before today's midnight (last Tuesday), not at this Monday's midnight
+    assert timezone.localtime(start) == timezone.make_aware(dt.datetime(2026, 12, 1), timezone.get_current_timezone())
+    assert end == monday and week_start > start
