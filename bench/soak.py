@@ -13,7 +13,11 @@ Threads (closed loops over keep-alive HTTP connections):
 - residents: search (`/api/v1/search/?q=`), fill the basket (3 lines from 3 shops), check out
   (cash on delivery, home delivery: every group is dispatched), now and then cancel an order;
 - couriers: the demo couriers post their position every second and list their jobs;
-- visitors: the storefront's catalogue and product pages.
+- visitors: the storefront's catalogue and product pages;
+- shops: one member of staff per bench shop, signed in to the merchant order pages (session and
+  CSRF cookie, HTML forms as a browser posts them), lists the orders waiting in the shop every
+  few seconds and for each new one accepts it, enters the weight of weighed lines and marks it
+  ready (`/dashboard/merchant-orders/<id>/accept|weights|ready/`).
 The simulated couriers of `make up` accept, pick up and deliver the dispatched groups.
 
 Faults, once each: at `--kill-at` seconds the Celery worker is SIGKILLed (its main process and
@@ -35,6 +39,7 @@ import http.client
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -45,6 +50,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("MARKET_VAR", ROOT / "var"))  # the stack's data, as scripts/lib.sh
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.base")
 
@@ -153,12 +159,97 @@ def visitor_loop(port, recorder, product_urls, stop_at, seed):
         time.sleep(rng.uniform(0.3, 0.8))
 
 
+class ShopClient:
+    """A member of a shop's staff in the merchant order pages: session + CSRF cookies, form posts."""
+
+    def __init__(self, port: int, recorder: Recorder, session_key: str):
+        self.port, self.recorder = port, recorder
+        self.cookies = {"sessionid": session_key}
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
+
+    def call(self, name: str, method: str, url: str, form: dict | None = None) -> tuple[int, bytes]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if method == "POST":
+            headers.update({"Content-Type": "application/x-www-form-urlencoded",
+                            "X-CSRFToken": self.cookies.get("csrftoken", "")})
+            body = "&".join(f"{quote(k)}={quote(str(v))}" for k, v in (form or {}).items())
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, url, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
+            with self.recorder.lock:
+                self.recorder.errors[f"{name}: {type(error).__name__}"] += 1
+            return 0, b""
+        for header in response.headers.get_all("Set-Cookie") or []:
+            key, _, rest = header.partition("=")
+            if key in ("csrftoken", "sessionid"):
+                self.cookies[key] = rest.split(";", 1)[0]
+        self.recorder.add(name, response.status, time.perf_counter() - started, data)
+        return response.status, data
+
+
+GROUP_LINK = re.compile(rb'/dashboard/merchant-orders/(\d+)/"')
+WEIGHT_FIELD = re.compile(rb'name="(weight_\d+)"')
+
+
+def shop_loop(port, recorder, session_key, stop_at, seed):
+    """Accept each new order waiting in the shop, weigh its weighed lines, mark it ready."""
+    client, rng, handled = ShopClient(port, recorder, session_key), random.Random(seed), set()
+    base = "/dashboard/merchant-orders/"
+    while time.time() < stop_at:
+        waiting = []
+        for status in ("point_assigned", "courier_assigned"):
+            code, page = client.call("shop-orders", "GET", f"{base}?status={status}")
+            if code == 200:
+                waiting += [int(pk) for pk in GROUP_LINK.findall(page)]
+        for pk in dict.fromkeys(waiting):
+            if pk in handled or time.time() >= stop_at:
+                continue
+            handled.add(pk)
+            code, page = client.call("shop-order", "GET", f"{base}{pk}/")  # its forms set the CSRF cookie
+            client.call("shop-accept", "POST", f"{base}{pk}/accept/")
+            fields = {name.decode(): 1000 for name in WEIGHT_FIELD.findall(page)} if code == 200 else {}
+            if fields:
+                client.call("shop-weights", "POST", f"{base}{pk}/weights/", fields)
+            client.call("shop-ready", "POST", f"{base}{pk}/ready/")
+        time.sleep(rng.uniform(2.0, 4.0))
+
+
+def shop_sessions(merchants: list[int]) -> list[str]:
+    """One signed-in member of staff per bench shop (a session as the login page leaves it)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth.models import Permission
+
+    permission = Permission.objects.get(codename="dashboard_access", content_type__app_label="partner")
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = []
+    for number, merchant in enumerate(Partner.objects.filter(pk__in=merchants).order_by("pk")):
+        user, _ = get_user_model().objects.get_or_create(mobile=f"1770009{number:04d}",
+                                                         defaults={"first_name": f"压测店员{number}"})
+        user.user_permissions.add(permission)
+        merchant.users.add(user)
+        session = store()
+        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[-1],
+                        HASH_SESSION_KEY: user.get_session_auth_hash()})
+        session.create()
+        keys.append(session.session_key)
+    return keys
+
+
 def sh(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["scripts/with-env.sh", "dev", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def kill_worker(log) -> None:
-    pidfile = ROOT / "var/run/celery-worker.pid"
+    pidfile = VAR / "run/celery-worker.pid"
     pid = int(pidfile.read_text().strip())
     children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     for victim in [pid, *map(int, children)]:
@@ -217,8 +308,10 @@ def checks(numbers: list[str], listings: list[int], available_before: dict[int, 
             drift[record.pk] = {"moved": moved, "held by live orders": held.get(record.pk, 0)}
     check = sh("uv", "run", "--frozen", "--no-sync", "python", "manage.py", "search_index", "--sync")
     check = sh("uv", "run", "--frozen", "--no-sync", "python", "manage.py", "search_index", "--check")
+    shop_events = (FulfilmentEvent.objects.filter(group__order__number__in=numbers, status__in=["accepted", "ready"])
+                   .values("status").annotate(n=Count("pk")))
     result = {
-        "orders": len(numbers), "groups": groups.count(), "group statuses": {r["status"]: r["n"] for r in counts},
+        "orders": len(numbers), "shop events": {row["status"]: row["n"] for row in shop_events}, "groups": groups.count(), "group statuses": {r["status"]: r["n"] for r in counts},
         "dispatched twice": twice, "live groups never dispatched": never, "negative stock rows": negative,
         "stock drift": drift, "search_index --check rc": check.returncode,
         "search_index --check (tail)": (check.stdout + check.stderr).strip().splitlines()[-3:],
@@ -264,11 +357,13 @@ def main():
                for n, (token, address) in enumerate(people)]
     threads += [threading.Thread(target=courier_loop, daemon=True, args=(args.port, recorder, token, lat, lng, stop_at, n))
                 for n, (token, lat, lng) in enumerate(couriers)]
+    threads += [threading.Thread(target=shop_loop, daemon=True, args=(args.port, recorder, key, stop_at, n))
+                for n, key in enumerate(shop_sessions(merchants))]
     threads += [threading.Thread(target=visitor_loop, daemon=True, args=(args.port, recorder, product_urls, stop_at, n))
                 for n in range(args.visitors)]
     if not args.no_faults:
         threads.append(threading.Thread(target=faults, args=(args, log, stop_at), daemon=True))
-    log(f"{len(people)} residents, {len(couriers)} couriers, {args.visitors} visitors on 127.0.0.1:{args.port} "
+    log(f"{len(people)} residents, {len(couriers)} couriers, {len(merchants)} shops, {args.visitors} visitors on 127.0.0.1:{args.port} "
         f"for {args.seconds}s")
     for thread in threads:
         thread.start()

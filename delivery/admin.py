@@ -1,7 +1,11 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.errors import DomainError
+
+from . import point_stock
 from .models import (
     Courier,
     DispatchDecision,
@@ -19,11 +23,17 @@ from .models import (
 
 
 class PointStockInline(admin.TabularInline):
-    """Units of merchants' listings held at a point (a store needs none: it holds its own stock)."""
+    """Units of merchants' listings held at a point (a store needs none: it holds its own stock).
+    Shown only: units change through the point stock page, as ledger movements."""
 
     model = PointStock
     extra = 0
-    raw_id_fields = ["listing"]
+    fields = readonly_fields = ["listing", "num_in_stock"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class PointHoursInline(admin.TabularInline):
@@ -50,13 +60,47 @@ class FulfilmentPointAdmin(admin.ModelAdmin):
     raw_id_fields = ["merchant"]
 
 
+class PointStockForm(forms.ModelForm):
+    """The units as the page showed them travel with the form: saving applies the difference."""
+
+    shown_in_stock = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    class Meta:
+        model = PointStock
+        fields = ["point", "listing", "num_in_stock"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["shown_in_stock"].initial = self.instance.num_in_stock
+
+
 @admin.register(PointStock)
 class PointStockAdmin(admin.ModelAdmin):
+    """Saving never writes the row back: the change from the units shown goes through
+    point_stock.adjust_point_stock (F() and a ledger movement), so a concurrent change stays."""
+
+    form = PointStockForm
     list_display = ["point", "listing", "num_in_stock"]
     list_filter = ["point__kind"]
     search_fields = ["point__name", "listing__partner_sku", "listing__product__title"]
     raw_id_fields = ["point", "listing"]
     list_select_related = ["point", "listing"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["point", "listing"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        shown = form.cleaned_data.get("shown_in_stock")
+        base = (shown if shown is not None else form.initial.get("num_in_stock", 0)) if change else 0
+        wanted = form.cleaned_data["num_in_stock"]
+        try:
+            row = point_stock.adjust_point_stock(point_id=obj.point_id, listing_id=obj.listing_id, delta=wanted - base,
+                                                 actor=request.user, note=f"admin: {base} -> {wanted}")
+        except DomainError as error:
+            messages.error(request, str(error))
+            row = PointStock.objects.get(point_id=obj.point_id, listing_id=obj.listing_id)
+        obj.pk, obj.num_in_stock = row.pk, row.num_in_stock
 
 
 @admin.register(Courier)

@@ -90,6 +90,24 @@ def transfer_to_point(*, point_id: int, listing_id: int, quantity: int, partner_
     return row
 
 
+@transaction.atomic
+def adjust_point_stock(*, point_id: int, listing_id: int, delta: int, actor=None, note: str = "") -> PointStock:
+    """An operator's correction of a point's units by `delta` (盘点), added with F() under the
+    row's lock, so a change made meanwhile (dispatch taking units, a transfer) stays; a
+    `counted` movement keeps the ledger adding up. 409 if the point would hold fewer than 0."""
+    row = _locked_row(point_id, listing_id)
+    if delta == 0:
+        return row
+    if row.num_in_stock + delta < 0:
+        raise ConflictError(_("履约点现有 %(units)s 件, 不能减少 %(delta)s 件") % {"units": row.num_in_stock, "delta": -delta},
+                            code="insufficient_stock", fields={"num_in_stock": [_("库存不能小于 0")]})
+    PointStock.objects.filter(pk=row.pk).update(num_in_stock=F("num_in_stock") + delta)
+    StockMovement.objects.create(listing_id=listing_id, point_id=point_id, reason=Reason.COUNTED, delta=delta,
+                                 actor=actor, note=note[:200])
+    row.refresh_from_db()
+    return row
+
+
 def open_point_ledgers() -> int:
     """Opening movements for point stock that has units and no ledger row yet (rows written
     before the ledger, the demo's bulk load): the ledger then adds up to the counters."""

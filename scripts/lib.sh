@@ -12,7 +12,10 @@ MARKET_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/env.sh
 . "$MARKET_ROOT/scripts/env.sh"
 
-MARKET_VAR="$MARKET_ROOT/var"
+# Data, pid files and logs; MARKET_VAR=... gives a second stack of the same checkout its own
+# (bench/soak.py and scripts/up_loop.sh run beside `make up` on other ports).
+MARKET_VAR="${MARKET_VAR:-$MARKET_ROOT/var}"
+export MARKET_VAR
 MARKET_RUN="$MARKET_VAR/run"          # pid files of the root-run app processes (celery, gunicorn)
 MARKET_LOG="$MARKET_VAR/log"          # their logs
 MARKET_SERVICE_USER="${MARKET_SERVICE_USER:-market}"

@@ -34,7 +34,9 @@ start() {
             --access-logfile "$MARKET_LOG/gunicorn-access.log" --error-logfile "$WEB_LOGFILE" \
             || { tail_log "$WEB_LOGFILE"; die "gunicorn did not start (log: $WEB_LOGFILE)"; }
     fi
-    wait_until 60 "gunicorn" answers || { tail_log "$WEB_LOGFILE"; die "$WEB_URL/healthz does not answer after 60s (log: $WEB_LOGFILE)"; }
+    # a loaded machine may take well over a minute to import the site in a fresh worker (up_loop
+    # run 6/10 failed at 60 s with load 30): the same patience as every other service
+    wait_until "$MARKET_START_TIMEOUT" "gunicorn" answers || { tail_log "$WEB_LOGFILE"; die "$WEB_URL/healthz does not answer after ${MARKET_START_TIMEOUT}s (log: $WEB_LOGFILE)"; }
     log "ready: $WEB_URL  /healthz: $(curl -s --max-time 10 "$WEB_URL/healthz")"
 }
 

@@ -20,7 +20,6 @@ from django.db.models import (
     Case,
     Count,
     F,
-    FloatField,
     IntegerField,
     Q,
     QuerySet,
@@ -67,6 +66,7 @@ from catalog.search.listings import (
 from communities.circle import DELIVERY, Circle
 from merchants.models import Partner
 from merchants.selectors import is_open_at
+from shop.core.expressions import ValueById
 from shop.core.geo import bounding_box, haversine_m
 
 
@@ -193,10 +193,8 @@ class DatabaseListingBackend:
     def _ordered(listings: QuerySet, query: ListingQuery, reach: dict | None) -> QuerySet:
         if reach:
             # the distance of each listing's merchant, for sorting and as a tie-break
-            listings = listings.annotate(distance=Case(
-                *[When(partner_id=pk, then=Value(m.distance_m)) for pk, m in reach.items()],
-                default=Value(0.0), output_field=FloatField(),
-            ))
+            listings = listings.annotate(
+                distance=ValueById("partner_id", {pk: m.distance_m for pk, m in reach.items()}, default=0.0))
         if query.sort == SORT_DISTANCE and reach:
             return listings.order_by("distance", "pk")
         if query.sort == SORT_PRICE_ASC:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import BooleanField, ExpressionWrapper, ForeignObject, Lookup, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 
 from catalog.models import Product
 from catalog.search.backends.base import (
@@ -39,26 +39,8 @@ from catalog.search.listings import (
     listings_by_ids,
     price_range_label,
 )
+from shop.core.expressions import AnyId  # noqa: F401 (registers the any_id lookup used below)
 from shop.core.geo import haversine_m
-
-
-@ForeignObject.register_lookup
-class AnyId(Lookup):
-    """``merchant_id__any_id=[...]``: one array parameter on PostgreSQL (``= ANY(%s)``) instead of
-    thousands of ``IN`` placeholders, whose binding cost more than the query; ``IN`` elsewhere."""
-
-    lookup_name = "any_id"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        ids = [int(value) for value in self.rhs]
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*lhs_params, ids]
-        if not ids:
-            return "1 = 0", list(lhs_params)
-        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*lhs_params, *ids]
-
 
 FIELDS = ("pk", "price", "partner_id", "partner__format", "partner__format__name_zh", "partner__format__name_en",
           "partner__format__sort_order", "partner__name", "partner__rating", "product_id", "product__parent_id",

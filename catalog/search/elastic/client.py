@@ -2,8 +2,8 @@
 
 Two clients: `indexing` (patient: bulk writes from tasks and commands) and `query`
 (impatient: SEARCH_TIMEOUT_SECONDS, no retries) for requests a resident waits on. When
-queries fail, the breaker stays open for a cool-down so every request in that time goes
-straight to the database backend instead of waiting for a timeout.
+queries keep failing, the breaker opens for a cool-down so every request in that time goes
+straight to the database backend instead of waiting for a timeout, then lets one probe through.
 """
 
 from __future__ import annotations
@@ -46,36 +46,68 @@ def query_client() -> Elasticsearch:
 
 
 class CircuitBreaker:
-    """Open after `threshold` consecutive failures; let one trial through after `cooldown` s."""
+    """Closed until `threshold` failures fall within `window` seconds (one slow query is not an
+    outage); then open for `cooldown` s, every query going straight to the database; then
+    half-open: ONE probe query goes to the engine (the others still to the database) and its
+    outcome closes the breaker or opens it for another cool-down. A probe that never reports
+    (its worker died) frees its slot after another `cooldown`. Per process, in memory."""
 
-    def __init__(self, threshold: int, cooldown: float):
-        self.threshold, self.cooldown = threshold, cooldown
-        self._failures, self._opened_at = 0, 0.0
+    def __init__(self, threshold: int, cooldown: float, window: float, clock=time.monotonic):
+        self.threshold, self.cooldown, self.window, self.clock = max(1, threshold), cooldown, window, clock
         self._lock = threading.Lock()
+        self.reset()
+
+    @property
+    def state(self) -> str:
+        with self._lock:
+            if self._opened_at is None:
+                return "closed"
+            return "open" if self.clock() - self._opened_at < self.cooldown else "half-open"
 
     @property
     def is_open(self) -> bool:
+        return self.state != "closed"
+
+    def allow(self) -> bool:
+        """May this query go to the engine? Half-open: only the first caller (the probe)."""
         with self._lock:
-            return self._failures >= self.threshold and time.monotonic() - self._opened_at < self.cooldown
+            now = self.clock()
+            if self._opened_at is None:
+                return True
+            if now - self._opened_at < self.cooldown:
+                return False
+            if self._probe_at is not None and now - self._probe_at < self.cooldown:
+                return False
+            self._probe_at = now
+            return True
 
     def record_success(self) -> None:
         with self._lock:
-            self._failures = 0
+            self._failures.clear()
+            self._opened_at = self._probe_at = None
 
     def record_failure(self) -> None:
         with self._lock:
-            self._failures += 1
-            if self._failures >= self.threshold:
-                self._opened_at = time.monotonic()
+            now = self.clock()
+            if self._opened_at is not None:  # the probe failed (or a query let through before)
+                self._opened_at, self._probe_at = now, None
+                return
+            self._failures = [at for at in self._failures if now - at < self.window] + [now]
+            if len(self._failures) >= self.threshold:
+                self._opened_at, self._probe_at = now, None
+                self._failures.clear()
 
     def reset(self) -> None:
         with self._lock:
-            self._failures, self._opened_at = 0, 0.0
+            self._failures: list[float] = []
+            self._opened_at: float | None = None
+            self._probe_at: float | None = None
 
 
 breaker = CircuitBreaker(
-    threshold=getattr(settings, "SEARCH_BREAKER_THRESHOLD", 1),
+    threshold=getattr(settings, "SEARCH_BREAKER_THRESHOLD", 5),
     cooldown=getattr(settings, "SEARCH_BREAKER_COOLDOWN_SECONDS", 10.0),
+    window=getattr(settings, "SEARCH_BREAKER_WINDOW_SECONDS", 30.0),
 )
 
 
@@ -83,8 +115,8 @@ def guarded_search(index: str, body: dict) -> dict:
     """Run a user-facing search; SearchBackendUnavailable when the engine cannot answer."""
     if not settings.ELASTICSEARCH_URL:
         raise SearchBackendUnavailable("Elasticsearch is not configured")
-    if breaker.is_open:
-        raise SearchBackendUnavailable("circuit open after recent Elasticsearch failures")
+    if not breaker.allow():
+        raise SearchBackendUnavailable("circuit open after repeated Elasticsearch failures")
     try:
         response = query_client().search(index=index, body=body)
     except Exception as exc:
