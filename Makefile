@@ -2,7 +2,8 @@
 #
 #   make demo      embedded default: SQLite, no services; migrate, load_demo, collectstatic,
 #                  runserver on 127.0.0.1:$(PORT) with the demo couriers moving in the background
-#   make lint      ruff, the import contracts (lint-imports) and the import-circle check
+#   make lint      ruff, the import contracts (lint-imports), the import-circle check and the
+#                  module-size check (no module over 450 lines)
 #   make test      lint, install (with Debian's Chromium for the browser test), start PostgreSQL/Redis/
 #                  Elasticsearch, run the whole pytest suite against them (a real Celery worker
 #                  and the courier simulator are started by the test fixtures)
@@ -38,7 +39,7 @@ EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u ELASTICSEARCH_URL -u CELERY_BROK
 .PHONY: help install browser demo services up down status lint test
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
 
 install:
 	scripts/install.sh
@@ -89,6 +90,7 @@ lint:
 	$(RUN) ruff check .
 	$(RUN) lint-imports
 	$(RUN) python scripts/import_cycles.py
+	$(RUN) python scripts/module_sizes.py
 
 # CI-style: the guards, then the real services, tasks on a real worker (CELERY_TASK_ALWAYS_EAGER=false).
 test: install lint browser services
