@@ -2,10 +2,13 @@
 an order's from its fulfilments); nothing else writes ``Order.status``.
 
     awaiting_payment  some group still waits for the online payment
-    cancelled         every group was cancelled or rejected (nothing reached the resident)
+    cancelled         every group ended and none reached the resident (cancelled, rejected
+                      or failed: the order layer has released their stock and refunded them)
     completed         every group ended and at least one reached the resident
-    placed            anything else: the groups are on their way (a failed delivery keeps the
-                      order placed until its other groups end; an operator follows it up)
+    placed            anything else: some group is still on its way
+
+Every order therefore ends once its groups end (a failed delivery no longer leaves its order
+"placed" for ever: no step leads on from a failed group).
 
 The values are OSCAR_ORDER_STATUS_PIPELINE's (settings).
 """
@@ -32,8 +35,8 @@ def order_status(group_statuses: Iterable[str]) -> str:
         return CANCELLED
     if Status.AWAITING_PAYMENT in statuses:
         return AWAITING_PAYMENT
-    if statuses <= TERMINAL and statuses & COMPLETED:
-        return COMPLETED_ORDER
+    if statuses <= TERMINAL:
+        return COMPLETED_ORDER if statuses & COMPLETED else CANCELLED
     return PLACED
 
 

@@ -287,13 +287,15 @@ def write_history(plan: Plan, history: HistoryPlan, *, progress: bool = False) -
         listings: dict[str, list[StockRecord]] = {}
         for record in StockRecord.objects.filter(partner__code__in=partners).select_related("product", "partner").order_by("pk"):
             listings.setdefault(record.partner.code, []).append(record)
+        from shop.checkout.order_status import order_status
+
         orders, lines, groups, flines, ratings = [], [], [], [], []
         for o in history.orders:
             record = listings[o.merchant_code][o.listing_index % len(listings[o.merchant_code])]
             amount = record.price * o.quantity
             orders.append(Order(number=o.number, user_id=users.get(o.user_mobile), currency="CNY", total_incl_tax=amount,
                                 total_excl_tax=amount, shipping_incl_tax=Decimal("0.00"), shipping_excl_tax=Decimal("0.00"),
-                                status="placed", date_placed=o.placed))
+                                status=order_status([o.status]), date_placed=o.placed))
         Order.objects.bulk_create(orders, batch_size=BATCH)
         order_ids = dict(Order.objects.filter(number__startswith=ORDER_PREFIX).values_list("number", "pk"))
         for o in history.orders:

@@ -15,7 +15,10 @@ from shop.checkout.order_status import order_status
         ([S.DELIVERED, S.PICKED_UP], "placed"),
         ([S.DELIVERED, S.COLLECTED], "completed"),
         ([S.DELIVERED, S.REJECTED], "completed"),
-        ([S.FAILED, S.CANCELLED], "placed"),  # a failed delivery waits for an operator
+        ([S.FAILED, S.CANCELLED], "cancelled"),  # nothing reached her: the order has ended
+        ([S.FAILED], "cancelled"),
+        ([S.FAILED, S.PICKED_UP], "placed"),
+        ([S.FAILED, S.DELIVERED], "completed"),
         ([S.CANCELLED, S.REJECTED], "cancelled"),
         ([S.CANCELLED], "cancelled"),
     ],
