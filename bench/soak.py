@@ -22,7 +22,8 @@ The simulated couriers of `make up` accept, pick up and deliver the dispatched g
 
 Faults, once each: at `--kill-at` seconds the Celery worker is SIGKILLed (its main process and
 pool children) and started again `--restart-after` seconds later; at `--es-stop-at` seconds
-this stack's Elasticsearch is stopped for `--es-down` seconds, then started again.
+this stack's Elasticsearch is stopped for `--es-down` seconds, then started again. The two run on
+their own timers (a slow worker restart does not delay the Elasticsearch outage).
 
 After the load it waits for dispatch to drain and checks, in the database: every order placed
 was dispatched exactly once (one point assignment per delivery group, none left "created"),
@@ -261,30 +262,39 @@ def kill_worker(log) -> None:
 
 
 def faults(args, log, stop_at):
+    """The worker's kill and restart, and Elasticsearch's stop and start, each on its own timer:
+    a slow restart of the worker on a loaded machine never delays Elasticsearch's outage. A
+    recovery (restart, start) always runs, even past the end of the load."""
     start = time.time()
 
-    def at(offset):
-        delay = start + offset - time.time()
-        if delay > 0:
-            time.sleep(delay)
+    def run(steps):
+        for offset, action, recovery in steps:
+            if start + offset > stop_at and not recovery:
+                return
+            delay = start + offset - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            action()
 
-    events = sorted([(args.kill_at, "kill"), (args.kill_at + args.restart_after, "restart"),
-                     (args.es_stop_at, "es-stop"), (args.es_stop_at + args.es_down, "es-start")])
-    for offset, what in events:
-        if start + offset > stop_at:
-            continue
-        at(offset)
-        if what == "kill":
-            kill_worker(log)
-        elif what == "restart":
-            result = sh("scripts/celery.sh", "start", "worker")
-            log(f"worker restarted: rc={result.returncode} {result.stderr.strip().splitlines()[-1:]}")
-        elif what == "es-stop":
-            result = sh("scripts/elasticsearch.sh", "stop")
-            log(f"Elasticsearch stopped: rc={result.returncode}")
-        else:
-            result = sh("scripts/elasticsearch.sh", "start")
-            log(f"Elasticsearch started: rc={result.returncode}")
+    def restart_worker():
+        result = sh("scripts/celery.sh", "start", "worker")
+        log(f"worker restarted: rc={result.returncode} {result.stderr.strip().splitlines()[-1:]}")
+
+    def stop_es():
+        log(f"Elasticsearch stopped: rc={sh('scripts/elasticsearch.sh', 'stop').returncode}")
+
+    def start_es():
+        log(f"Elasticsearch started: rc={sh('scripts/elasticsearch.sh', 'start').returncode}")
+
+    sequences = [
+        [(args.kill_at, lambda: kill_worker(log), False), (args.kill_at + args.restart_after, restart_worker, True)],
+        [(args.es_stop_at, stop_es, False), (args.es_stop_at + args.es_down, start_es, True)],
+    ]
+    timers = [threading.Thread(target=run, args=(steps,), daemon=True) for steps in sequences]
+    for timer in timers:
+        timer.start()
+    for timer in timers:
+        timer.join()
 
 
 def checks(numbers: list[str], listings: list[int], available_before: dict[int, int], log, drain_seconds: int) -> dict:
