@@ -315,14 +315,23 @@ def _flushes_the_database(request) -> bool:
 
 
 def wait_until_idle(worker: LiveWorker, seconds: float = 30) -> bool:
-    """Wait (at most `seconds`) until the worker has no task running, reserved or scheduled."""
+    """Wait (at most `seconds`) until the worker has no task running, reserved or scheduled.
+
+    A broker connection that a test's own Redis restart left broken is retried on a fresh one."""
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import RedisError
+
     from shop.celery import app
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        inspector = app.control.inspect(destination=[worker.hostname], timeout=1.0)
-        busy = [task for answer in (inspector.active(), inspector.reserved(), inspector.scheduled())
-                for tasks in (answer or {}).values() for task in tasks]
+        try:
+            with app.connection_for_write() as connection:
+                inspector = app.control.inspect(destination=[worker.hostname], timeout=1.0, connection=connection)
+                busy = [task for answer in (inspector.active(), inspector.reserved(), inspector.scheduled())
+                        for tasks in (answer or {}).values() for task in tasks]
+        except (OperationalError, RedisError, OSError):
+            busy = ["the broker did not answer"]
         if not busy:
             return True
         time.sleep(0.5)
