@@ -29,8 +29,11 @@ start() {
         port_open "$MARKET_WEB_PORT" && die "port $MARKET_WEB_PORT is taken by another process: stop it or use PORT=..."
         log "starting gunicorn on $WEB_URL (log: $WEB_LOGFILE)"
         rm -f "$WEB_PIDFILE"
+        # its own control socket: gunicorn's default (~/.gunicorn/gunicorn.ctl) is one for every
+        # gunicorn of the user, so a second stack on the machine (soak, up_loop) would share it
         uv_run gunicorn shop.wsgi:application --daemon --bind "127.0.0.1:$MARKET_WEB_PORT" \
             --workers "${MARKET_WEB_WORKERS:-2}" --timeout 60 --pid "$WEB_PIDFILE" \
+            --control-socket "$MARKET_RUN/gunicorn.ctl" \
             --access-logfile "$MARKET_LOG/gunicorn-access.log" --error-logfile "$WEB_LOGFILE" \
             || { tail_log "$WEB_LOGFILE"; die "gunicorn did not start (log: $WEB_LOGFILE)"; }
     fi
