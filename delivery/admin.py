@@ -90,6 +90,10 @@ class PointStockAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["point", "listing"] if obj else []
 
+    def has_delete_permission(self, request, obj=None):
+        # units leave a point as ledger movements (counted to 0), never by deleting the row
+        return False
+
     def save_model(self, request, obj, form, change):
         shown = form.cleaned_data.get("shown_in_stock")
         base = (shown if shown is not None else form.initial.get("num_in_stock", 0)) if change else 0

@@ -74,3 +74,14 @@ def test_the_point_page_shows_its_stock_without_writing_it(operator, stocked):
     page = operator.get(reverse("admin:delivery_fulfilmentpoint_change", args=[stocked.point_id]))
     assert page.status_code == 200
     assert b'name="stock-0-num_in_stock"' not in page.content  # read only: no field to post back
+
+
+def test_a_point_stock_row_cannot_be_deleted_in_the_admin(operator, stocked):
+    # given a row whose units the ledger accounts for
+    url = reverse("admin:delivery_pointstock_delete", args=[stocked.pk])
+    # when the operator asks to delete it, or posts the confirmation
+    page, post = operator.get(url), operator.post(url, {"post": "yes"})
+    # then both are refused and the ledger and the counter still agree
+    assert page.status_code == 403 and post.status_code == 403
+    assert PointStock.objects.filter(pk=stocked.pk, num_in_stock=10).exists()
+    assert point_stock.point_stock_drift() == []
