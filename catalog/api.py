@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from catalog import selectors
 from catalog.search.backends.base import PRODUCT_CLASSES, SORTS, PageOutOfRange
 from communities.api import CircleParamsSerializer, circle_from_request
+from shop.core.params import SharedFieldsMixin
 
 MAX_PAGE_SIZE = 100
 
@@ -23,7 +24,7 @@ class CommaList(serializers.CharField):
         return [part.strip() for part in str(data).split(",") if part.strip()]
 
 
-class SearchParamsSerializer(CircleParamsSerializer):
+class SearchParamsSerializer(SharedFieldsMixin, CircleParamsSerializer):
     q = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
     format = CommaList(required=False, default=list)
     category = CommaList(required=False, default=list)
