@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +14,7 @@ from catalog import selectors
 from catalog.search.backends.base import PRODUCT_CLASSES, SORTS, PageOutOfRange
 from communities.api import CircleParamsSerializer, circle_from_request
 from shop.core.params import SharedFieldsMixin
+from shop.core.renderers import OrjsonRenderer
 
 MAX_PAGE_SIZE = 100
 
@@ -100,6 +102,8 @@ SEARCH_EXAMPLE = {
 
 
 class SearchView(APIView):
+    renderer_classes = [OrjsonRenderer, BrowsableAPIRenderer]
+
     @extend_schema(parameters=[SearchParamsSerializer], responses={200: dict}, examples=[
         OpenApiExample("listings within a 15-minute walk", value=SEARCH_EXAMPLE, response_only=True)])
     def get(self, request):
@@ -134,6 +138,8 @@ class SearchView(APIView):
 
 
 class SuggestView(APIView):
+    renderer_classes = [OrjsonRenderer, BrowsableAPIRenderer]
+
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="what the resident has typed so far (≤ 50 characters)")],
         responses={200: dict}, examples=[OpenApiExample("titles for the search box", response_only=True, value={
