@@ -124,11 +124,11 @@ def time_pairs(client: Client, queries, *, api_first: bool = False) -> tuple[dic
     query: the second of a pair finds the engine's caches warm for that very query (~7 % of
     its time), so neither side always gets that (``api_first``: the API always first, as this
     bench did until December 2026). Wall and CPU samples of both sides."""
-    engine = query_client().options(request_timeout=TIMEOUT)
     bodies = [raw_body(word, lat, lng) for word, lat, lng in queries]  # built outside the timing
     samples = {"api": [], "raw": [], "api_cpu": [], "raw_cpu": []}
     answered_by_other = 0
     with override_settings(SEARCH_BACKEND="elasticsearch", SEARCH_TIMEOUT_SECONDS=TIMEOUT):
+        engine = query_client()  # the API's own client (and connection pool) in this run
         for number, ((word, lat, lng), body) in enumerate(zip(queries, bodies, strict=True)):
             raw_first = number % 2 and not api_first
             if raw_first:
