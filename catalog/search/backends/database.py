@@ -87,6 +87,12 @@ class DatabaseListingBackend:
         product_ids = category_product_ids(category_ids=query.category_ids) if query.category_ids else None
         if query.terms:
             return self._search_matched(query, filtered, product_ids, reach)
+        return self._search_in_sql(query, filtered, product_ids, reach)
+
+    def _search_in_sql(self, query: ListingQuery, filtered: QuerySet, product_ids: QuerySet | None,
+                       reach: dict | None) -> ListingSearchResult:
+        """Count, page and facets each in SQL (browsing; for a text search, the reference the
+        tests hold matched.py to)."""
         unpriced = self._in_categories(self._in_formats(filtered, query.formats), product_ids)
         priced = self._priced(filtered, query)
         in_formats = self._in_formats(priced, query.formats)
