@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Product
-from catalog.search.backends.base import SORTS, ListingQuery, listing_row
+from catalog.search.backends.base import SORTS, ListingQuery, PageOutOfRange, listing_row
 from catalog.search.backends.database import PLAN_SETTINGS, DatabaseListingBackend, planned_for_memory
 from catalog.search.listings import category_product_ids
 from catalog.tests.factories import FreshProductClassFactory, ProductFactory, ServiceProductClassFactory, category
@@ -121,18 +121,18 @@ def test_a_text_search_answers_as_the_same_query_ordered_and_faceted_in_sql(neig
     assert nonempty >= 40 and compared >= 150  # the data set exercised the paths
 
 
-def test_the_planner_settings_hold_only_during_the_search(neighbourhood):
-    if connection.vendor != "postgresql":  # planner settings exist on PostgreSQL only: a no-op elsewhere
-        with planned_for_memory():
-            assert DatabaseListingBackend().search(ListingQuery(query="药")).backend == "database"
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('random_page_cost')")
-        before = cursor.fetchone()[0]
-        # when a block runs under the text search's settings, they hold inside it
-        with planned_for_memory():
-            cursor.execute("SELECT current_setting('random_page_cost'), current_setting('max_parallel_workers_per_gather')")
-            assert cursor.fetchone() == (PLAN_SETTINGS["random_page_cost"], PLAN_SETTINGS["max_parallel_workers_per_gather"])
-        # then the previous value is back after it, inside the test's transaction too
-        cursor.execute("SELECT current_setting('random_page_cost')")
-        assert cursor.fetchone()[0] == before
+def test_a_text_search_plans_for_memory_and_a_missing_page_leaves_the_transaction_usable(neighbourhood):
+    # given a text search's planner settings (PostgreSQL; a no-op elsewhere)
+    with planned_for_memory():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('random_page_cost'), "
+                               "current_setting('max_parallel_workers_per_gather')")
+                # then they hold for the block's queries
+                assert cursor.fetchone() == (PLAN_SETTINGS["random_page_cost"],
+                                             PLAN_SETTINGS["max_parallel_workers_per_gather"])
+    # when a text search asks for a page that does not exist inside the test's transaction
+    with pytest.raises(PageOutOfRange):
+        DatabaseListingBackend().search(ListingQuery(query="药", page=99))
+    # then the transaction still answers (the view sends the resident to page 1)
+    assert DatabaseListingBackend().search(ListingQuery(query="药")).count > 0

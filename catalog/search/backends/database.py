@@ -182,12 +182,15 @@ class DatabaseListingBackend:
             # the product and merchant indexes (an OR of subqueries would scan every listing).
             titled = titled_products(term).values_list("pk", flat=True)
             named = category_product_ids_by_name(term).order_by().values_list("product_id", flat=True)
-            products = set(titled.union(named))  # one round trip, each part through its own index
+            named_merchants = Partner.objects.filter(
+                Q(name__icontains=term) | Q(format__name_zh__icontains=term) | Q(format__name_en__icontains=term)
+            ).order_by().annotate(negated=-F("pk")).values_list("negated", flat=True)
+            # one round trip, each part through its own index; merchants come back negated
+            found = set(titled.union(named, named_merchants))
+            products = {pk for pk in found if pk > 0}
+            merchants = sorted(-pk for pk in found if pk < 0)
             if products:
                 products.update(Product.objects.filter(parent__any_id=products).order_by().values_list("pk", flat=True))
-            merchants = list(Partner.objects.filter(
-                Q(name__icontains=term) | Q(format__name_zh__icontains=term) | Q(format__name_en__icontains=term)
-            ).order_by().values_list("pk", flat=True))
             listings = listings.filter(Q(product__any_id=sorted(products)) | Q(partner__any_id=merchants))
         return listings
 
@@ -300,24 +303,20 @@ PLAN_SETTINGS = {"random_page_cost": "1.1", "max_parallel_workers_per_gather": "
 
 @contextmanager
 def planned_for_memory() -> Iterator[None]:
-    """Run the block's queries with PLAN_SETTINGS, in a transaction (a savepoint inside a
-    request's), and restore the previous values after it (a rollback restores them itself)."""
+    """Run the block's queries with PLAN_SETTINGS: one statement, local to the transaction (its
+    own, or the caller's, e.g. the request's, for the rest of which they then hold too)."""
     if connection.vendor != "postgresql":
         yield
         return
-    names = list(PLAN_SETTINGS)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT " + ", ".join(["current_setting(%s)"] * len(names)) + ", "
-                + ", ".join(["set_config(%s, %s, true)"] * len(names)),
-                [*names, *[value for name in names for value in (name, PLAN_SETTINGS[name])]],
-            )
-            previous = cursor.fetchone()[: len(names)]
-        yield
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
-                           [value for name, old in zip(names, previous, strict=True) for value in (name, old)])
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            with planned_for_memory():
+                yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(PLAN_SETTINGS)),
+                       [value for item in PLAN_SETTINGS.items() for value in item])
+    yield
 
 
 def open_merchant_ids(*, at) -> list[int]:
