@@ -61,7 +61,7 @@ def neighbourhood():
         else:
             products.append(product)
     now = timezone.now()
-    for n in range(160):
+    for _n in range(160):
         listing = ListingFactory(
             partner=rng.choice(merchants), product=rng.choice(products),
             price=Decimal(rng.choice(["3.50", "9.90", "9.90", "12.00", "29.90", "120.00"])),
