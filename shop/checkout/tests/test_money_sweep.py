@@ -10,15 +10,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from communities.tests.factories import UserFactory
-from delivery.services import record_weights
 from shop.checkout import money
 from shop.checkout import payment as gateway
 from shop.checkout.models import GroupSettlement, Payment, Refund
 from shop.checkout.selectors import money_drift, payments_behind
 
 from .scene import make_scene
-from .test_order_loop import S, drive, group_of, order_of
+from .test_order_loop import S, drive, group_of, order_of, weigh
 
 pytestmark = pytest.mark.django_db
 
@@ -82,9 +80,7 @@ def test_a_refund_recorded_at_the_handover_but_never_counted_is_counted_and_issu
     scene = make_scene()
     order = order_of(scene, payment="sandbox", medicine=0)
     group = group_of(order, scene.greens)
-    staff = UserFactory()
-    scene.greens.partner.users.add(staff)
-    record_weights(group_id=group.pk, user=staff, weights={group.lines.get().pk: 900})
+    weigh(scene, group, 900)
     drive(group, S.DELIVERED)
     refund = Refund.objects.get(group=group)
     assert (refund.status, Payment.objects.get(order=order).refunded_amount) == ("due", Decimal("0.00"))
