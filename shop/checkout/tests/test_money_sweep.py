@@ -95,3 +95,19 @@ def test_a_refund_recorded_at_the_handover_but_never_counted_is_counted_and_issu
     before = snapshot(order.payment.pk)
     assert payments_behind() == [] and settle_behind() == []
     assert snapshot(order.payment.pk) == before
+
+
+def test_a_cash_order_whose_only_delivery_failed_is_cancelled_not_left_pending():
+    # given a cash order whose one group failed at the door: no cash came, the settle task lost
+    scene = make_scene()
+    order = order_of(scene, greens_g=0)
+    drive(group_of(order, scene.medicine), S.FAILED)
+    assert Payment.objects.get(order=order).status == "pending"
+    assert payments_behind() == [order.payment.pk]
+    # when the sweep runs, then the payment is cancelled with nothing received
+    assert settle_behind() == []
+    payment = Payment.objects.get(order=order)
+    assert (payment.status, payment.received_amount, payment.paid_at) == ("cancelled", Decimal("0.00"), None)
+    assert money_drift(order_ids=[order.pk]) == []
+    # and a second sweep selects nothing
+    assert payments_behind() == []
