@@ -19,8 +19,8 @@ S = FulfilmentGroup.Status
 # Statements of one batch routed and offered, whatever its size (BEGIN/COMMIT not counted):
 # claim the groups, lock their jobs, lines, points + their hours (3 prefetches), stock held
 # there, lock points, hourly load, courier loads, lock couriers, count them again, insert
-# decisions, insert offers, mark jobs routed.
-PER_BATCH = 16
+# the runs (jobs ridden together, delivery.runs), insert decisions, insert offers, mark jobs routed.
+PER_BATCH = 17
 PER_GROUP = 2  # the status change and its event (services.transition)
 
 
