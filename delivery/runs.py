@@ -12,11 +12,11 @@ would only add to the saving, so it is left out):
                in the order of the shortest ride that keeps every promise (all orders are tried)
     one run when together < separate (the saving, separate − together, is > 0) and every job
     of the run reaches its drop-off by its promise (``promised_at``, or the promise rule),
-    the run leaving when the last of its goods may leave (``routing.leaves_at``).
+    the run leaving when its goods may leave (``routing.leaves_at``).
 
 Who may ride together: groups routed in this batch that go to a drop-off (the resident's door or
-a pickup station), leave the same point and are served by the same couriers (the merchant's own
-or the platform's); a drop-off at most ``NEAR_MINUTES`` from the run's first job's; at most
+a pickup station), leave the same point in the same minute (now, or the same delivery window's
+start) and are served by the same couriers (the merchant's own or the platform's); a drop-off at most ``NEAR_MINUTES`` from the run's first job's; at most
 ``MAX_STOPS`` jobs a run. Groups are taken in pk order: the first free one starts a run, and
 each next one joins when the run with it is shorter still and every promise holds.
 
@@ -166,7 +166,7 @@ def plan_runs(legs: list[Leg]) -> tuple[list[Run], dict[int, dict]]:
     another (group id → the DispatchDecision's ``chain``)."""
     together = defaultdict(list)
     for leg in sorted(legs, key=lambda leg: leg.pk):
-        together[(leg.point_id, _pool(leg.group))].append(leg)
+        together[(leg.point_id, _pool(leg.group), leg.leaves.replace(second=0, microsecond=0))].append(leg)
     runs, notes = [], {}
     for left in together.values():
         while left:
