@@ -107,9 +107,11 @@ def courier_jobs(*, courier: Courier, now: datetime | None = None) -> list[Job]:
         FulfilmentGroup.objects.filter(courier=courier, status__in=ON_THE_WAY).order_by("pk").values_list("pk", flat=True)
     )
     runs = {offer.group_id: offer.run for offer in offers if offer.run_id}
-    if held_ids:  # a held job's run: the one of the offer it was accepted from
+    if held_ids:  # a held job's run: the one of the offer it was last accepted from (given back and
+        # accepted again alone, it rides alone)
         runs.update((offer.group_id, offer.run) for offer in JobOffer.objects.filter(
-            courier=courier, group_id__in=held_ids, state=JobOffer.State.ACCEPTED, run__isnull=False).select_related("run"))
+            courier=courier, group_id__in=held_ids, state=JobOffer.State.ACCEPTED)
+            .select_related("run").order_by("offered_at", "pk"))
     offered_ids = [gid for gid in expiry if gid not in held_ids]
     groups = {g.pk: g for g in _groups_query().select_related("order__shipping_address").filter(pk__in=offered_ids + held_ids)}
     jobs = []
