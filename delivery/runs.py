@@ -181,7 +181,8 @@ def plan_runs(legs: list[Leg]) -> tuple[list[Run], dict[int, dict]]:
                     run = trial
                     left.remove(other)
                     continue
-                notes.setdefault(other.pk, why_not(run, other, near, subject=other.pk))
+                if other.pk not in notes:  # its first look is the one recorded (or its own run's)
+                    notes[other.pk] = why_not(run, other, near, subject=other.pk)
                 if first_miss is None and len(run.legs) == 1:
                     first_miss = why_not(run, other, near, subject=seed.pk)
             if len(run.legs) > 1:
