@@ -12,10 +12,10 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from communities.tests.factories import StandardAddressFactory
-from delivery import dispatch, offers, travel
+from delivery import dispatch, offers, positions, travel
 from delivery.jobs import Batch
 from delivery.models import DeliveryRun, DispatchDecision, DispatchJob, FulfilmentGroup, JobOffer
-from delivery.tests.factories import dispatchable_order, store_point
+from delivery.tests.factories import CourierFactory, dispatchable_order, store_point
 from delivery.tests.test_outbox_drain import couriers_near
 from merchants.tests.factories import ListingFactory, MerchantFactory
 
@@ -208,3 +208,25 @@ def test_a_single_job_still_has_no_run_and_no_chain(fresh_positions):
     # then its offer is a single job and its decision has nothing to say about runs
     assert JobOffer.objects.get(group=group).run is None
     assert chain_of(group) == {}
+
+
+def test_a_run_no_courier_has_room_for_goes_job_by_job_and_says_so(fresh_positions):
+    # given two jobs going the same way, and only couriers with room for one job each
+    now = timezone.now()
+    merchant, listing = shop()
+    groups = [job_to(merchant, listing, north_m=m) for m in (600, 700)]
+    for _ in range(2):
+        courier = CourierFactory(capacity=1)
+        positions.update_position(courier=courier, lat=merchant.lat, lng=merchant.lng)
+
+    # when one batch routes and offers them
+    assert route_batch(groups, now) == ["point_assigned+offer"] * 2
+
+    # then each goes to a courier of its own, no run is written, and the decisions say why
+    offered = JobOffer.objects.filter(group__in=groups, state=JobOffer.State.PENDING)
+    assert len({offer.courier_id for offer in offered}) == 2 and not offered.filter(run__isnull=False).exists()
+    assert not DeliveryRun.objects.exists()
+    for group in groups:
+        chain = chain_of(group)
+        assert chain["chained"] is False and "没有骑手能一次带 2 单" in chain["reason"]
+        assert chain["saving_min"] > 0  # it would have been shorter
