@@ -364,6 +364,7 @@ def run_mode(mode: str, args, results: list[dict]) -> float | None:
                 rate = start
                 while rate <= stop:
                     result = run_rate(rate, args.seconds, pool, meter, mode)
+                    results.append({**result, "search": True})  # in the summary's table, marked
                     show(result)
                     if not result["sustained"]:
                         break

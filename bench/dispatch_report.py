@@ -98,9 +98,10 @@ def summary(results: list[dict], best: dict[str, float | None], pinned: str, sea
     print("mode   rate  sustained  p50 ms  p99 ms  worker ms/order  worker's PG ms/order  all PG ms/order"
           "  jobs in runs  load")
     for r in results:
-        print(f"{r['mode']:6} {r['rate']:4.0f}  {'yes' if r['sustained'] else 'no ':9}  {r['p50'] * 1000:6.0f}"
+        print(f"{r['mode'] + ('*' if r.get('search') else ''):6} {r['rate']:4.0f}  {'yes' if r['sustained'] else 'no ':9}  {r['p50'] * 1000:6.0f}"
               f"  {r['p99'] * 1000:6.0f}  {r['worker_ms_per_order']:15.1f}  {r['pg_ms_per_order']:20.1f}"
               f"  {r['all_pg_ms_per_order']:15.1f}  {r.get('in_runs', 0):12d}  {r['load']:4.1f}")
+    print("(* a step of --find-max)")
     rates = sorted({r["rate"] for r in results})
     print("\ncommit → courier_assigned, p50/p99 ms (sustained?) by rate:")
     print("rate   " + "".join(f"{mode:>28}" for mode in modes))
