@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -103,9 +103,11 @@ def allocate_stock(*, quantities: dict[int, int], group_id: int | None = None, a
     ]
     if shortages:
         raise InsufficientStock(shortages)
-    for record in records:
-        StockRecord.objects.filter(pk=record.pk).update(
-            num_allocated=Coalesce(F("num_allocated"), 0) + quantities[record.pk]
+    if records:  # one UPDATE for every listing (the rows are locked above, in pk order)
+        taken = Case(*[When(pk=record.pk, then=Value(quantities[record.pk])) for record in records],
+                     output_field=IntegerField()) if len(records) > 1 else Value(quantities[records[0].pk])
+        StockRecord.objects.filter(pk__in=[record.pk for record in records]).update(
+            num_allocated=Coalesce(F("num_allocated"), 0) + taken
         )
     _write_movements([
         StockMovement(listing_id=record.pk, reason=Reason.ALLOCATED, allocated_delta=quantities[record.pk],

@@ -186,12 +186,12 @@ class _Checked:
 
 
 @transaction.atomic
-def place_order(*, user, basket: Basket, address_id, groups: list[GroupChoice], payment: str) -> Order:
+def place_order(*, user, basket: Basket | None, address_id, groups: list[GroupChoice], payment: str) -> Order:
     """Check out the resident's open basket: one order, one fulfilment group per merchant.
 
     Cash on delivery places the order at once (groups "created", dispatch requested);
     the sandbox gateway leaves it awaiting payment with stock and slots held until the
-    payment's deadline. Raises DomainError (422) for impossible choices, LineUnavailable (409)
+    payment's deadline. ``basket=None``: the user's open basket (read once, under its lock). Raises DomainError (422) for impossible choices, LineUnavailable (409)
     when a line can no longer be bought, InsufficientStock / SlotFull (409) naming each short
     line, and nothing is written in any of those cases.
     """
@@ -203,13 +203,18 @@ def place_order(*, user, basket: Basket, address_id, groups: list[GroupChoice], 
     return order
 
 
-def _check(*, user, basket: Basket, address_id, choices: list[GroupChoice], payment: str) -> _Checked:
+def _check(*, user, basket: Basket | None, address_id, choices: list[GroupChoice], payment: str) -> _Checked:
     """Everything that can be refused before a stock record is locked (the basket row is)."""
     if payment not in PAYMENTS or (payment == Payment.Provider.SANDBOX and not settings.SANDBOX_PAYMENT_ENABLED):
         raise DomainError("bad payment", fields={"payment": [_("请选择货到付款或在线支付")]})
-    basket = Basket.objects.select_for_update().filter(pk=basket.pk, owner=user, status=Basket.OPEN).first()
-    if basket is None:
-        raise ConflictError(_("购物车已提交, 请勿重复下单"), code="basket_submitted")
+    if basket is None:  # the open basket itself, locked; none open is an empty basket (as a new one would be)
+        basket = Basket.objects.select_for_update().filter(owner=user, status=Basket.OPEN).order_by("pk").first()
+        if basket is None:
+            raise DomainError(_("购物车是空的"), fields={"basket": [_("购物车是空的")]})
+    else:
+        basket = Basket.objects.select_for_update().filter(pk=basket.pk, owner=user, status=Basket.OPEN).first()
+        if basket is None:
+            raise ConflictError(_("购物车已提交, 请勿重复下单"), code="basket_submitted")
     # read under the basket's lock: deleting this address or the account locks the baskets too
     # (shop/checkout/erasure.py), so one of the two waits for the other and sees what it did
     address = _resident_address(user=user, address_id=address_id)
