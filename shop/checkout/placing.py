@@ -70,11 +70,8 @@ class LineUnavailable(ConflictError):
 
 
 def _resident_address(*, user, address_id) -> ResidentAddress:
-    address = (
-        ResidentAddress.objects.select_related("standard_address__community")
-        .filter(pk=address_id, user=user)
-        .first()
-    )
+    found = ResidentAddress.objects.select_related("standard_address__community").filter(pk=address_id, user=user)
+    address = next(iter(found.order_by()[:1]), None)  # one row by its key: no ORDER BY to compile
     if address is None:
         raise DomainError("no such address", fields={"address_id": [_("请选择您自己的收货地址")]})
     return address
