@@ -15,7 +15,6 @@ import math
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,6 +24,7 @@ from delivery.api.shapes import (
     POINT_EXAMPLE,
     DropoffSerializer,
     EmptySerializer,
+    GroupStepView,
     JobResultSerializer,
     PlaceSerializer,
     RecipientSerializer,
@@ -32,7 +32,6 @@ from delivery.api.shapes import (
     place_body,
 )
 from delivery.models import FulfilmentGroup
-from delivery.services import BadTransition
 from shop.checkout.selectors import cash_to_collect
 from shop.core.geo import GEO_MAX_LAT
 
@@ -152,29 +151,13 @@ class FailSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, trim_whitespace=True)
 
 
-class CourierJobActionView(CourierView):
+class CourierJobActionView(GroupStepView, CourierView):
     """One action on one job: the job must be offered to or held by the caller (else 404)."""
 
-    serializer_class = EmptySerializer
+    not_found = _("没有找到这个配送任务。")
 
-    def act(self, group_id: int, data: dict) -> None:  # pragma: no cover - each action overrides
-        raise NotImplementedError
-
-    def post(self, request, group_id: int):
-        if not selectors.courier_may_see(courier=self.courier, group_id=group_id):
-            raise NotFound(_("没有找到这个配送任务。"))
-        data = self.serializer_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            self.act(group_id, data.validated_data)
-        except dispatch.JobNotFound as exc:
-            # the job was theirs (offered or held) but is not in a state for this step any more:
-            # a bad transition, not a stranger's job
-            group = FulfilmentGroup.objects.get(pk=group_id)
-            raise BadTransition(str(exc.detail), status=group.status) from exc
-        group = FulfilmentGroup.objects.select_related("order").get(pk=group_id)
-        return Response({"id": group.pk, "order_number": group.order.number, "status": group.status,
-                         "status_label": group.get_status_display()})
+    def may_see(self, group_id: int) -> bool:
+        return selectors.courier_may_see(courier=self.courier, group_id=group_id)
 
 
 def _action_schema(summary: str, request=EmptySerializer, responses: dict | None = None, examples=()):

@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,12 +21,11 @@ from delivery.api.shapes import (
     HANDOVER_ERRORS,
     CodeSerializer,
     EmptySerializer,
+    GroupStepView,
     JobResultSerializer,
     RecipientSerializer,
-    group_result,
 )
 from delivery.models import FulfilmentGroup
-from delivery.services import BadTransition
 
 
 class BookingSerializer(serializers.Serializer):
@@ -83,32 +81,24 @@ class ProviderBookingsView(APIView):
         ]})
 
 
-class ProviderBookingActionView(APIView):
+class ProviderBookingActionView(GroupStepView):
     """One step of a booking offered to or held by the caller (else 404)."""
 
     permission_classes = [permissions.IsAuthenticated, IsProvider]
     provider = None
-    serializer_class = EmptySerializer
+    not_found = _("没有这个预约。")
     step = ""
 
-    def post(self, request, group_id: int):
-        if not selectors.provider_may_see(provider=self.provider, group_id=group_id):
-            raise NotFound(_("没有这个预约。"))
-        data = self.serializer_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            if self.step == "complete":
-                dispatch.provider_complete(provider=self.provider, group_id=group_id,
-                                           pickup_code=data.validated_data["pickup_code"])
-            else:
-                {"accept": dispatch.provider_accept, "decline": dispatch.provider_decline,
-                 "start": dispatch.provider_start, "arrive": handover.provider_arrive}[self.step](
-                    provider=self.provider, group_id=group_id)
-        except dispatch.JobNotFound as exc:
-            # offered to them once, but not theirs to move now: a bad transition, not a stranger's job
-            group = FulfilmentGroup.objects.get(pk=group_id)
-            raise BadTransition(str(exc.detail), status=group.status) from exc
-        return Response(group_result(group_id))
+    def may_see(self, group_id: int) -> bool:
+        return selectors.provider_may_see(provider=self.provider, group_id=group_id)
+
+    def act(self, group_id: int, data: dict) -> None:
+        if self.step == "complete":
+            dispatch.provider_complete(provider=self.provider, group_id=group_id, pickup_code=data["pickup_code"])
+            return
+        {"accept": dispatch.provider_accept, "decline": dispatch.provider_decline,
+         "start": dispatch.provider_start, "arrive": handover.provider_arrive}[self.step](
+            provider=self.provider, group_id=group_id)
 
 
 BOOKING_RESULTS = {  # the booking's status after each step

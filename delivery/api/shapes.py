@@ -1,14 +1,19 @@
 """Shapes the delivery API modules share: places, drop-offs, recipients, a group's new status,
-the 6-digit code a handover takes, and their OpenAPI examples."""
+the 6-digit code a handover takes, their OpenAPI examples, and the view every step of a job
+(courier) or a booking (provider) is."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from delivery import selectors
+from delivery import dispatch, selectors
 from delivery.models import FulfilmentGroup
+from delivery.services import BadTransition
 
 
 class PlaceSerializer(serializers.Serializer):
@@ -81,3 +86,33 @@ HANDOVER_ERRORS = {
 CODE_EXAMPLE = OpenApiExample("the resident's code", value={"pickup_code": "482915"}, request_only=True)
 COLLECTED_EXAMPLE = OpenApiExample("handed over", response_only=True, value={
     "id": 5, "order_number": "100005", "status": "collected", "status_label": "已取货"})
+
+
+class GroupStepView(APIView):
+    """One step on one fulfilment group offered to or held by the caller.
+
+    A group the caller may not see is 404 (``not_found``); one that was theirs but whose status
+    does not allow this step is 409 (the dispatch core's JobNotFound, told apart from a
+    stranger's job); bad input is 400 before anything is written. Subclasses say who may see
+    the group and what the step does; the answer is the group's new status."""
+
+    serializer_class = EmptySerializer
+    not_found = ""
+
+    def may_see(self, group_id: int) -> bool:  # pragma: no cover - each kind of caller overrides
+        raise NotImplementedError
+
+    def act(self, group_id: int, data: dict) -> None:  # pragma: no cover - each step overrides
+        raise NotImplementedError
+
+    def post(self, request, group_id: int):
+        if not self.may_see(group_id):
+            raise NotFound(self.not_found)
+        data = self.serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            self.act(group_id, data.validated_data)
+        except dispatch.JobNotFound as exc:
+            group = FulfilmentGroup.objects.get(pk=group_id)
+            raise BadTransition(str(exc.detail), status=group.status) from exc
+        return Response(group_result(group_id))

@@ -142,7 +142,8 @@ def _send(name: str, *args) -> None:
 def sync_payment(payment: Payment) -> Payment:
     """Recompute the payment's derived counters, with the payment locked by the caller:
     `refunded_amount` (refunds recorded and not failed), a COD payment's `received_amount`
-    (the cash collected) and status (paid once all its groups ended with cash collected)."""
+    (the cash collected) and status (paid once all its groups ended with cash collected,
+    cancelled once all ended with none)."""
     refunded = Refund.objects.filter(payment=payment, status__in=LIVE_REFUNDS).aggregate(s=Sum("amount"))["s"] or ZERO
     fields = []
     if refunded != payment.refunded_amount:
@@ -154,9 +155,13 @@ def sync_payment(payment: Payment) -> Payment:
             payment.received_amount = collected
             fields.append("received_amount")
         all_ended = not FulfilmentGroup.objects.filter(order_id=payment.order_id).exclude(status__in=TERMINAL).exists()
-        if all_ended and collected > 0 and payment.status == Payment.Status.PENDING:
-            payment.status, payment.paid_at = Payment.Status.PAID, timezone.now()
-            fields += ["status", "paid_at"]
+        if all_ended and payment.status == Payment.Status.PENDING:
+            if collected > 0:
+                payment.status, payment.paid_at = Payment.Status.PAID, timezone.now()
+                fields += ["status", "paid_at"]
+            else:  # nothing reached the resident (the deliveries failed): no cash will come
+                payment.status = Payment.Status.CANCELLED
+                fields.append("status")
     elif payment.status == Payment.Status.PAID and refunded > 0 and refunded >= max(payment.received_amount, payment.amount):
         payment.status = Payment.Status.REFUNDED
         fields.append("status")

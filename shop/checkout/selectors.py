@@ -278,8 +278,8 @@ def payments_behind(*, limit: int = 500) -> list[int]:
     """Payments whose counters lag behind the money ledger, oldest first: the after-commit
     ``payments.settle`` of a group's end never ran (the worker was busy or killed). A cash on
     delivery payment still pending whose collected cash differs from ``received_amount``, or
-    whose groups have all ended with cash collected; any payment whose ``refunded_amount`` is
-    not the sum of its live refunds (refunds recorded in the last two days). Bounded: pending
+    whose groups have all ended (paid with the cash, or cancelled when none came); any payment
+    whose ``refunded_amount`` is not the sum of its live refunds (refunds recorded in the last two days). Bounded: pending
     cash payments are the live orders' only, and the refunds are read by their recent time."""
     from django.db.models import Exists, OuterRef, Q, Subquery, Sum, Value
     from django.db.models.functions import Coalesce
@@ -293,7 +293,7 @@ def payments_behind(*, limit: int = 500) -> list[int]:
     settled = GroupSettlement.objects.filter(order_id=OuterRef("order_id"))
     cash = (Payment.objects.filter(Exists(settled), provider=Payment.Provider.COD, status=Payment.Status.PENDING)
             .annotate(cash=Coalesce(Subquery(collected), zero), open_groups=Exists(live_group))
-            .filter(~Q(received_amount=F("cash")) | Q(cash__gt=0, open_groups=False))
+            .filter(~Q(received_amount=F("cash")) | Q(open_groups=False))
             .order_by("pk").values_list("pk", flat=True)[:limit])
     live = (Refund.Status.DUE, Refund.Status.REQUESTED, Refund.Status.REFUNDED)
     refunded = (Refund.objects.filter(payment_id=OuterRef("pk"), status__in=live).order_by()

@@ -252,10 +252,12 @@ def write_hours(plan: Plan, partners: dict[str, Partner]) -> None:
 
 def write_listings(plan: Plan, partners: dict[str, Partner], product_ids: dict[str, int]) -> None:
     ids = [p.pk for p in partners.values()]
+    # an existing listing's stock is left alone: the stock ledger owns it once written (a count,
+    # a sale), and resetting it here would leave the ledger drifting
     existing = {
-        (pid, sku): (pk, price, stock, product_id)
-        for pk, pid, sku, price, stock, product_id in StockRecord.objects.filter(partner_id__in=ids).values_list(
-            "pk", "partner_id", "partner_sku", "price", "num_in_stock", "product_id"
+        (pid, sku): (pk, price, product_id)
+        for pk, pid, sku, price, product_id in StockRecord.objects.filter(partner_id__in=ids).values_list(
+            "pk", "partner_id", "partner_sku", "price", "product_id"
         )
     }
     new, changed, planned = [], [], set()
@@ -269,11 +271,10 @@ def write_listings(plan: Plan, partners: dict[str, Partner], product_ids: dict[s
             if row is None:
                 new.append(StockRecord(partner_id=pid, product_id=product_id, partner_sku=listing.partner_sku,
                                        price_currency="CNY", price=listing.price, num_in_stock=listing.num_in_stock))
-            elif row[1:] != (listing.price, listing.num_in_stock, product_id):
-                changed.append(StockRecord(pk=row[0], price=listing.price, num_in_stock=listing.num_in_stock,
-                                           product_id=product_id))
+            elif row[1:] != (listing.price, product_id):
+                changed.append(StockRecord(pk=row[0], price=listing.price, product_id=product_id))
     StockRecord.objects.bulk_create(new, batch_size=BATCH_SIZE)
-    StockRecord.objects.bulk_update(changed, ["price", "num_in_stock", "product_id"], batch_size=BATCH_SIZE)
+    StockRecord.objects.bulk_update(changed, ["price", "product_id"], batch_size=BATCH_SIZE)
     # a demo merchant's demo-catalogue listings that the plan dropped (e.g. another seed)
     demo_upcs = {p.upc for p in catalogue.PRODUCTS}
     stale = [row[0] for key, row in existing.items() if key not in planned and key[1] in demo_upcs]

@@ -10,15 +10,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from communities.tests.factories import UserFactory
-from delivery.services import record_weights
 from shop.checkout import money
 from shop.checkout import payment as gateway
 from shop.checkout.models import GroupSettlement, Payment, Refund
 from shop.checkout.selectors import money_drift, payments_behind
 
 from .scene import make_scene
-from .test_order_loop import S, drive, group_of, order_of
+from .test_order_loop import S, drive, group_of, order_of, weigh
 
 pytestmark = pytest.mark.django_db
 
@@ -82,9 +80,7 @@ def test_a_refund_recorded_at_the_handover_but_never_counted_is_counted_and_issu
     scene = make_scene()
     order = order_of(scene, payment="sandbox", medicine=0)
     group = group_of(order, scene.greens)
-    staff = UserFactory()
-    scene.greens.partner.users.add(staff)
-    record_weights(group_id=group.pk, user=staff, weights={group.lines.get().pk: 900})
+    weigh(scene, group, 900)
     drive(group, S.DELIVERED)
     refund = Refund.objects.get(group=group)
     assert (refund.status, Payment.objects.get(order=order).refunded_amount) == ("due", Decimal("0.00"))
@@ -99,3 +95,19 @@ def test_a_refund_recorded_at_the_handover_but_never_counted_is_counted_and_issu
     before = snapshot(order.payment.pk)
     assert payments_behind() == [] and settle_behind() == []
     assert snapshot(order.payment.pk) == before
+
+
+def test_a_cash_order_whose_only_delivery_failed_is_cancelled_not_left_pending():
+    # given a cash order whose one group failed at the door: no cash came, the settle task lost
+    scene = make_scene()
+    order = order_of(scene, greens_g=0)
+    drive(group_of(order, scene.medicine), S.FAILED)
+    assert Payment.objects.get(order=order).status == "pending"
+    assert payments_behind() == [order.payment.pk]
+    # when the sweep runs, then the payment is cancelled with nothing received
+    assert settle_behind() == []
+    payment = Payment.objects.get(order=order)
+    assert (payment.status, payment.received_amount, payment.paid_at) == ("cancelled", Decimal("0.00"), None)
+    assert money_drift(order_ids=[order.pk]) == []
+    # and a second sweep selects nothing
+    assert payments_behind() == []

@@ -52,6 +52,14 @@ def group_of(order, listing):
     return order.fulfilment_groups.get(merchant_id=listing.partner_id)
 
 
+def weigh(scene, group, grams):
+    """The greens shop's staff weigh the group's one line; returns that staff user."""
+    staff = UserFactory()
+    scene.greens.partner.users.add(staff)
+    record_weights(group_id=group.pk, user=staff, weights={group.lines.get().pk: grams})
+    return staff
+
+
 def counters(listing):
     listing = StockRecord.objects.get(pk=listing.pk)
     return listing.num_in_stock, listing.num_allocated
@@ -110,9 +118,7 @@ def test_cash_on_delivery_is_paid_with_what_was_collected_at_the_handover():
     scene = make_scene()
     order = order_of(scene, medicine=0)
     group = group_of(order, scene.greens)
-    staff = UserFactory()
-    scene.greens.partner.users.add(staff)
-    record_weights(group_id=group.pk, user=staff, weights={group.lines.get().pk: 1500})
+    weigh(scene, group, 1500)
     group.refresh_from_db()
     # then the courier's job asks for the weighed price and the fee
     assert cash_to_collect(group_ids=[group.pk]) == {group.pk: Decimal("8.60")}
@@ -133,9 +139,7 @@ def test_a_lighter_paid_group_is_refunded_the_difference_through_the_gateway():
     scene = make_scene()
     order = order_of(scene, payment="sandbox", medicine=0)
     group = group_of(order, scene.greens)
-    staff = UserFactory()
-    scene.greens.partner.users.add(staff)
-    record_weights(group_id=group.pk, user=staff, weights={group.lines.get().pk: 900})
+    staff = weigh(scene, group, 900)
     # when the merchant settles the weighing, then the ¥0.60 is recorded as a refund due
     settle_weighing(group_id=group.pk, user=staff)
     refund = Refund.objects.get(group=group)
@@ -158,9 +162,7 @@ def test_a_heavier_paid_group_asks_for_a_supplementary_payment_the_resident_conf
     scene = make_scene()
     order = order_of(scene, payment="sandbox", medicine=0)
     group = group_of(order, scene.greens)
-    staff = UserFactory()
-    scene.greens.partner.users.add(staff)
-    record_weights(group_id=group.pk, user=staff, weights={group.lines.get().pk: 1500})
+    weigh(scene, group, 1500)
     drive(group, S.DELIVERED)
     charge = ExtraCharge.objects.get(group=group)
     assert (charge.amount, charge.status, charge.provider) == (Decimal("0.60"), "pending", "sandbox")
