@@ -41,6 +41,7 @@ from shop.basket.models import Basket
 from shop.basket.selectors import BasketGroup, basket_groups
 from shop.core.errors import ConflictError, DomainError
 from shop.core.geo import haversine_m
+from shop.core.queries import one_row
 
 from .models import Payment
 from .order_status import order_status
@@ -70,8 +71,7 @@ class LineUnavailable(ConflictError):
 
 
 def _resident_address(*, user, address_id) -> ResidentAddress:
-    found = ResidentAddress.objects.select_related("standard_address__community").filter(pk=address_id, user=user)
-    address = next(iter(found.order_by()[:1]), None)  # one row by its key: no ORDER BY to compile
+    address = one_row(ResidentAddress.objects.select_related("standard_address__community").filter(pk=address_id, user=user))
     if address is None:
         raise DomainError("no such address", fields={"address_id": [_("请选择您自己的收货地址")]})
     return address
