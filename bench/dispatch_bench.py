@@ -3,6 +3,18 @@
     make services
     scripts/with-env.sh dev uv run python bench/dispatch_bench.py                  # 50/s and 150/s
     scripts/with-env.sh dev uv run python bench/dispatch_bench.py --find-max 50:200:25
+    # everything the issue asks in one run: both modes side by side at 50/s and 150/s, the
+    # highest rate each sustains, CPU per order, the worker on one core (rate per core, a
+    # dedicated worker host scaled by cores)
+    scripts/with-env.sh dev uv run python bench/dispatch_bench.py --mode one,batch --rates 50,150 \
+        --find-max 50:250:25 --worker-cpus 0
+
+It prints, per rate and mode, one line (throughput, backlog, p50/p99 to point, offer and
+courier_assigned, CPU by process group), then the summary: both modes side by side (p50/p99
+commit → courier_assigned and "sustained" at each rate, the highest rate sustained, worker and
+PostgreSQL CPU per order and batch ÷ one), whether 150/s holds on this machine, how many jobs
+rode in runs (delivery/runs.py), and with --worker-cpus the measured rate per pinned core and
+the estimate for a dedicated worker host (by cores, and cross-checked from CPU per order).
 
 It uses its own database (``market_dispatch_bench`` on the dev PostgreSQL, created and migrated
 when missing) and Redis database 6, so neither the demo data nor the dev worker interferes,
@@ -322,6 +334,8 @@ def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter, m
         "pg_ms_per_order": drained["worker_pg"] / max(len(to_offer), 1) * 1000, "offered_n": len(to_offer),
         "all_pg_ms_per_order": drained["pg"] / max(len(to_offer), 1) * 1000,
         "mode": mode, "load": os.getloadavg()[0],
+        # jobs offered as part of a run (delivery.runs: several drop-offs, one courier)
+        "in_runs": JobOffer.objects.filter(group_id__in=ids, run__isnull=False).values("group_id").distinct().count(),
     }
 
 
@@ -350,6 +364,7 @@ def run_mode(mode: str, args, results: list[dict]) -> float | None:
                 rate = start
                 while rate <= stop:
                     result = run_rate(rate, args.seconds, pool, meter, mode)
+                    results.append({**result, "search": True})  # in the summary's table, marked
                     show(result)
                     if not result["sustained"]:
                         break
@@ -388,7 +403,7 @@ def main():
     results, best = [], {}
     for mode in [m for m in args.mode.split(",") if m]:
         best[mode] = run_mode(mode, args, results)
-    summary(results, best, args.worker_cpus)
+    summary(results, best, args.worker_cpus, searched=bool(args.find_max))
     for mode in best:
         ok50 = next((r for r in results if r["rate"] == 50 and r["mode"] == mode), None)
         if ok50:

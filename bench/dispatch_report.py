@@ -78,33 +78,75 @@ def show(r: dict) -> None:
           f" {max(c['machine_busy'] - ours, 0) / c['wall']:.2f} cores; load average {r['load']:.2f}", flush=True)
 
 
-def summary(results: list[dict], best: dict[str, float | None], pinned: str) -> None:
-    """The modes side by side: highest rate sustained, p50/p99 at each rate, CPU per order, and
-    the batched mode's ratios to one-at-a-time from this same run."""
+def pinned_cores(cpus: str) -> int:
+    """How many CPUs a taskset list names: "0" → 1, "0,1" → 2, "0-3" → 4."""
+    count = 0
+    for part in [p for p in cpus.split(",") if p]:
+        low, _, high = part.partition("-")
+        count += int(high or low) - int(low) + 1
+    return count
+
+
+def summary(results: list[dict], best: dict[str, float | None], pinned: str, searched: bool = False) -> None:
+    """The modes side by side: p50/p99 and whether each rate was sustained, the highest rate
+    sustained, CPU per order (the worker, its PostgreSQL backends), the batched mode's ratios to
+    one-at-a-time from this same run, whether 150/s holds on this machine, and with the worker
+    pinned, the rate per core and what a dedicated worker host would reach."""
     modes = list(dict.fromkeys(r["mode"] for r in results))
     print("\n== dispatch modes side by side (one run; load average "
           f"{os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}) ==")
-    print("mode   rate  sustained  p50 ms  p99 ms  worker ms/order  worker's PG ms/order  all PG ms/order")
+    print("mode   rate  sustained  p50 ms  p99 ms  worker ms/order  worker's PG ms/order  all PG ms/order"
+          "  jobs in runs  load")
     for r in results:
-        print(f"{r['mode']:6} {r['rate']:4.0f}  {'yes' if r['sustained'] else 'no ':9}  {r['p50'] * 1000:6.0f}"
+        print(f"{r['mode'] + ('*' if r.get('search') else ''):6} {r['rate']:4.0f}  {'yes' if r['sustained'] else 'no ':9}  {r['p50'] * 1000:6.0f}"
               f"  {r['p99'] * 1000:6.0f}  {r['worker_ms_per_order']:15.1f}  {r['pg_ms_per_order']:20.1f}"
-              f"  {r['all_pg_ms_per_order']:15.1f}")
+              f"  {r['all_pg_ms_per_order']:15.1f}  {r.get('in_runs', 0):12d}  {r['load']:4.1f}")
+    print("(* a step of --find-max)")
+    rates = sorted({r["rate"] for r in results})
+    print("\ncommit → courier_assigned, p50/p99 ms (sustained?) by rate:")
+    print("rate   " + "".join(f"{mode:>28}" for mode in modes))
+    for rate in rates:
+        cells = []
+        for mode in modes:
+            r = next((r for r in results if r["mode"] == mode and r["rate"] == rate), None)
+            cells.append(f"{r['p50'] * 1000:9.0f}/{r['p99'] * 1000:<7.0f} ({'yes' if r['sustained'] else 'no'})"
+                         if r else "-")
+        print(f"{rate:4.0f}/s" + "".join(f"{cell:>28}" for cell in cells))
     for mode in modes:
         rate = best.get(mode)
-        print(f"{mode}: highest rate sustained {rate:.0f}/s" if rate else f"{mode}: no rate in the range was sustained")
+        how = "stepping up with --find-max" if searched else "among --rates (add --find-max to search)"
+        print(f"{mode}: highest rate sustained {rate:.0f}/s ({how})" if rate
+              else f"{mode}: no rate tried was sustained")
     if {"one", "batch"} <= set(modes):
-        for rate in sorted({r["rate"] for r in results}):
+        for rate in rates:
             one = next((r for r in results if r["mode"] == "one" and r["rate"] == rate), None)
             batch = next((r for r in results if r["mode"] == "batch" and r["rate"] == rate), None)
             if one and batch:
                 print(f"batch / one at {rate:.0f}/s: worker CPU per order "
-                      f"{batch['worker_ms_per_order'] / max(one['worker_ms_per_order'], 1e-9):.2f},"
-                      f" its PostgreSQL CPU per order {batch['pg_ms_per_order'] / max(one['pg_ms_per_order'], 1e-9):.2f}")
+                      f"{batch['worker_ms_per_order'] / max(one['worker_ms_per_order'], 1e-9):.2f}"
+                      f" ({one['worker_ms_per_order']:.1f} → {batch['worker_ms_per_order']:.1f} ms, goal ≤ 5),"
+                      f" its PostgreSQL CPU per order {batch['pg_ms_per_order'] / max(one['pg_ms_per_order'], 1e-9):.2f}"
+                      f" ({one['pg_ms_per_order']:.1f} → {batch['pg_ms_per_order']:.1f} ms, goal ≤ 4)")
+    for mode in modes:
+        at150 = next((r for r in results if r["mode"] == mode and r["rate"] == 150), None)
+        if at150:
+            print(f"{mode}: 150/s on this machine ({os.cpu_count()} cores shared by PostgreSQL, Redis, the producers,"
+                  f" the courier apps{', the worker pinned to CPU ' + pinned if pinned else ''}):"
+                  f" {'SUSTAINED' if at150['sustained'] else 'not sustained'}"
+                  f" (assigned {at150['throughput']:.0f}/s, backlog slope {at150['backlog_slope']:+.1f}/s,"
+                  f" load {at150['load']:.1f})")
     if pinned:
+        cores = pinned_cores(pinned)
         for mode in modes:
             runs = [r for r in results if r["mode"] == mode and r["worker_ms_per_order"] > 0]
-            if runs:
-                worst = max(r["worker_ms_per_order"] for r in runs)
-                print(f"{mode}: worker pinned to CPU {pinned}: {worst:.1f} ms of worker CPU per order at most →"
-                      f" one dedicated core ≈ {1000 / worst:.0f}/s, a 2-core worker host ≈ {2000 / worst:.0f}/s,"
-                      f" 4 cores ≈ {4000 / worst:.0f}/s (PostgreSQL on its own host)")
+            if not runs:
+                continue
+            worst = max(r["worker_ms_per_order"] for r in runs)
+            print(f"{mode}: worker pinned to CPU {pinned} ({cores} core{'s' if cores > 1 else ''}):")
+            if best.get(mode):
+                per_core = best[mode] / cores
+                print(f"   measured: {best[mode]:.0f}/s sustained → {per_core:.0f}/s per core; a dedicated worker host"
+                      f" ≈ {2 * per_core:.0f}/s on 2 cores, {4 * per_core:.0f}/s on 4 (PostgreSQL on its own host;"
+                      f" a lower bound when other work shared the pinned core)")
+            print(f"   from CPU: {worst:.1f} ms of worker CPU per order at most → one dedicated core"
+                  f" ≈ {1000 / worst:.0f}/s, 2 cores ≈ {2000 / worst:.0f}/s, 4 cores ≈ {4000 / worst:.0f}/s")

@@ -30,6 +30,9 @@ Pages run in rounds, the order rotated each round, so ours and stock see the sam
 (client side: request sent to body read, queueing in gunicorn included), errors (non-200 or
 broken connections), the ratios ours/stock, and the load average from before and after.
 Every client is an anonymous visitor without cookies (no basket, no history cookie).
+``--bumps-per-second R`` makes every cached page out of date R times a second during the run
+(catalog.page_cache.bump(), what each price change, sell-out or checkout does), so the figure
+includes the misses a selling shop causes; 0 (the default) measures the cache warm.
 
 Because requests/s on a shared machine depends on what else runs, it also prints the CPU each
 page costs per request (gunicorn workers, their PostgreSQL backends, Elasticsearch, this
@@ -380,6 +383,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100, help="random demo products (default 100)")
     parser.add_argument("--pages", default=",".join(PAGES), help=f"comma-separated subset of {','.join(PAGES)}")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--bumps-per-second", type=float, default=0.0,
+                        help="catalogue writes a second during the run (page cache out of date; default 0)")
     parser.add_argument("--conn-max-age", type=int, default=None,
                         help="DATABASE_CONN_MAX_AGE for gunicorn (default: the environment's, else 0)")
     parser.add_argument("--profile", action="store_true", help="also profile the product page in process")
@@ -407,6 +412,16 @@ def main() -> None:
     pages = [page for page in args.pages.split(",") if page]
     server = Server(*parse_config(args.workers), extra_env=extra_env)
     server.start()
+    churning = threading.Event()
+    if args.bumps_per_second > 0:
+        from catalog import page_cache
+
+        def churn() -> None:
+            while not churning.wait(1 / args.bumps_per_second):
+                page_cache.bump()
+
+        threading.Thread(target=churn, daemon=True).start()
+        print(f"catalogue writes: the page cache made out of date {args.bumps_per_second:g} times a second")
     try:
         print(f"gunicorn: {server.label} on 127.0.0.1:{server.port} (pid {server.process.pid}), "
               f"DATABASE_CONN_MAX_AGE={server.conn_max_age}; "
@@ -421,6 +436,7 @@ def main() -> None:
                                            seed=args.seed + number))
             print(f"round {number + 1}/{args.rounds} done, load {load()}", flush=True)
     finally:
+        churning.set()
         server.stop()
     report(results)
     print(f"load after: {load()}")

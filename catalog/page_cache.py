@@ -21,8 +21,10 @@ script. A request with flash messages to show is neither served from nor stored 
 What has no outbox row (a category renamed, an image added) shows after
 ``settings.PAGE_CACHE_SECONDS`` at the latest (0 turns the cache off: the test profile's
 default, tests that cache turn it on). If the cache is unreachable the page renders as usual.
-A home service's page is never stored: its forms list the slots with places left, which bookings
-move without an outbox row. On a cache hit the product page does not send Oscar's ``product_viewed`` signal (the view
+A home service's page lists the merchant's next slots with the places left: every write of a
+slot (a booking or its release in delivery.services, the slots written from templates, an
+admin edit) bumps the generation too, and the page is kept no longer than until the first slot
+it shows starts (``valid_until``, called by the add-to-basket form's ``service_slots``). On a cache hit the product page does not send Oscar's ``product_viewed`` signal (the view
 counter of oscar.apps.analytics and the recently-viewed cookie; neither is shown anywhere).
 """
 
@@ -36,10 +38,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.utils import translation
+from django.utils import timezone, translation
 
 from communities import location as locations
 
@@ -92,6 +94,11 @@ def _index_applied(sender=None, **kwargs):
     bump()
 
 
+def _slot_written(sender, raw=False, **kwargs):
+    if not raw:
+        catalogue_changed()
+
+
 def connect() -> None:
     """Called from catalog.apps: listen to the same writes as the search outbox."""
     from celery.signals import task_success
@@ -102,6 +109,9 @@ def connect() -> None:
     post_save.connect(_outbox_row_written, sender=SearchOutbox, dispatch_uid="page-cache-outbox-row")
     listings_changed.connect(_listings_changed, dispatch_uid="page-cache-listings-changed")
     task_success.connect(_index_applied, sender="search.apply_outbox", dispatch_uid="page-cache-index-applied")
+    # a slot saved or deleted one by one (admin, forms); bulk writes call catalogue_changed() themselves
+    post_save.connect(_slot_written, sender="delivery.Slot", dispatch_uid="page-cache-slot-saved")
+    post_delete.connect(_slot_written, sender="delivery.Slot", dispatch_uid="page-cache-slot-deleted")
 
 
 # --- the key ----------------------------------------------------------------------------------
@@ -133,9 +143,30 @@ def read(key: str) -> str | None:
         return None
 
 
-def store(key: str, body: str) -> None:
+def valid_until(request, when) -> None:
+    """What this request's page shows stops being true at ``when`` (the first slot it lists
+    starts): it is kept no longer."""
+    earlier = getattr(request, "_page_valid_until", None)
+    if earlier is None or when < earlier:
+        request._page_valid_until = when
+
+
+def timeout_for(request, *, now=None) -> int:
+    """Seconds to keep this request's page: PAGE_CACHE_SECONDS, less if it stops being true sooner
+    (0: do not keep it)."""
+    until = getattr(request, "_page_valid_until", None)
+    if until is None:
+        return settings.PAGE_CACHE_SECONDS
+    left = int((until - (now or timezone.now())).total_seconds())  # rounded down: never past the start
+    return max(0, min(settings.PAGE_CACHE_SECONDS, left))
+
+
+def store(key: str, body: str, *, timeout: int | None = None) -> None:
+    timeout = settings.PAGE_CACHE_SECONDS if timeout is None else timeout
+    if timeout <= 0:
+        return
     try:
-        cache.set(key, body, timeout=settings.PAGE_CACHE_SECONDS)
+        cache.set(key, body, timeout=timeout)
     except Exception:
         log.warning("page cache unreachable", exc_info=True)
 
@@ -176,7 +207,7 @@ class CachedPageMixin:
         nonce = getattr(request, "_csp_nonce", None)
         if nonce:
             body = body.replace(nonce, NONCE_HOLE)
-        store(key, body)
+        store(key, body, timeout=timeout_for(request))
         response.content = fill_holes(request, body)
         return response
 

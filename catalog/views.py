@@ -27,10 +27,9 @@ class ProductCategoryView(CachedPageMixin, ListingCategoryView):
 
 class ProductDetailView(CachedPageMixin, OscarProductDetailView):
     page_kind = "detail"
-    depends_on_clock = False  # prices, stock and offers only: no opening hours, no slots (services are not stored)
-
-    def page_is_cacheable(self) -> bool:
-        return not self.object.is_service  # its slots with places left move without an outbox row
+    # prices, stock, offers and a service's next slots: no opening hours. Slot writes bump the
+    # generation and a page is kept only until the first slot it lists starts (page_cache.valid_until)
+    depends_on_clock = False
 
     def get_queryset(self):
         return Product.objects.select_related("product_class", "parent__product_class").prefetch_related(

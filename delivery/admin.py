@@ -181,14 +181,19 @@ class FulfilmentLineInline(ReadOnlyInline):
 class JobOfferInline(ReadOnlyInline):
     model = JobOffer
     fk_name = "group"
-    fields = ["offered_at", "courier", "provider", "state", "expires_at", "answered_at", "note"]
+    fields = ["offered_at", "courier", "provider", "state", "expires_at", "answered_at", "note", "run"]
     readonly_fields = fields
 
 
 class DispatchDecisionInline(ReadOnlyInline):
     model = DispatchDecision
-    fields = ["decided_at", "point", "reason"]
+    fields = ["decided_at", "point", "reason", "chain_reason"]
     readonly_fields = fields
+
+    @admin.display(description=_("合并配送"))
+    def chain_reason(self, obj):
+        """Chained with which jobs and the minutes saved, or why not (delivery.runs)."""
+        return (obj.chain or {}).get("reason", "")
 
 
 def _order_number(obj) -> str:

@@ -33,6 +33,7 @@ from shop.core.errors import ConflictError, NotFoundError
 from .lifecycle import ON_THE_WAY, Status
 from .models import (
     Courier,
+    DeliveryRun,
     DispatchDecision,
     DispatchJob,
     FulfilmentGroup,
@@ -93,6 +94,11 @@ def locked_group(group_id: int) -> FulfilmentGroup:
         raise JobNotFound(_("没有这个订单")) from None
 
 
+def lock_groups(group_ids: list[int]) -> dict[int, FulfilmentGroup]:
+    """Several groups locked at once, in pk order (a run's, delivery.offers)."""
+    return {group.pk: group for group in _groups().filter(pk__in=group_ids).order_by("pk")}
+
+
 class Batch:
     """Groups routed in one transaction: locked, read set-based once, written in bulk.
 
@@ -111,6 +117,8 @@ class Batch:
         prefetch_lines(groups)  # every step asks for them (the appointment, the goods)
         self.points: dict | None = None  # group id -> (point, candidates, stock to take): delivery.routing
         self.couriers: dict | None = None  # group id -> (courier id, metres): delivery.offers
+        self.runs: dict = {}  # group id -> its delivery.runs.Run, for the runs offered whole
+        self.chains: dict[int, dict] = {}  # group id -> its decision's "chain" (delivery.runs)
         self.decisions: list[DispatchDecision] = []
         self.offers: list[JobOffer] = []
         self.routed: list[int] = []
@@ -142,6 +150,13 @@ class Batch:
 
     def flush(self) -> None:
         """The batch's inserts, one statement each; the outbox rows marked routed."""
+        rows = list({id(run.row): run.row for run in self.runs.values() if run.row is not None}.values())
+        if rows:
+            DeliveryRun.objects.bulk_create(rows)  # before the offers and decisions naming them
+        for decision in self.decisions:
+            if decision.group_id in self.chains:
+                run = self.runs.get(decision.group_id)
+                decision.chain = {**self.chains[decision.group_id], **({"run": run.row.pk} if run and run.row else {})}
         DispatchDecision.objects.bulk_create(self.decisions)
         JobOffer.objects.bulk_create(self.offers)
         routed = [pk for pk in self.routed if pk in self.jobs and not self.jobs[pk].routed_at]
@@ -151,7 +166,7 @@ class Batch:
         if missing:
             DispatchJob.objects.bulk_create([DispatchJob(group_id=pk, routed_at=self.now) for pk in missing],
                                             ignore_conflicts=True)
-        self.decisions, self.offers, self.routed = [], [], []
+        self.decisions, self.offers, self.routed, self.runs, self.chains = [], [], [], {}, {}
 
 
 _batch: ContextVar[Batch | None] = ContextVar("dispatch_batch", default=None)

@@ -28,6 +28,7 @@ from merchants.models import Partner
 from shop.core.geo import haversine_m
 
 from . import positions, travel
+from . import runs as runs_
 from .jobs import (
     OFFER_SECONDS,
     PROVIDER_OFFER_SECONDS,
@@ -40,6 +41,7 @@ from .jobs import (
     couriers_with_load,
     current_batch,
     holds,
+    lock_groups,
     locked_group,
     refresh_courier_status,
     service_slot,
@@ -73,15 +75,18 @@ def _wanted(batch: Batch) -> list[tuple[FulfilmentGroup, tuple[float, float] | N
     return wanted
 
 
-def plan_couriers(wanted: list[tuple[FulfilmentGroup, tuple[float, float] | None, bool]]) -> dict[int, tuple[int, float]]:
+def plan_couriers(wanted: list[tuple[FulfilmentGroup, tuple[float, float] | None, bool]],
+                  runs: list[runs_.Run] = (), notes: dict | None = None) -> dict[int, tuple[int, float]]:
     """For each group, the available courier nearest its origin in travel time with room for
     one more job (group id → (courier id, metres)): the merchant's own couriers if it delivers
     itself and registered any, else platform couriers (those of no merchant); couriers already
-    asked for a job come last for it. Set-based: one courier query with their loads for every
-    group; then the first LOCK_EACH couriers with room of each group are locked in pk order and
-    counted again (what committed while we waited), and the groups, in pk order, take the
-    nearest locked one with room (two jobs must not both take a courier's last place). A group
-    whose locked couriers all filled up gets no offer now: beat offers it again."""
+    asked for a job come last for it. A run (delivery.runs) goes whole to one courier with room
+    for all its jobs (`run.courier_id` set), or, when none has, its jobs go one by one
+    (runs.split records why in `notes`). Set-based: one courier query with their loads for
+    every group; then the first LOCK_EACH couriers with room of each group or run are locked in
+    pk order and counted again (what committed while we waited), and the groups, in pk order,
+    take the nearest locked one with room (two jobs must not both take a courier's last place).
+    A group whose locked couriers all filled up gets no offer now: beat offers it again."""
     own_merchants = {g.merchant_id for g, _, _ in wanted if g.merchant_delivery == Partner.Delivery.OWN}
     own = defaultdict(list)
     for pk, merchant_id in (Courier.objects.filter(merchant_id__in=own_merchants).values_list("pk", "merchant_id")
@@ -112,21 +117,51 @@ def plan_couriers(wanted: list[tuple[FulfilmentGroup, tuple[float, float] | None
         return sorted((c for pk in nearby[group_id] if (c := couriers.get(pk)) and c.merchant_id == owner[group_id]),
                       key=rank)
 
-    load, to_lock = {pk: c.load for pk, c in couriers.items()}, set()
-    for group_id in nearby:
-        roomy = [c for c in ranked(group_id) if load[c.pk] < c.capacity][:LOCK_EACH]
+    # the units to place: a run's jobs together (its first names it), every other group alone
+    run_of = {run.ids[0]: run for run in runs if run.ids[0] in nearby}
+    in_runs = {pk for run in run_of.values() for pk in run.ids}
+    units = [run_of[pk].ids if pk in run_of else [pk] for pk in nearby if pk in run_of or pk not in in_runs]
+
+    def one_by_one(unit, why):
+        runs_.split(run_of.pop(unit[0]), notes if notes is not None else {}, why)
+        return [[pk] for pk in unit]
+
+    load, to_lock, placed = {pk: c.load for pk, c in couriers.items()}, set(), []
+    for unit in units:
+        roomy = [c for c in ranked(unit[0]) if load[c.pk] + len(unit) <= c.capacity][:LOCK_EACH]
+        if not roomy and len(unit) > 1:
+            units_alone = one_by_one(unit, f"单独派送: 附近没有骑手能一次带 {len(unit)} 单")
+            placed += units_alone
+            for alone in units_alone:
+                roomy_alone = [c for c in ranked(alone[0]) if load[c.pk] < c.capacity][:LOCK_EACH]
+                to_lock.update(c.pk for c in roomy_alone)
+                if roomy_alone:
+                    load[roomy_alone[0].pk] += 1
+            continue
+        placed.append(unit)
         to_lock.update(c.pk for c in roomy)
         if roomy:
-            load[roomy[0].pk] += 1
+            load[roomy[0].pk] += len(unit)
     locked = list(Courier.objects.select_for_update().filter(pk__in=sorted(to_lock))
                   .exclude(status=Courier.Status.OFFLINE).order_by("pk").values_list("pk", flat=True))
     load = dict(couriers_with_load().filter(pk__in=locked).values_list("pk", "load")) if locked else {}
     plan = {}
-    for group_id in nearby:
-        courier = next((c for c in ranked(group_id) if c.pk in load and load[c.pk] < c.capacity), None)
-        if courier is not None:
-            load[courier.pk] += 1
-            plan[group_id] = (courier.pk, nearby[group_id][courier.pk])
+
+    def place(unit) -> bool:
+        courier = next((c for c in ranked(unit[0]) if c.pk in load and load[c.pk] + len(unit) <= c.capacity), None)
+        if courier is None:
+            return False
+        load[courier.pk] += len(unit)
+        for pk in unit:
+            plan[pk] = (courier.pk, nearby[unit[0]][courier.pk])
+        if len(unit) > 1:
+            run_of[unit[0]].courier_id = courier.pk
+        return True
+
+    for unit in placed:
+        if not place(unit) and len(unit) > 1:
+            for alone in one_by_one(unit, f"单独派送: 骑手已满, 没有人能一次带 {len(unit)} 单"):
+                place(alone)
     return plan
 
 
@@ -136,7 +171,10 @@ def _offer_courier(group: FulfilmentGroup, now: datetime, *, first: bool) -> Job
     batch = current_batch()
     if batch is not None and group.pk in batch.groups:
         if batch.couriers is None:
-            batch.couriers = plan_couriers(_wanted(batch))
+            wanted = _wanted(batch)
+            runs, batch.chains = runs_.plan_runs(runs_.legs_of(wanted, batch.points, now))
+            batch.couriers = plan_couriers(wanted, runs, batch.chains)
+            batch.runs = {pk: run for run in runs if run.courier_id is not None for pk in run.ids}
         choice = batch.couriers.get(group.pk)
     else:
         origin = (group.point.lat, group.point.lng) if group.point_id else travel.destination_of(group)
@@ -146,6 +184,8 @@ def _offer_courier(group: FulfilmentGroup, now: datetime, *, first: bool) -> Job
     courier_id, metres = choice
     offer = JobOffer(group=group, courier_id=courier_id, offered_at=now,
                      expires_at=now + timedelta(seconds=OFFER_SECONDS), note=f"{metres:.0f} 米")
+    if batch is not None and group.pk in batch.runs:
+        offer.run = batch.runs[group.pk].as_row(now)  # inserted first, with the batch's rows
     if batch is not None and group.pk in batch.groups:
         batch.offers.append(offer)  # inserted with the batch's others
     else:
@@ -263,16 +303,22 @@ def _pending_offer(group: FulfilmentGroup, **agent) -> JobOffer | None:
     return group.offers.select_for_update().filter(state=JobOffer.State.PENDING, **agent).first()
 
 
-def _accept(group_id: int, actor: str, **agent) -> FulfilmentGroup:
-    now = timezone.now()
-    group = locked_group(group_id)
-    offer = _pending_offer(group, **agent)
-    if offer is None:
-        if group.status == S.COURIER_ASSIGNED and holds(group, **agent):
-            return group  # accepted twice (a retried request): the same answer
-        raise JobNotFound(_("该订单没有派给您, 或已派给他人"))
-    if offer.expires_at <= now:
-        raise OfferExpired(_("派单已超时, 已转派他人"))
+def _run_mates(group_id: int, **agent) -> tuple[int | None, list[int]]:
+    """The run of the courier's open offer for this group (delivery.runs) and its other groups,
+    all locked in pk order (the lock order: groups first); (None, []) for a single job."""
+    if "courier" not in agent:
+        return None, []
+    run_id = (JobOffer.objects.filter(group_id=group_id, state=JobOffer.State.PENDING, run__isnull=False, **agent)
+              .values_list("run_id", flat=True).first())
+    if run_id is None:
+        return None, []
+    ids = sorted({*JobOffer.objects.filter(run_id=run_id, state=JobOffer.State.PENDING, **agent)
+                  .values_list("group_id", flat=True), group_id})
+    lock_groups(ids)
+    return run_id, [pk for pk in ids if pk != group_id]
+
+
+def _take(group: FulfilmentGroup, offer: JobOffer, actor: str, now: datetime, **agent) -> FulfilmentGroup:
     changes = {"courier": agent["courier"]} if "courier" in agent else {}
     group = transition(group=group, to=S.COURIER_ASSIGNED, actor=actor, note=agent_name(**agent), **changes)
     JobOffer.objects.filter(pk=offer.pk).update(state=JobOffer.State.ACCEPTED, answered_at=now)
@@ -281,8 +327,34 @@ def _accept(group_id: int, actor: str, **agent) -> FulfilmentGroup:
     return group
 
 
-def _decline(group_id: int, actor: str, **agent) -> FulfilmentGroup:
+def _accept(group_id: int, actor: str, **agent) -> FulfilmentGroup:
+    """Accept the offer of this group; an offer of a run accepts the run's other open offers
+    to the same agent too (those still waiting for a courier and not expired)."""
     now = timezone.now()
+    run_id, mates = _run_mates(group_id, **agent)
+    group = locked_group(group_id)
+    offer = _pending_offer(group, **agent)
+    if offer is None:
+        if group.status == S.COURIER_ASSIGNED and holds(group, **agent):
+            return group  # accepted twice (a retried request): the same answer
+        raise JobNotFound(_("该订单没有派给您, 或已派给他人"))
+    if offer.expires_at <= now:
+        raise OfferExpired(_("派单已超时, 已转派他人"))
+    group = _take(group, offer, actor, now, **agent)
+    for mate_id in mates:
+        mate = locked_group(mate_id)
+        mate_offer = _pending_offer(mate, **agent)
+        if (mate.status == S.POINT_ASSIGNED and mate_offer is not None and mate_offer.run_id == run_id
+                and mate_offer.expires_at > now):
+            _take(mate, mate_offer, actor, now, **agent)
+    return group
+
+
+def _decline(group_id: int, actor: str, **agent) -> FulfilmentGroup:
+    """Decline an offer (a run's: every open offer of the run to the same agent, each job then
+    offered on its own), or give back a job already accepted."""
+    now = timezone.now()
+    run_id, mates = _run_mates(group_id, **agent)
     group = locked_group(group_id)
     offer = _pending_offer(group, **agent)
     if offer is not None:
@@ -294,7 +366,11 @@ def _decline(group_id: int, actor: str, **agent) -> FulfilmentGroup:
         DispatchJob.objects.filter(group=group).update(provider=None, eta_at=None)
     else:
         raise JobNotFound(_("该订单没有派给您"))
-    offer_next(group_id=group.pk, now=now)
+    declined = [m for m in mates if JobOffer.objects.filter(group_id=m, run_id=run_id, state=JobOffer.State.PENDING,
+                                                            **agent).update(state=JobOffer.State.DECLINED,
+                                                                            answered_at=now)]
+    for pk in [group.pk, *declined]:
+        offer_next(group_id=pk, now=now)
     return FulfilmentGroup.objects.get(pk=group.pk)
 
 

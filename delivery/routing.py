@@ -32,10 +32,18 @@ def _is_open(point: FulfilmentPoint, at: datetime) -> bool:
     return point_is_open(point, at)  # one set of hours: delivery.selectors
 
 
-def _leaves_at(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> datetime:
-    """When the goods (or the provider) leave the point: the window's or appointment's start, or now."""
+def leaves_at(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> datetime:
+    """When the goods (or the provider) leave the point: the window's or appointment's start, or
+    now (routing checks the point's hours then; delivery.runs starts a run then)."""
     start = slot.starts_at if slot else (group.window.starts_at if group.window_id else None)
     return max(start, now) if start else now
+
+
+def promise_of(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> datetime:
+    """The group's promise: the one checkout wrote, else the promise rule's (delivery.travel)."""
+    return group.promised_at or travel.promised_at(
+        method=group.method, window=group.window if group.window_id else None,
+        service_starts=[slot.starts_at] if slot else [], now=now)
 
 
 def _own_store(point: FulfilmentPoint, group: FulfilmentGroup) -> bool:
@@ -127,7 +135,7 @@ def plan_points(batch: Batch) -> dict:
         for point_id, listing_id, units in stocked.filter(point_id__in=list(points)).values_list(
                 "point_id", "listing_id", "num_in_stock"):
             held[point_id][listing_id] = units
-    candidates = {group.pk: _candidates(group, points, held, _leaves_at(group, service_slot(group), now))
+    candidates = {group.pk: _candidates(group, points, held, leaves_at(group, service_slot(group), now))
                   for group in groups}
     usable = sorted({c["point_id"] for rows in candidates.values() for c in rows if not c["reason"]})
     locked = list(FulfilmentPoint.objects.select_for_update().filter(pk__in=usable).order_by("pk")
@@ -196,12 +204,8 @@ def route(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> Fulfilmen
         batch.decisions.append(DispatchDecision(group=group, point=point, candidates=candidates, reason=reason,
                                                 decided_at=now))
         if point is not None:
-            group = transition(
-                group=group, to=S.POINT_ASSIGNED, actor=ACTOR, note=reason[:200], point=point,
-                promised_at=group.promised_at or travel.promised_at(
-                    method=group.method, window=group.window if group.window_id else None,
-                    service_starts=[slot.starts_at] if slot else [], now=now),
-            )
+            group = transition(group=group, to=S.POINT_ASSIGNED, actor=ACTOR, note=reason[:200], point=point,
+                               promised_at=promise_of(group, slot, now))
     batch.routed.append(group.pk)
     return group
 

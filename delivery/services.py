@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog import page_cache
 from merchants.models import Partner, StockMovement
 from shop.core.errors import ConflictError, DomainError
 
@@ -148,13 +149,18 @@ def book_slots(*, quantities: dict[int, int], listing_of: dict[int, int] | None 
         raise SlotFull(shortages)
     for slot in slots:
         Slot.objects.filter(pk=slot.pk).update(booked=F("booked") + quantities[slot.pk])
+    if slots:
+        page_cache.catalogue_changed()  # the product page shows the places left
 
 
 @transaction.atomic
 def release_slots(*, quantities: dict[int, int]) -> None:
     """Give booked places back (a cancelled, rejected or expired order); never below zero."""
-    for slot in _locked_slots(quantities):
+    slots = _locked_slots(quantities)
+    for slot in slots:
         Slot.objects.filter(pk=slot.pk).update(booked=F("booked") - min(quantities[slot.pk], slot.booked))
+    if slots:
+        page_cache.catalogue_changed()  # the product page shows the places left
 
 
 # --- the merchant's actions on its own group (issue 4) ---------------------------------------

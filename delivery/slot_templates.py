@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog import page_cache
 from merchants.models import OpeningException, Partner
 from shop.core.errors import ConflictError, DomainError
 
@@ -140,6 +141,8 @@ def write_slots(*, now: dt.datetime, days: int | None = None, merchant_ids: list
         for key, t in wanted.items() if key not in have
     ]
     Slot.objects.bulk_create(new, batch_size=1000)
+    if new:
+        page_cache.catalogue_changed()  # product pages list the coming slots (a delete signals by itself)
     return {"created": len(new), "deleted": len(stale)}
 
 
@@ -175,6 +178,8 @@ def update_template(*, template_id: int, merchant_id: int, fields: TemplateField
     template.save()
     # the coming slots that stay take the new capacity (booked <= capacity was checked above)
     Slot.objects.filter(pk__in=[s.pk for s in slots]).update(capacity=fields.capacity)
+    if slots:
+        page_cache.catalogue_changed()  # the places left shown on the product page
     write_slots(now=now, merchant_ids=[merchant_id])
     return template
 

@@ -28,8 +28,10 @@ from delivery.api.shapes import (
     JobResultSerializer,
     PlaceSerializer,
     RecipientSerializer,
+    RunSerializer,
     dropoff_body,
     place_body,
+    run_body,
 )
 from delivery.models import FulfilmentGroup
 from shop.checkout.selectors import cash_to_collect
@@ -56,6 +58,7 @@ class JobSerializer(serializers.Serializer):
     collect_amount = serializers.DecimalField(
         max_digits=10, decimal_places=2, allow_null=True,
         help_text="cash on delivery: the cash to collect at the door (the weighed price and fee); null when paid")
+    run = RunSerializer(allow_null=True, help_text="one of several jobs ridden together (the list keeps their order)")
 
 
 class JobListSerializer(serializers.Serializer):
@@ -79,6 +82,7 @@ def job_body(job: selectors.Job, cash: dict | None = None) -> dict:
         "recipient": {"name": job.recipient_name, "phone": job.recipient_phone},
         "eta": job.eta,
         "offer_expires_at": job.offer_expires_at,
+        "run": run_body(job.run),
     }
 
 
@@ -135,7 +139,8 @@ class CourierJobsView(CourierView):
                        "status_label": "已分配履约点", "method": "delivery", "merchant": "苏果便利(山西路店)",
                        "point": POINT_EXAMPLE, "dropoff": DROPOFF_EXAMPLE, "to_station": False,
                        "recipient": {"name": "王秀英", "phone": "138****0001"}, "eta": "2026-11-27T22:25:00Z",
-                       "offer_expires_at": "2026-11-27T21:46:40Z"}]})])
+                       "offer_expires_at": "2026-11-27T21:46:40Z",
+                       "run": {"id": 7, "stop": 1, "stops": 2, "saving_min": 3.4}}]})])
     def get(self, request):
         jobs = selectors.courier_jobs(courier=self.courier)
         cash = cash_to_collect(group_ids=[job.id for job in jobs])  # the order layer's money ledger

@@ -35,6 +35,21 @@ class RecipientSerializer(serializers.Serializer):
     phone = serializers.CharField(help_text="masked: 138****0001")
 
 
+class RunSerializer(serializers.Serializer):
+    """A job ridden with others from the same point (delivery.runs): accepting or declining one
+    answers for the run; deliver them in `stop` order."""
+
+    id = serializers.IntegerField(help_text="the run: jobs with the same id are ridden together")
+    stop = serializers.IntegerField(help_text="this job's drop-off in riding order, from 1")
+    stops = serializers.IntegerField(help_text="drop-offs in the run")
+    saving_min = serializers.FloatField(help_text="minutes saved against riding each job on its own")
+
+
+def run_body(run: selectors.RunStop | None) -> dict | None:
+    if run is None:
+        return None
+    return {"id": run.id, "stop": run.stop, "stops": run.stops, "saving_min": run.saving_min}
+
 
 class JobResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()

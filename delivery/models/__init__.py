@@ -12,13 +12,13 @@ ratings), dispatching (jobs, decisions, offers). Every model is re-exported here
 """
 
 from .agents import Courier, ServiceProvider
-from .dispatching import DispatchDecision, DispatchJob, JobOffer
+from .dispatching import DeliveryRun, DispatchDecision, DispatchJob, JobOffer
 from .groups import FulfilmentEvent, FulfilmentGroup, FulfilmentLine, GroupRating, new_pickup_code
 from .points import FulfilmentPoint, PointHours, PointStock, StationOperator
 from .slots import Slot, SlotTemplate
 
 __all__ = [
-    "Courier", "DispatchDecision", "DispatchJob", "FulfilmentEvent", "FulfilmentGroup", "FulfilmentLine",
+    "Courier", "DeliveryRun", "DispatchDecision", "DispatchJob", "FulfilmentEvent", "FulfilmentGroup", "FulfilmentLine",
     "FulfilmentPoint", "GroupRating", "JobOffer", "PointHours", "PointStock", "ServiceProvider", "Slot",
     "SlotTemplate", "StationOperator", "new_pickup_code",
 ]

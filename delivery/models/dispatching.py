@@ -40,6 +40,10 @@ class DispatchDecision(models.Model):
     # [{"point_id", "name", "kind", "travel_min", "chosen": bool, "reason": str}]
     candidates = models.JSONField(default=list)
     reason = models.CharField(_("结论"), max_length=200)
+    # whether the job rides with others leaving the same point (delivery.runs), and why or why
+    # not: {"chained", "with": [group ids], "separate_min", "together_min", "saving_min",
+    # "reason", "run"}; empty when no other job of its batch left that point
+    chain = models.JSONField(_("合并配送"), default=dict, blank=True)
     decided_at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:
@@ -47,6 +51,31 @@ class DispatchDecision(models.Model):
         verbose_name = _("调度决策")
         verbose_name_plural = _("调度决策")
         indexes = [models.Index(fields=["point", "decided_at"], name="decision_point_time_idx")]
+
+
+class DeliveryRun(models.Model):
+    """Jobs leaving one point together for nearby drop-offs, offered to one courier as one run
+    (delivery.runs decides it): the drop-offs in the order the courier rides them, and the
+    minutes that decided it (the travel model's ride from the point, delivery.travel)."""
+
+    point = models.ForeignKey(FulfilmentPoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # [{"group": id, "minutes": ride from the point to this drop-off}], in riding order
+    stops = models.JSONField(default=list)
+    separate_min = models.FloatField(_("分开送用时 (分钟)"))
+    together_min = models.FloatField(_("一趟送用时 (分钟)"))
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("合并配送")
+        verbose_name_plural = _("合并配送")
+
+    def __str__(self):
+        return f"#{self.pk} " + " → ".join(f"#{stop['group']}" for stop in self.stops)
+
+    @property
+    def saving_min(self) -> float:
+        return round(self.separate_min - self.together_min, 1)
 
 
 class JobOffer(models.Model):
@@ -67,6 +96,8 @@ class JobOffer(models.Model):
     expires_at = models.DateTimeField(_("过期时间"))
     answered_at = models.DateTimeField(_("应答时间"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    run = models.ForeignKey(DeliveryRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="offers",
+                            verbose_name=_("合并配送"), help_text=_("与同一趟的其他订单一起派给这位骑手"))
 
     class Meta:
         ordering = ["offered_at", "pk"]

@@ -22,6 +22,7 @@ from .counter import (  # noqa: F401
 )
 from .couriers import (  # noqa: F401
     Job,
+    RunStop,
     courier_jobs,
     courier_may_see,
     courier_of,

@@ -48,6 +48,16 @@ def recipient_name(address) -> str:
 
 
 @dataclass(frozen=True)
+class RunStop:
+    """Where a job stands in a run (delivery.runs): stop `stop` of `stops`, ridden in that order."""
+
+    id: int
+    stop: int
+    stops: int
+    saving_min: float
+
+
+@dataclass(frozen=True)
 class Job:
     """One job on a courier's list: offered to them (to accept or decline) or held by them."""
 
@@ -66,6 +76,7 @@ class Job:
     recipient_phone: str  # masked
     eta: datetime | None
     offer_expires_at: datetime | None
+    run: RunStop | None = None  # one of several jobs ridden together, else None
 
 
 def job_destination(group: FulfilmentGroup) -> Dropoff | None:
@@ -88,13 +99,19 @@ def courier_jobs(*, courier: Courier, now: datetime | None = None) -> list[Job]:
         # an offer for a group that moved on (cancelled meanwhile) is not a job any more
         JobOffer.objects.filter(courier=courier, state=JobOffer.State.PENDING, expires_at__gt=now,
                                 group__status=S.POINT_ASSIGNED)
-        .select_related("group")
+        .select_related("group", "run")
         .order_by("offered_at", "pk")
     )
     expiry = {offer.group_id: offer.expires_at for offer in offers}
     held_ids = list(
         FulfilmentGroup.objects.filter(courier=courier, status__in=ON_THE_WAY).order_by("pk").values_list("pk", flat=True)
     )
+    runs = {offer.group_id: offer.run for offer in offers if offer.run_id}
+    if held_ids:  # a held job's run: the one of the offer it was last accepted from (given back and
+        # accepted again alone, it rides alone)
+        runs.update((offer.group_id, offer.run) for offer in JobOffer.objects.filter(
+            courier=courier, group_id__in=held_ids, state=JobOffer.State.ACCEPTED)
+            .select_related("run").order_by("offered_at", "pk"))
     offered_ids = [gid for gid in expiry if gid not in held_ids]
     groups = {g.pk: g for g in _groups_query().select_related("order__shipping_address").filter(pk__in=offered_ids + held_ids)}
     jobs = []
@@ -118,9 +135,26 @@ def courier_jobs(*, courier: Courier, now: datetime | None = None) -> list[Job]:
                 recipient_phone=mask_phone(address.phone_number if address is not None else ""),
                 eta=estimated_arrival(group),
                 offer_expires_at=expiry.get(gid) if gid not in held_ids else None,
+                run=_run_stop(runs.get(gid), gid),
             )
         )
-    return jobs
+    return _in_run_order(jobs)
+
+
+def _run_stop(run, group_id: int) -> RunStop | None:
+    if run is None:
+        return None
+    order = [stop["group"] for stop in run.stops]
+    return RunStop(id=run.pk, stop=order.index(group_id) + 1, stops=len(order), saving_min=run.saving_min)
+
+
+def _in_run_order(jobs: list[Job]) -> list[Job]:
+    """The jobs of one run together, in the order they are ridden, where its first one stood."""
+    anchor = {}
+    for index, job in enumerate(jobs):
+        anchor.setdefault((job.state, job.run.id if job.run else -job.id), index)
+    return sorted(jobs, key=lambda job: (anchor[(job.state, job.run.id if job.run else -job.id)],
+                                         job.run.stop if job.run else 0))
 
 
 def courier_may_see(*, courier: Courier, group_id: int) -> bool:

@@ -3,6 +3,8 @@ not grow with its groups beyond two per group (the status change and its event),
 dispatch drain and beat's routing, racing on the same rows, take their locks in one order
 (groups, jobs, points, point stock, couriers, offers) and never deadlock."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +12,8 @@ from django.utils import timezone
 
 from delivery import offers, tasks
 from delivery.jobs import Batch
-from delivery.models import DispatchDecision, DispatchJob, FulfilmentEvent, FulfilmentGroup, JobOffer
+from delivery.models import DeliveryRun, DispatchDecision, DispatchJob, FulfilmentEvent, FulfilmentGroup, JobOffer, Slot
+from delivery.tests.factories import SlotFactory
 from delivery.tests.test_outbox_drain import couriers_near, pending_orders
 from tests.concurrency import no_search_sync, run_concurrently  # noqa: F401 (a fixture)
 
@@ -19,19 +22,28 @@ S = FulfilmentGroup.Status
 # Statements of one batch routed and offered, whatever its size (BEGIN/COMMIT not counted):
 # claim the groups, lock their jobs, lines, points + their hours (3 prefetches), stock held
 # there, lock points, hourly load, courier loads, lock couriers, count them again, insert
-# decisions, insert offers, mark jobs routed.
-PER_BATCH = 16
+# the runs (jobs ridden together, delivery.runs), insert decisions, insert offers, mark jobs routed.
+PER_BATCH = 17
 PER_GROUP = 2  # the status change and its event (services.transition)
 
 
-def routed_batch(size: int) -> tuple[list[FulfilmentGroup], int]:
+def routed_batch(size: int, windows: dict[int, timedelta] | None = None,
+                 expected: list[str] | None = None) -> tuple[list[FulfilmentGroup], int]:
+    """Route `size` pending groups in one batch; `windows`: group index → when its delivery
+    window starts (from now; the groups sharing a start share the window)."""
     groups = pending_orders(size)
     couriers_near(groups)
+    now = timezone.now()
+    for starts_in in set((windows or {}).values()):
+        window = SlotFactory(kind=Slot.Kind.DELIVERY, merchant=groups[0].merchant, starts_at=now + starts_in,
+                             duration_min=60, capacity=size)
+        FulfilmentGroup.objects.filter(pk__in=[groups[i].pk for i, start in windows.items() if start == starts_in]
+                                       ).update(window=window)
     with CaptureQueriesContext(connection) as queries:
         with transaction.atomic():
-            batch = Batch.claim(limit=size, exclude=[], now=timezone.now())
+            batch = Batch.claim(limit=size, exclude=[], now=now)
             outcomes = offers.route_and_offer_batch(batch)
-    assert outcomes == ["point_assigned+offer"] * size
+    assert outcomes == (expected or ["point_assigned+offer"] * size)
     statements = [q["sql"] for q in queries.captured_queries
                   if q["sql"] not in ("BEGIN",) and not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     return groups, len(statements)
@@ -51,6 +63,29 @@ def test_a_batch_routes_every_group_in_a_bounded_number_of_statements(fresh_posi
     assert not DispatchJob.objects.filter(group_id__in=ids, routed_at__isnull=True).exists()
     # and the statements are the batch's fixed few plus two per group: a read or write per
     # group creeping in (an N+1) fails here
+    assert statements <= PER_BATCH + PER_GROUP * 10, statements
+
+
+@pytest.mark.django_db
+def test_a_batch_with_delivery_windows_stays_within_the_same_bound(fresh_positions):
+    # given ten created groups: four as soon as possible, four in a delivery window starting in
+    # 10 minutes (offered now: within the lead), two in a window starting in 3 hours (routed,
+    # not offered yet)
+    windows = {4: timedelta(minutes=10), 5: timedelta(minutes=10), 6: timedelta(minutes=10),
+               7: timedelta(minutes=10), 8: timedelta(hours=3), 9: timedelta(hours=3)}
+    groups, statements = routed_batch(10, windows, ["point_assigned+offer"] * 8 + ["point_assigned"] * 2)
+
+    # then each is routed with its window's promise, offered when its window is near, and the
+    # runs (same point, same drop-off) formed only among jobs leaving together
+    ids = [g.pk for g in groups]
+    assert FulfilmentGroup.objects.filter(pk__in=ids, status=S.POINT_ASSIGNED).count() == 10
+    for group in FulfilmentGroup.objects.filter(pk__in=ids[4:]).select_related("window"):
+        assert group.promised_at == group.window.ends_at
+    assert JobOffer.objects.filter(group_id__in=ids, state=JobOffer.State.PENDING).count() == 8
+    for run in DeliveryRun.objects.filter(offers__group_id__in=ids).distinct():
+        members = {stop["group"] for stop in run.stops}
+        assert members <= set(ids[:4]) or members <= set(ids[4:8]), run.stops
+    # and the statements keep the same bound: a window read per group (an N+1) fails here
     assert statements <= PER_BATCH + PER_GROUP * 10, statements
 
 

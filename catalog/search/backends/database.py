@@ -11,10 +11,12 @@ category lookups.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import reduce
 from operator import add
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -74,11 +76,23 @@ class DatabaseListingBackend:
     name = "database"
 
     def search(self, query: ListingQuery) -> ListingSearchResult:
+        if query.terms:  # a text search joins a few thousand listings to their products: see PLAN_SETTINGS
+            with planned_for_memory():
+                return self._search(query)
+        return self._search(query)
+
+    def _search(self, query: ListingQuery) -> ListingSearchResult:
         reach = self._reach(query)  # merchant id -> CircleMerchant, or None without a circle
         filtered = self._filtered(self._matching(query), query, reach)  # text + the plain filters
         product_ids = category_product_ids(category_ids=query.category_ids) if query.category_ids else None
         if query.terms:
             return self._search_matched(query, filtered, product_ids, reach)
+        return self._search_in_sql(query, filtered, product_ids, reach)
+
+    def _search_in_sql(self, query: ListingQuery, filtered: QuerySet, product_ids: QuerySet | None,
+                       reach: dict | None) -> ListingSearchResult:
+        """Count, page and facets each in SQL (browsing; for a text search, the reference the
+        tests hold matched.py to)."""
         unpriced = self._in_categories(self._in_formats(filtered, query.formats), product_ids)
         priced = self._priced(filtered, query)
         in_formats = self._in_formats(priced, query.formats)
@@ -168,12 +182,15 @@ class DatabaseListingBackend:
             # the product and merchant indexes (an OR of subqueries would scan every listing).
             titled = titled_products(term).values_list("pk", flat=True)
             named = category_product_ids_by_name(term).order_by().values_list("product_id", flat=True)
-            products = set(titled.union(named))  # one round trip, each part through its own index
+            named_merchants = Partner.objects.filter(
+                Q(name__icontains=term) | Q(format__name_zh__icontains=term) | Q(format__name_en__icontains=term)
+            ).order_by().annotate(negated=-F("pk")).values_list("negated", flat=True)
+            # one round trip, each part through its own index; merchants come back negated
+            found = set(titled.union(named, named_merchants))
+            products = {pk for pk in found if pk > 0}
+            merchants = sorted(-pk for pk in found if pk < 0)
             if products:
                 products.update(Product.objects.filter(parent__any_id=products).order_by().values_list("pk", flat=True))
-            merchants = list(Partner.objects.filter(
-                Q(name__icontains=term) | Q(format__name_zh__icontains=term) | Q(format__name_en__icontains=term)
-            ).order_by().values_list("pk", flat=True))
             listings = listings.filter(Q(product__any_id=sorted(products)) | Q(partner__any_id=merchants))
         return listings
 
@@ -275,6 +292,31 @@ class DatabaseListingBackend:
             for category in candidates
             if counts.get(category.path) or category.pk in selected_ids
         ]
+
+
+# The planner settings of a text search (PostgreSQL): an index lookup costs little more than a
+# sequential read when the listings are in memory (the stock 4 made the planner hash all
+# products to join a few thousand listings), and a parallel worker only adds its start-up to a
+# query of a few milliseconds on a machine whose cores serve every request.
+PLAN_SETTINGS = {"random_page_cost": "1.1", "max_parallel_workers_per_gather": "0"}
+
+
+@contextmanager
+def planned_for_memory() -> Iterator[None]:
+    """Run the block's queries with PLAN_SETTINGS: one statement, local to the transaction (its
+    own, or the caller's, e.g. the request's, for the rest of which they then hold too)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            with planned_for_memory():
+                yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(PLAN_SETTINGS)),
+                       [value for item in PLAN_SETTINGS.items() for value in item])
+    yield
 
 
 def open_merchant_ids(*, at) -> list[int]:

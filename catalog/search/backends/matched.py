@@ -11,9 +11,9 @@ facets count what ``DatabaseListingBackend`` counts; the search contract tests h
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, IntegerField, Q, QuerySet, Value
 
 from catalog.models import Product
 from catalog.search.backends.base import (
@@ -57,7 +57,8 @@ def search_matched(query: ListingQuery, filtered: QuerySet, product_ids: QuerySe
                           output_field=BooleanField())
         if product_ids is not None else Value(True, output_field=BooleanField())
     )
-    rows = list(filtered.order_by().annotate(in_categories=in_categories).values_list(*FIELDS))
+    fields, unread = read_fields(query)
+    rows = list(filtered.order_by().annotate(in_categories=in_categories, **unread).values_list(*fields))
     low, high = query.min_price, query.max_price
     priced = [row for row in rows if (low is None or row[PRICE] >= low) and (high is None or row[PRICE] <= high)]
     in_formats = [row for row in priced if not query.formats or row[FORMAT] in query.formats]
@@ -104,6 +105,18 @@ def search_matched(query: ListingQuery, filtered: QuerySet, product_ids: QuerySe
     )
 
 
+# Read only for the sort that orders by them (loading a datetime costs more than the rest of a row).
+READ_FOR_SORT = {"date_created": SORT_NEWEST, "product__rating": SORT_RATING}
+
+
+def read_fields(query: ListingQuery) -> tuple[tuple[str, ...], dict]:
+    """FIELDS, with a NULL in place of each field the query's sort does not read."""
+    unread = {f"unread_{field.replace('__', '_')}": Value(None, output_field=IntegerField())
+              for field, sort in READ_FOR_SORT.items() if query.sort != sort}
+    names = {field: f"unread_{field.replace('__', '_')}" for field, sort in READ_FOR_SORT.items() if query.sort != sort}
+    return tuple(names.get(field, field) for field in FIELDS), unread
+
+
 def api_row(row, circle) -> dict:
     """The API's row of a listing (catalog.search.backends.base.listing_row) from a read row."""
     distance = minutes = None
@@ -140,6 +153,20 @@ def relevance(row, query: ListingQuery) -> int:
     return score
 
 
+def relevance_of(query: ListingQuery):
+    """``relevance`` computed once per title, parent title and merchant name (listings of one
+    product share them)."""
+    scores: dict[tuple, int] = {}
+
+    def score(row) -> int:
+        texts = (row[TITLE], row[PARENT_TITLE], row[MERCHANT_NAME])
+        if texts not in scores:
+            scores[texts] = relevance(row, query)
+        return scores[texts]
+
+    return score
+
+
 def sort_key(query: ListingQuery, reach: dict | None):
     """The key of DatabaseListingBackend._ordered for a text search (SORT_NEWEST: sorted in reverse)."""
     def distance(row) -> float:
@@ -157,8 +184,8 @@ def sort_key(query: ListingQuery, reach: dict | None):
     if query.sort == SORT_RATING:
         # product rating descending, no rating last (NULLS LAST)
         return lambda row: (-row[MERCHANT_RATING], row[PRODUCT_RATING] is None, -(row[PRODUCT_RATING] or 0), row[PK])
-    nearer = bool(reach)
-    return lambda row: (-relevance(row, query), not row[IN_STOCK], distance(row) if nearer else 0.0,
+    nearer, score = bool(reach), relevance_of(query)
+    return lambda row: (-score(row), not row[IN_STOCK], distance(row) if nearer else 0.0,
                         -row[MERCHANT_RATING], row[PK])
 
 
@@ -177,10 +204,10 @@ def category_facet(rows: list, selected_ids: tuple[int, ...]) -> list[FacetValue
             "product_id", "category__path"):
         paths[product_id].add(path[:prefix_length])
     counts: dict[str, int] = defaultdict(int)
-    for row in rows:
-        prefixes = paths.get(row[PRODUCT]) or (paths.get(row[PARENT]) if row[PARENT] else None) or ()
+    for (product, parent), listings in Counter((row[PRODUCT], row[PARENT]) for row in rows).items():
+        prefixes = paths.get(product) or (paths.get(parent) if parent else None) or ()
         for prefix in prefixes & wanted if prefixes else ():
-            counts[prefix] += 1
+            counts[prefix] += listings
     return [
         FacetValue(key=str(category.pk), label=category.name, count=counts.get(category.path, 0),
                    selected=category.pk in selected_ids)

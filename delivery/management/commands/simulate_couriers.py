@@ -201,7 +201,9 @@ class Command(BaseCommand):
                 for job in carried:
                     self.deliver(courier, job)
                 return
-            job = self.nearest(here, with_stop, lambda j: (j.dropoff.lat, j.dropoff.lng))
+            in_run = [job for job in with_stop if job.run]  # a run's stops in its order (delivery.runs)
+            job = min(in_run, key=lambda j: (j.run.id, j.run.stop)) if in_run else \
+                self.nearest(here, with_stop, lambda j: (j.dropoff.lat, j.dropoff.lng))
             target, name = (job.dropoff.lat, job.dropoff.lng), job.dropoff.label
         if here is None:  # never seen: starts from its home point, or at the first stop
             home = courier.home_point

@@ -2,15 +2,21 @@
 
 from django import template
 
+from catalog import page_cache
 from shop.basket import selectors
 
 register = template.Library()
 
 
-@register.simple_tag
-def service_slots(listing):
-    """The merchant's next bookable slots for a home-service listing."""
-    return selectors.service_slots(listing)
+@register.simple_tag(takes_context=True)
+def service_slots(context, listing):
+    """The merchant's next bookable slots for a home-service listing. A cached page listing them
+    is kept no longer than until the first one starts (it would offer a slot gone by)."""
+    slots = selectors.service_slots(listing)
+    request = context.get("request")
+    if slots and request is not None:
+        page_cache.valid_until(request, slots[0].starts_at)
+    return slots
 
 
 @register.simple_tag
