@@ -160,11 +160,10 @@ def send(group_ids: list[int]) -> int:
         sent = group_ids
     if len(sent) == 1:
         DispatchJob.objects.filter(group_id__in=sent).update(sent_at=timezone.now())
-    elif sent:  # several rows: locked in pk order like the drain does (the lock order), skipping
-        with transaction.atomic():  # those a drain holds: they are being routed now
-            ids = list(DispatchJob.objects.select_for_update(skip_locked=True).filter(group_id__in=sent)
-                       .order_by("pk").values_list("pk", flat=True))
-            DispatchJob.objects.filter(pk__in=ids).update(sent_at=timezone.now())
+    elif sent:  # several rows, skipping those a drain holds (being routed now): SKIP LOCKED never
+        with transaction.atomic():  # waits, so no lock order to keep; one UPDATE ... IN (SELECT ... FOR UPDATE SKIP LOCKED)
+            free = DispatchJob.objects.select_for_update(skip_locked=True).filter(group_id__in=sent).values("pk")
+            DispatchJob.objects.filter(pk__in=free).update(sent_at=timezone.now())
     return len(sent)
 
 

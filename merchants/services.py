@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -50,22 +50,56 @@ class InsufficientStock(ConflictError):
         self.shortages = shortages
 
 
-def _locked(quantities: dict[int, int]) -> list[StockRecord]:
+def _check_quantities(quantities: dict[int, int]) -> None:
     if not quantities:
         raise DomainError("no listings given", fields={"lines": ["at least one listing is required"]})
     bad = {pk: qty for pk, qty in quantities.items() if not isinstance(qty, int) or qty <= 0}
     if bad:
         raise DomainError("quantities must be positive integers", fields={str(pk): ["must be a positive integer"] for pk in bad})
+
+
+def _missing(quantities: dict[int, int], found) -> None:
+    missing = sorted(set(quantities) - set(found))
+    if missing:
+        raise DomainError("no such listing", fields={str(pk): ["no such listing"] for pk in missing})
+
+
+def _locked(quantities: dict[int, int]) -> list[StockRecord]:
+    _check_quantities(quantities)
     records = list(
         StockRecord.objects.select_for_update(of=("self",))
         .filter(pk__in=list(quantities))
         .select_related("product__product_class", "product__parent__product_class")
         .order_by("pk")
     )
-    missing = sorted(set(quantities) - {record.pk for record in records})
-    if missing:
-        raise DomainError("no such listing", fields={str(pk): ["no such listing"] for pk in missing})
+    _missing(quantities, [record.pk for record in records])
     return records
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """What allocating needs of a locked listing: its counters and whether it counts units."""
+
+    pk: int
+    num_in_stock: int | None
+    num_allocated: int | None
+    tracks: bool
+
+
+def _locked_counts(quantities: dict[int, int]) -> list[_Counts]:
+    """_locked for allocating: the same rows locked in the same (pk) order, reading only the
+    counters and the product class's track_stock (a few columns, not whole rows: cheaper to
+    compile and to send for the checkout that calls it on every order)."""
+    _check_quantities(quantities)
+    rows = (StockRecord.objects.select_for_update(of=("self",)).filter(pk__in=list(quantities)).order_by("pk")
+            .values_list("pk", "num_in_stock", "num_allocated", "product__structure",
+                         "product__product_class__track_stock", "product__parent__product_class__track_stock"))
+    counts = []
+    for pk, in_stock, allocated, structure, own, parents in rows:
+        track = parents if structure == "child" else own  # Oscar's Product.get_product_class()
+        counts.append(_Counts(pk=pk, num_in_stock=in_stock, num_allocated=allocated, tracks=track is None or track))
+    _missing(quantities, [row.pk for row in counts])
+    return counts
 
 
 def tracks_stock(record: StockRecord) -> bool:
@@ -95,7 +129,7 @@ def allocate_stock(*, quantities: dict[int, int], group_id: int | None = None, a
     listing lacks units; DomainError for unknown listings or non-positive quantities.
     Writes one `allocated` movement per listing.
     """
-    records = [record for record in _locked(quantities) if tracks_stock(record)]
+    records = [record for record in _locked_counts(quantities) if record.tracks]
     shortages = [
         Shortage(listing_id=record.pk, requested=quantities[record.pk], available=max(available(record), 0))
         for record in records
@@ -103,9 +137,11 @@ def allocate_stock(*, quantities: dict[int, int], group_id: int | None = None, a
     ]
     if shortages:
         raise InsufficientStock(shortages)
-    for record in records:
-        StockRecord.objects.filter(pk=record.pk).update(
-            num_allocated=Coalesce(F("num_allocated"), 0) + quantities[record.pk]
+    if records:  # one UPDATE for every listing (the rows are locked above, in pk order)
+        taken = Case(*[When(pk=record.pk, then=Value(quantities[record.pk])) for record in records],
+                     output_field=IntegerField()) if len(records) > 1 else Value(quantities[records[0].pk])
+        StockRecord.objects.filter(pk__in=[record.pk for record in records]).update(
+            num_allocated=Coalesce(F("num_allocated"), 0) + taken
         )
     _write_movements([
         StockMovement(listing_id=record.pk, reason=Reason.ALLOCATED, allocated_delta=quantities[record.pk],

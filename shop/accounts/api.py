@@ -11,13 +11,13 @@ whatever the password). Tokens are knox's: one per sign-in, expiring, revocable.
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from knox.auth import TokenAuthentication
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from shop.accounts import services
+from shop.accounts.auth import TokenAuthentication
 from shop.core.errors import TooManyAttempts
 
 

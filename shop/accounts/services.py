@@ -29,6 +29,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
@@ -159,7 +160,9 @@ def verify_password(*, request, user, password: str | None) -> None:
 
 
 def issue_token(*, user) -> tuple[str, datetime | None]:
-    """A new API token for `user` (the caller checked the password); returns it and its expiry."""
+    """A new API token for `user` (the caller checked the password); returns it and its expiry.
+    The user's expired tokens are deleted here (requests check only the token they present)."""
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     instance, token = AuthToken.objects.create(user=user)
     return token, instance.expiry
 

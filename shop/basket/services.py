@@ -19,6 +19,7 @@ from delivery.services import SlotFull
 from merchants.models import StockRecord
 from merchants.services import InsufficientStock, Shortage, available, tracks_stock
 from shop.core.errors import ConflictError, DomainError, NotFoundError
+from shop.core.queries import one_row
 
 from .models import Basket, Line
 
@@ -26,11 +27,8 @@ MAX_QUANTITY = 99
 
 
 def _listing(listing_id) -> StockRecord:
-    listing = (
-        StockRecord.objects.select_related("partner", "product__product_class", "product__parent__product_class")
-        .filter(pk=listing_id)
-        .first()
-    )
+    listing = one_row(StockRecord.objects.select_related(
+        "partner", "product__product_class", "product__parent__product_class").filter(pk=listing_id))
     if listing is None or listing.price is None or not listing.product.is_public or not listing.is_published:
         raise DomainError("no such listing", fields={"listing_id": [_("没有这个商品")]})
     if not listing.partner.is_active:
@@ -92,7 +90,7 @@ def add_line(*, basket: Basket, listing_id, quantity=None, weight_g=None, slot_i
     if not basket.pk:
         basket.save()
     reference = f"{listing.product_id}_{listing.pk}" + (f"_slot{slot.pk}" if slot else "")
-    line = basket.lines.select_for_update().filter(line_reference=reference).first()
+    line = one_row(basket.lines.select_for_update().filter(line_reference=reference))  # unique in a basket
     total = quantity + (line.quantity if line else 0)
     if total > MAX_QUANTITY:
         raise DomainError("bad quantity",

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from delivery.models import FulfilmentGroup
-from shop.basket.selectors import open_basket
 from shop.core.errors import NotFoundError
 from shop.core.pagination import PageNumberPagination
 
@@ -34,6 +33,9 @@ class CheckoutSerializer(serializers.Serializer):
     payment = serializers.ChoiceField(choices=Payment.Provider.choices)
 
 
+STATUS_LABELS = dict(FulfilmentGroup.Status.choices)  # lazy labels: one translated per group
+
+
 def group_data(group: FulfilmentGroup) -> dict:
     data = {
         "id": group.pk,
@@ -41,7 +43,8 @@ def group_data(group: FulfilmentGroup) -> dict:
         "merchant_name": group.merchant.name,
         "method": group.method,
         "status": group.status,
-        "status_display": group.get_status_display(),
+        # as get_status_display(), which translates every status's label to build its map
+        "status_display": str(STATUS_LABELS.get(group.status, group.status)),
         "goods_total": str(group.goods_total),
         "delivery_fee": str(group.delivery_fee),
         "weight_adjustment": str(group.weight_adjustment),
@@ -169,7 +172,7 @@ class CheckoutView(APIView):
         data.is_valid(raise_exception=True)
         order = services.place_order(
             user=request.user,
-            basket=open_basket(user=request.user),
+            basket=None,  # the open basket, read once under its lock
             address_id=data.validated_data["address_id"],
             groups=[services.GroupChoice(**choice) for choice in data.validated_data["groups"]],
             payment=data.validated_data["payment"],

@@ -41,6 +41,7 @@ from shop.basket.models import Basket
 from shop.basket.selectors import BasketGroup, basket_groups
 from shop.core.errors import ConflictError, DomainError
 from shop.core.geo import haversine_m
+from shop.core.queries import one_row
 
 from .models import Payment
 from .order_status import order_status
@@ -70,11 +71,7 @@ class LineUnavailable(ConflictError):
 
 
 def _resident_address(*, user, address_id) -> ResidentAddress:
-    address = (
-        ResidentAddress.objects.select_related("standard_address__community")
-        .filter(pk=address_id, user=user)
-        .first()
-    )
+    address = one_row(ResidentAddress.objects.select_related("standard_address__community").filter(pk=address_id, user=user))
     if address is None:
         raise DomainError("no such address", fields={"address_id": [_("请选择您自己的收货地址")]})
     return address
@@ -186,12 +183,12 @@ class _Checked:
 
 
 @transaction.atomic
-def place_order(*, user, basket: Basket, address_id, groups: list[GroupChoice], payment: str) -> Order:
+def place_order(*, user, basket: Basket | None, address_id, groups: list[GroupChoice], payment: str) -> Order:
     """Check out the resident's open basket: one order, one fulfilment group per merchant.
 
     Cash on delivery places the order at once (groups "created", dispatch requested);
     the sandbox gateway leaves it awaiting payment with stock and slots held until the
-    payment's deadline. Raises DomainError (422) for impossible choices, LineUnavailable (409)
+    payment's deadline. ``basket=None``: the user's open basket (read once, under its lock). Raises DomainError (422) for impossible choices, LineUnavailable (409)
     when a line can no longer be bought, InsufficientStock / SlotFull (409) naming each short
     line, and nothing is written in any of those cases.
     """
@@ -203,13 +200,18 @@ def place_order(*, user, basket: Basket, address_id, groups: list[GroupChoice], 
     return order
 
 
-def _check(*, user, basket: Basket, address_id, choices: list[GroupChoice], payment: str) -> _Checked:
+def _check(*, user, basket: Basket | None, address_id, choices: list[GroupChoice], payment: str) -> _Checked:
     """Everything that can be refused before a stock record is locked (the basket row is)."""
     if payment not in PAYMENTS or (payment == Payment.Provider.SANDBOX and not settings.SANDBOX_PAYMENT_ENABLED):
         raise DomainError("bad payment", fields={"payment": [_("请选择货到付款或在线支付")]})
-    basket = Basket.objects.select_for_update().filter(pk=basket.pk, owner=user, status=Basket.OPEN).first()
-    if basket is None:
-        raise ConflictError(_("购物车已提交, 请勿重复下单"), code="basket_submitted")
+    if basket is None:  # the open basket itself, locked; none open is an empty basket (as a new one would be)
+        basket = Basket.objects.select_for_update().filter(owner=user, status=Basket.OPEN).order_by("pk").first()
+        if basket is None:
+            raise DomainError(_("购物车是空的"), fields={"basket": [_("购物车是空的")]})
+    else:
+        basket = Basket.objects.select_for_update().filter(pk=basket.pk, owner=user, status=Basket.OPEN).first()
+        if basket is None:
+            raise ConflictError(_("购物车已提交, 请勿重复下单"), code="basket_submitted")
     # read under the basket's lock: deleting this address or the account locks the baskets too
     # (shop/checkout/erasure.py), so one of the two waits for the other and sees what it did
     address = _resident_address(user=user, address_id=address_id)
@@ -321,9 +323,15 @@ def _write(checked: _Checked, *, user) -> tuple[Order, list[int]]:
         refunded_amount=Decimal("0.00"), received_amount=Decimal("0.00"),  # as read back (the answer)
         expires_at=None if checked.is_cod else now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
     )
-    checked.basket.submit()
+    _submit(checked.basket, now)
     _remember_written(order, payment, created_groups, fulfilment_lines, events)
     return order, [group.pk for group in created_groups]
+
+
+def _submit(basket: Basket, now) -> None:
+    """Oscar's Basket.submit() (status and date), as one UPDATE of those two columns (not a whole-row save)."""
+    basket.status, basket.date_submitted = Basket.SUBMITTED, now
+    Basket.objects.filter(pk=basket.pk).update(status=basket.status, date_submitted=now)
 
 
 def _remember_written(order, payment, groups, lines, events) -> None:

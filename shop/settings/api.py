@@ -6,7 +6,7 @@ from .environment import env
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "shop.accounts.auth.TokenAuthentication",  # knox's, without a read of all the user's tokens per request
         "rest_framework.authentication.SessionAuthentication",
     ],
     # sign-in, SMS codes and password reset over the API (per address; django-axes per account)

@@ -110,6 +110,29 @@ def test_tokens_expire_and_can_be_revoked_one_by_one_or_all(client):
     assert not AuthToken.objects.filter(user__mobile="13911110005").exists()
 
 
+def test_a_request_reads_only_its_own_token_and_a_sign_in_deletes_the_expired_ones(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a resident signed in on three devices, one of them long expired
+    UserFactory(mobile="13911110015")
+    phone, laptop, old = (sign_in(client, "13911110015").json()["token"] for _ in range(3))
+    AuthToken.objects.filter(token_key=old[:15]).update(expiry=timezone.now() - timedelta(days=1))
+    # when the phone calls the API
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/orders/", HTTP_AUTHORIZATION=f"Token {phone}").status_code == 200
+    # then only the phone's token was read (knox's own class read all of the user's tokens)
+    token_reads = [q["sql"] for q in queries.captured_queries if '"knox_authtoken"' in q["sql"]]
+    assert len(token_reads) == 1 and '"token_key" =' in token_reads[0], token_reads
+    # and the expired token is still refused
+    assert client.get("/api/v1/orders/", HTTP_AUTHORIZATION=f"Token {old}").status_code == 401
+    # and a new sign-in deletes whatever has expired, keeping the live tokens
+    AuthToken.objects.filter(token_key=laptop[:15]).update(expiry=timezone.now() - timedelta(seconds=1))
+    tablet = sign_in(client, "13911110015").json()["token"]
+    assert sorted(AuthToken.objects.filter(user__mobile="13911110015").values_list("token_key", flat=True)) == sorted(
+        [phone[:15], tablet[:15]])
+
+
 def test_a_password_change_drops_every_token(client):
     user = UserFactory(mobile="13911110006")
     token = sign_in(client, "13911110006").json()["token"]
