@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from catalog import page_cache
 from catalog.models import Category, Product
 from catalog.tests.factories import (
     FreshProductClassFactory,
@@ -72,3 +73,13 @@ def catalogue(db) -> Catalogue:
             product=cleaning, partner=housekeeper, price=Decimal("100.00"), num_in_stock=None
         ),
     )
+
+
+@pytest.fixture
+def page_cache_on(settings):
+    """The page cache on the test profile's Redis, with the database search backend (it reads
+    committed rows at once: Elasticsearch's refresh is not what the page-cache tests are about)."""
+    settings.PAGE_CACHE_SECONDS = 60
+    settings.SEARCH_BACKEND = "database"
+    assert "redis" in settings.CACHES["default"]["BACKEND"].lower(), "the test profile caches in Redis"
+    page_cache.bump()

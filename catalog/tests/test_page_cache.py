@@ -14,17 +14,7 @@ from catalog import page_cache
 from communities import location as locations
 from merchants.services import allocate_stock
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _page_cache_on(settings):
-    # given the page cache on the test profile's Redis, the database search backend (it reads
-    # committed rows at once: Elasticsearch's refresh is not what these tests are about)
-    settings.PAGE_CACHE_SECONDS = 60
-    settings.SEARCH_BACKEND = "database"
-    assert "redis" in settings.CACHES["default"]["BACKEND"].lower(), "the test profile caches in Redis"
-    page_cache.bump()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
 def _text(response) -> str:

@@ -17,15 +17,7 @@ from delivery.services import book_slots, release_slots
 from delivery.tests.factories import SlotFactory
 from shop.checkout.tests.scene import make_scene
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _page_cache_on(settings):
-    settings.PAGE_CACHE_SECONDS = 60
-    settings.SEARCH_BACKEND = "database"
-    assert "redis" in settings.CACHES["default"]["BACKEND"].lower(), "the test profile caches in Redis"
-    page_cache.bump()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
 def _text(response) -> str:
