@@ -95,6 +95,8 @@ class Recorder:
 
 
 class Client:
+    """A resident's, courier's or provider's app on the JSON API (a token when signed in)."""
+
     def __init__(self, port: int, recorder: Recorder, token: str | None = None):
         self.port, self.recorder, self.token = port, recorder, token
         self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
@@ -103,9 +105,15 @@ class Client:
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Token {self.token}"
+        status, data, _response = self.send(name, method, url, json.dumps(body) if body is not None else None, headers)
+        return status, data
+
+    def send(self, name: str, method: str, url: str, body, headers: dict):
+        """One request on the kept connection, recorded; a broken connection is counted and
+        replaced (status 0, no response)."""
         started = time.perf_counter()
         try:
-            self.conn.request(method, url, body=json.dumps(body) if body is not None else None, headers=headers)
+            self.conn.request(method, url, body=body, headers=headers)
             response = self.conn.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException) as error:
@@ -113,9 +121,9 @@ class Client:
             self.conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
             with self.recorder.lock:
                 self.recorder.errors[f"{name}: {type(error).__name__}"] += 1
-            return 0, b""
+            return 0, b"", None
         self.recorder.add(name, response.status, time.perf_counter() - started, data)
-        return response.status, data
+        return response.status, data, response
 
 
 def resident_loop(port, recorder, token, address_id, merchants, listings, stop_at, seed):
@@ -160,13 +168,12 @@ def visitor_loop(port, recorder, product_urls, stop_at, seed):
         time.sleep(rng.uniform(0.3, 0.8))
 
 
-class ShopClient:
+class ShopClient(Client):
     """A member of a shop's staff in the merchant order pages: session + CSRF cookies, form posts."""
 
     def __init__(self, port: int, recorder: Recorder, session_key: str):
-        self.port, self.recorder = port, recorder
+        super().__init__(port, recorder)
         self.cookies = {"sessionid": session_key}
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
 
     def call(self, name: str, method: str, url: str, form: dict | None = None) -> tuple[int, bytes]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
@@ -175,23 +182,12 @@ class ShopClient:
             headers.update({"Content-Type": "application/x-www-form-urlencoded",
                             "X-CSRFToken": self.cookies.get("csrftoken", "")})
             body = "&".join(f"{quote(k)}={quote(str(v))}" for k, v in (form or {}).items())
-        started = time.perf_counter()
-        try:
-            self.conn.request(method, url, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as error:
-            self.conn.close()
-            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
-            with self.recorder.lock:
-                self.recorder.errors[f"{name}: {type(error).__name__}"] += 1
-            return 0, b""
-        for header in response.headers.get_all("Set-Cookie") or []:
+        status, data, response = self.send(name, method, url, body, headers)
+        for header in (response.headers.get_all("Set-Cookie") or []) if response is not None else []:
             key, _, rest = header.partition("=")
             if key in ("csrftoken", "sessionid"):
                 self.cookies[key] = rest.split(";", 1)[0]
-        self.recorder.add(name, response.status, time.perf_counter() - started, data)
-        return response.status, data
+        return status, data
 
 
 GROUP_LINK = re.compile(rb'/dashboard/merchant-orders/(\d+)/"')
