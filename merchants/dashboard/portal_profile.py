@@ -7,11 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from delivery import slot_templates
 from merchants import profile_services
 from shop.core.errors import DomainError
 
 from . import selectors
+from .area_map import build_area_map, nearby_communities
 from .portal_base import PortalAction, PortalPage
+from .portal_forms import AreaForm, ExceptionForm, PauseForm, PeriodForm, ProfileForm, SlotTemplateForm
 
 # --- the shop's profile ------------------------------------------------------------------------------
 
@@ -21,9 +24,6 @@ class ProfileView(PortalPage):
     template_name = "merchants/portal/profile.html"
 
     def get_context_data(self, **kwargs):
-        from .area_map import build_area_map, nearby_communities
-        from .portal_forms import AreaForm, ExceptionForm, PauseForm, PeriodForm, ProfileForm
-
         shop = self.ctx.shop
         communities = nearby_communities(shop)
         kwargs.setdefault("profile_form", ProfileForm(initial={
@@ -58,11 +58,7 @@ class ProfileAction(PortalAction):
 
 
 class ProfileSaveView(ProfileAction):
-    @property
-    def form_class(self):
-        from .portal_forms import ProfileForm
-
-        return ProfileForm
+    form_class = ProfileForm
 
     def apply(self, data):
         profile_services.update_profile(shop_id=self.ctx.shop.pk, min_order=data["min_order"], delivery_fee=data["delivery_fee"],
@@ -72,15 +68,9 @@ class ProfileSaveView(ProfileAction):
 
 
 class AreaSaveView(ProfileAction):
-    @property
-    def form_class(self):
-        from .portal_forms import AreaForm
-
-        return AreaForm
+    form_class = AreaForm
 
     def form_kwargs(self):
-        from .area_map import nearby_communities
-
         return {"communities": nearby_communities(self.ctx.shop)}
 
     def apply(self, data):
@@ -93,11 +83,7 @@ class AreaSaveView(ProfileAction):
 
 
 class PeriodAddView(ProfileAction):
-    @property
-    def form_class(self):
-        from .portal_forms import PeriodForm
-
-        return PeriodForm
+    form_class = PeriodForm
 
     def apply(self, data):
         profile_services.add_opening_period(shop_id=self.ctx.shop.pk, weekday=data["weekday"], opens=data["opens"],
@@ -117,11 +103,7 @@ class PeriodRemoveView(PortalAction):
 
 
 class ExceptionAddView(ProfileAction):
-    @property
-    def form_class(self):
-        from .portal_forms import ExceptionForm
-
-        return ExceptionForm
+    form_class = ExceptionForm
 
     def apply(self, data):
         profile_services.set_opening_exception(shop_id=self.ctx.shop.pk, date=data["date"], is_closed=data["is_closed"],
@@ -137,11 +119,7 @@ class ExceptionRemoveView(PeriodRemoveView):
 
 
 class PauseView(ProfileAction):
-    @property
-    def form_class(self):
-        from .portal_forms import PauseForm
-
-        return PauseForm
+    form_class = PauseForm
 
     def act(self, request, **kwargs):
         if request.POST.get("resume"):
@@ -170,10 +148,6 @@ class SlotsView(PortalPage):
     template_name = "merchants/portal/slots.html"
 
     def get_context_data(self, **kwargs):
-        from delivery import slot_templates
-
-        from .portal_forms import SlotTemplateForm
-
         shop_id = self.ctx.shop.pk
         service_products = selectors.shop_service_products(shop_id=shop_id)
         templates = list(selectors.shop_slot_templates(shop_id=shop_id))
@@ -198,10 +172,6 @@ class SlotTemplateSave(PortalAction):
         return reverse("merchant-portal:slots")
 
     def act(self, request, pk=None):
-        from delivery import slot_templates
-
-        from .portal_forms import SlotTemplateForm
-
         form = SlotTemplateForm(request.POST, services=selectors.shop_service_products(shop_id=self.ctx.shop.pk),
                                 prefix=f"t{pk}" if pk else "new")
         if not form.is_valid():
@@ -221,7 +191,5 @@ class SlotTemplateDelete(PortalAction):
         return reverse("merchant-portal:slots")
 
     def act(self, request, pk):
-        from delivery import slot_templates
-
         slot_templates.delete_template(template_id=pk, merchant_id=self.ctx.shop.pk, now=timezone.now())
         return _("已删除时段模板; 已有预约的时段保留")

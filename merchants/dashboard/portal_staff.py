@@ -4,7 +4,8 @@ platform (the application, the operators' review, the licence photo)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from shop.core.errors import DomainError
 
 from . import selectors
 from .portal_base import PortalAction, PortalPage, error_text, form_errors
+from .portal_forms import ApplicationForm, ReviewForm, StaffForm
 
 # --- staff -------------------------------------------------------------------------------------------
 
@@ -25,14 +27,10 @@ class StaffView(PortalPage):
     template_name = "merchants/portal/staff.html"
 
     def get_context_data(self, form=None, **kwargs):
-        from .portal_forms import StaffForm
-
         return super().get_context_data(form=form or StaffForm(), staff=selectors.shop_staff(shop_id=self.ctx.shop.pk),
                                         **kwargs)
 
     def post(self, request):
-        from .portal_forms import StaffForm
-
         form = StaffForm(request.POST)
         if not form.is_valid():
             messages.error(request, form_errors(form))
@@ -67,21 +65,15 @@ class ApplyView(TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
             return redirect_to_login(request.get_full_path(), reverse("customer:login"))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, form=None, **kwargs):
-        from .portal_forms import ApplicationForm
-
         return super().get_context_data(
             form=form or ApplicationForm(), applications=selectors.applications_of(user=self.request.user), **kwargs
         )
 
     def post(self, request):
-        from .portal_forms import ApplicationForm
-
         form = ApplicationForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
@@ -104,8 +96,6 @@ class OperatorMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
             return redirect_to_login(request.get_full_path(), reverse("dashboard:login"))
         if not request.user.is_staff:
             raise Http404(_("没有这个页面"))
@@ -123,16 +113,12 @@ class ApplicationReviewView(OperatorMixin, TemplateView):
     template_name = "merchants/portal/application_review.html"
 
     def get_context_data(self, form=None, **kwargs):
-        from .portal_forms import ReviewForm
-
         application = selectors.application(pk=self.kwargs["pk"])
         if application is None:
             raise Http404(_("没有这份申请"))
         return super().get_context_data(application=application, form=form or ReviewForm(), **kwargs)
 
     def post(self, request, pk):
-        from .portal_forms import ReviewForm
-
         form = ReviewForm(request.POST)
         if not form.is_valid():
             messages.error(request, form_errors(form))
@@ -155,8 +141,6 @@ class LicencePhotoView(View):
     """The licence photo: to its applicant and to operators only (never a public media URL)."""
 
     def get(self, request, pk):
-        from django.http import FileResponse
-
         application = selectors.application(pk=pk)
         if (application is None or not request.user.is_authenticated
                 or not (request.user.is_staff or application.applicant_id == request.user.pk)):
