@@ -11,8 +11,7 @@ from openpyxl import load_workbook
 
 from bureau import selectors
 from bureau.tests.world import START, TODAY, build_world
-from tests.browser import browser_page, chromium_problem
-from tests.services import in_ci
+from tests.browser import browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -20,15 +19,6 @@ PASSWORD = "demo-pass-123"  # communities.tests.factories.UserFactory
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PERIOD = f"?start={START.isoformat()}&end={TODAY.isoformat()}"
-
-
-@pytest.fixture
-def chromium():
-    problem = chromium_problem()
-    if problem:
-        if in_ci():
-            pytest.fail(f"Chromium is not available: {problem} [CI=true: a failure, never a skip]", pytrace=False)
-        pytest.skip(problem)
 
 
 @pytest.fixture

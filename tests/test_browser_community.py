@@ -16,25 +16,14 @@ import re
 
 import pytest
 
-from tests.browser import browser_page, chromium_problem
+from tests.browser import browser_page
 from tests.concurrency import no_search_sync  # noqa: F401
-from tests.services import in_ci
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE_390 = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PASSWORD = "demo-pass-123"
-
-
-@pytest.fixture
-def chromium():
-    problem = chromium_problem()
-    if problem:
-        message = f"Chromium is not available: {problem}."
-        if in_ci():
-            pytest.fail(f"{message} [CI=true: a missing browser is a failure, never a skip]", pytrace=False)
-        pytest.skip(message)
 
 
 @pytest.fixture

@@ -11,19 +11,9 @@ from catalog.tests.factories import ProductFactory
 from communities.tests.factories import UserFactory
 from delivery.tests.factories import order_with_groups
 from merchants.tests.factories import ListingFactory
-from tests.browser import PHONE, browser_page, chromium_problem
-from tests.services import in_ci
+from tests.browser import PHONE, browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def chromium():
-    problem = chromium_problem()
-    if problem:
-        if in_ci():
-            pytest.fail(f"Chromium is not available: {problem} [CI=true: a failure, never a skip]", pytrace=False)
-        pytest.skip(problem)
 
 
 def session_cookie(user, live_server):

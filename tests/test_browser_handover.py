@@ -21,8 +21,7 @@ import tempfile
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, NAVIGATION_TIMEOUT_MS, PHONE, OrderFlow, chromium_problem
-from tests.services import in_ci
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, NAVIGATION_TIMEOUT_MS, PHONE, OrderFlow
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -32,15 +31,9 @@ SMALL_PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def chromium(monkeypatch):
+def chromium(chromium, monkeypatch):
     # the test reads the database between browser steps, inside Playwright's sync API (an event loop)
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    problem = chromium_problem()
-    if problem:
-        message = f"Chromium is not available: {problem}. `make test` installs it."
-        if in_ci():
-            pytest.fail(f"{message} [CI=true: a missing browser is a failure, never a skip]", pytrace=False)
-        pytest.skip(message)
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import urllib.request
 import pytest
 from PIL import Image
 
-from tests.browser import browser_page, chromium_problem
-from tests.services import in_ci
+from tests.browser import browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.postgres, pytest.mark.elasticsearch,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -22,16 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.postgres, pyt
 PHONE_390 = {"width": 390, "height": 844}
 PASSWORD = "portal-pass-123"
 SEARCH_SECONDS = 20
-
-
-@pytest.fixture
-def chromium():
-    problem = chromium_problem()
-    if problem:
-        message = f"Chromium is not available: {problem}."
-        if in_ci():
-            pytest.fail(f"{message} [CI=true: a missing browser is a failure, never a skip]", pytrace=False)
-        pytest.skip(message)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from tests.browser import DELIVERY_STATUSES, chromium_problem, run_flow
-from tests.services import _tail, in_ci
+from tests.browser import DELIVERY_STATUSES, run_flow
+from tests.services import _tail
 
 # serialized_rollback: the flush after a transactional test would otherwise take the migrations'
 # reference rows (business formats...) away from every transactional test after this one
@@ -21,16 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.postgres,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 FLOW_TIMEOUT_SECONDS = 120
-
-
-@pytest.fixture
-def chromium():
-    problem = chromium_problem()
-    if problem:
-        message = f"Chromium is not available: {problem}. `make test` installs it."
-        if in_ci():
-            pytest.fail(f"{message} [CI=true: a missing browser is a failure, never a skip]", pytrace=False)
-        pytest.skip(message)
 
 
 @pytest.fixture
