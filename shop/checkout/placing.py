@@ -41,7 +41,7 @@ from shop.basket.models import Basket
 from shop.basket.selectors import BasketGroup, basket_groups
 from shop.core.errors import ConflictError, DomainError
 from shop.core.geo import haversine_m
-from shop.core.queries import one_row
+from shop.core.queries import CompiledRead
 
 from .models import Payment
 from .order_status import order_status
@@ -70,8 +70,14 @@ class LineUnavailable(ConflictError):
 # --- checking the choices ----------------------------------------------------------------------
 
 
+_ADDRESS = CompiledRead(lambda address_id, user_id: ResidentAddress.objects.select_related(
+    "standard_address__community").filter(pk=address_id, user_id=user_id).order_by()[:1])
+_OPEN_BASKET = CompiledRead(lambda user_id, status: Basket.objects.select_for_update().filter(
+    owner_id=user_id, status=status).order_by("pk")[:1])
+
+
 def _resident_address(*, user, address_id) -> ResidentAddress:
-    address = one_row(ResidentAddress.objects.select_related("standard_address__community").filter(pk=address_id, user=user))
+    address = next(iter(_ADDRESS.rows(address_id, user.pk)), None)
     if address is None:
         raise DomainError("no such address", fields={"address_id": [_("请选择您自己的收货地址")]})
     return address
@@ -205,7 +211,7 @@ def _check(*, user, basket: Basket | None, address_id, choices: list[GroupChoice
     if payment not in PAYMENTS or (payment == Payment.Provider.SANDBOX and not settings.SANDBOX_PAYMENT_ENABLED):
         raise DomainError("bad payment", fields={"payment": [_("请选择货到付款或在线支付")]})
     if basket is None:  # the open basket itself, locked; none open is an empty basket (as a new one would be)
-        basket = Basket.objects.select_for_update().filter(owner=user, status=Basket.OPEN).order_by("pk").first()
+        basket = next(iter(_OPEN_BASKET.rows(user.pk, Basket.OPEN)), None)
         if basket is None:
             raise DomainError(_("购物车是空的"), fields={"basket": [_("购物车是空的")]})
     else:
