@@ -147,29 +147,31 @@ def _write_movements(movements: list[StockMovement]) -> None:
         listings_changed.send(sender=StockMovement, listing_ids=sorted({m.listing_id for m in movements}))
 
 
-@transaction.atomic
-def allocate_stock(*, quantities: dict[int, int], group_id: int | None = None, actor=None) -> None:
+def allocate_stock(*, quantities: dict[int, int], group_id: int | None = None, actor=None, savepoint: bool = True) -> None:
     """Allocate units of several listings at once, all or nothing.
 
     Raises InsufficientStock naming every short listing (and allocates nothing) when any
     listing lacks units; DomainError for unknown listings or non-positive quantities.
-    Writes one `allocated` movement per listing.
+    Writes one `allocated` movement per listing. ``savepoint=False`` for a caller whose own
+    transaction ends on any error (the checkout): no SAVEPOINT and RELEASE of its own, an error
+    rolls back the caller's block (Django's atomic(savepoint=False)).
     """
-    records = [record for record in _locked_counts(quantities) if record.tracks]
-    shortages = [
-        Shortage(listing_id=record.pk, requested=quantities[record.pk], available=max(available(record), 0))
-        for record in records
-        if available(record) < quantities[record.pk]
-    ]
-    if shortages:
-        raise InsufficientStock(shortages)
-    if records:  # one UPDATE for every listing (the rows are locked above, in pk order)
-        _add_allocated({record.pk: quantities[record.pk] for record in records})
-    _write_movements([
-        StockMovement(listing_id=record.pk, reason=Reason.ALLOCATED, allocated_delta=quantities[record.pk],
-                      group_id=group_id, actor=actor)
-        for record in records
-    ])
+    with transaction.atomic(savepoint=savepoint):
+        records = [record for record in _locked_counts(quantities) if record.tracks]
+        shortages = [
+            Shortage(listing_id=record.pk, requested=quantities[record.pk], available=max(available(record), 0))
+            for record in records
+            if available(record) < quantities[record.pk]
+        ]
+        if shortages:
+            raise InsufficientStock(shortages)
+        if records:  # one UPDATE for every listing (the rows are locked above, in pk order)
+            _add_allocated({record.pk: quantities[record.pk] for record in records})
+        _write_movements([
+            StockMovement(listing_id=record.pk, reason=Reason.ALLOCATED, allocated_delta=quantities[record.pk],
+                          group_id=group_id, actor=actor)
+            for record in records
+        ])
 
 
 @transaction.atomic

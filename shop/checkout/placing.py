@@ -257,8 +257,8 @@ def _allocate(checked: _Checked) -> None:
                 stock[line.listing.pk] = stock.get(line.listing.pk, 0) + line.quantity
     for window in checked.windows.values():
         slot_places[window.pk] = slot_places.get(window.pk, 0) + 1
-    if stock:
-        allocate_stock(quantities=stock)
+    if stock:  # place_order's own block (a savepoint) rolls back on any error: none needed inside
+        allocate_stock(quantities=stock, savepoint=False)
     if slot_places:
         fulfilment.book_slots(quantities=slot_places, listing_of=listing_of_slot)
 
