@@ -64,8 +64,9 @@ def open_merchants(merchants, moment) -> set[int]:
     """The pks of those merchants open at `moment`: is_open_at for many, in one statement that
     reads only the periods of that day and the day before and that day's exceptions (not every
     exception a shop ever had), as plain rows. For the basket and the checkout."""
-    from django.db import connection
     from django.utils import timezone
+
+    from shop.core.queries import prepared_cursor
 
     from .models import OpeningException, OpeningPeriod
 
@@ -76,7 +77,7 @@ def open_merchants(merchants, moment) -> set[int]:
     day, weekday = local.date(), local.weekday()
     # plain SQL: compiling a union of two querysets costs more than reading its few rows
     ids = ", ".join(["%s"] * len(candidates))
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT partner_id, weekday, 0, opens, closes FROM {OpeningPeriod._meta.db_table}"
             f" WHERE partner_id IN ({ids}) AND weekday IN (%s, %s) UNION ALL"

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from shop.core.errors import ConflictError, DomainError
+from shop.core.queries import prepared_cursor
 
 from .models import (
     StockMovement,
@@ -98,7 +99,7 @@ def _locked_counts(quantities: dict[int, int]) -> list[_Counts]:
               "class": product_class._meta.db_table}
     lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else (
         " FOR UPDATE" if connection.features.has_select_for_update else "")
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             "SELECT s.id, s.num_in_stock, s.num_allocated, p.structure, c.track_stock, pc.track_stock"
             " FROM {stock} s INNER JOIN {product} p ON p.id = s.product_id"
@@ -120,7 +121,7 @@ def _locked_counts(quantities: dict[int, int]) -> list[_Counts]:
 def _add_allocated(taken: dict[int, int]) -> None:
     """One UPDATE for every listing (rows locked by the caller): num_allocated += taken[pk]."""
     keys = sorted(taken)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {StockRecord._meta.db_table} SET num_allocated = COALESCE(num_allocated, 0) + CASE id"
             + " WHEN %s THEN %s" * len(keys) + f" END WHERE id IN ({', '.join(['%s'] * len(keys))})",

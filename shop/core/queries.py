@@ -41,7 +41,7 @@ class CompiledRead:
             return list(self._build(*values))
         if compiler.query.select_for_update and not connection.in_atomic_block:
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, values)
             rows = cursor.fetchall()
         if converters:
@@ -72,3 +72,35 @@ class CompiledRead:
                     get_related_populators(klass_info, select, queryset.db), converters)
         self._compiled[vendor] = compiled
         return compiled
+
+
+_PREPARED = None
+
+
+def prepared_cursor():
+    """A cursor for a hot statement of a fixed text: PostgreSQL plans it once per connection.
+
+    Django binds parameters on the client and never prepares (psycopg's prepare_threshold is
+    None), so PostgreSQL parses and plans every statement again: for the basket's 6-table read
+    planning costs ~0.8 ms against 0.1 ms to run it. This cursor binds on the server and
+    prepares each statement on its first use (psycopg keeps up to 100 per connection, and
+    re-prepares after a reconnect). Django's wrappers stay (query log, execute wrappers, the
+    tests' statement counts). Not through a pooler in transaction mode (PgBouncer): prepared
+    statements belong to a session. Any other database: Django's own cursor."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    global _PREPARED
+    if _PREPARED is None:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparedCursor(ServerBindingCursor):
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True, binary=binary)
+
+        _PREPARED = PreparedCursor
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_PREPARED(connection.connection))

@@ -67,3 +67,21 @@ def test_a_query_whose_parameters_are_not_the_values_is_refused():
     read = CompiledRead(lambda basket_id: Line.objects.filter(basket_id=basket_id, quantity__gt=1))
     with pytest.raises(ValueError, match="parameters"):
         read.rows(1)
+
+
+def test_postgresql_plans_a_hot_read_once_per_connection():
+    # given the basket read, run for two baskets
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    first, second = make_scene(), make_scene()
+    baskets = [first.fill(greens_g=1000, medicine=1, cleaning=0), second.fill(greens_g=500, medicine=0, cleaning=0)]
+    read = CompiledRead(_lines)
+    counts = [len(read.rows(basket.pk)) for basket in baskets]
+    # then the session holds it as one prepared statement (parsed and planned once), and each
+    # call still answered for its own basket
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ['%FROM "basket_line" INNER JOIN%'])
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert len(prepared) == 1 and '"basket_line"."basket_id" = $1' in prepared[0]
+    assert counts == [2, 1]
