@@ -75,6 +75,7 @@ class CompiledRead:
 
 
 _PREPARED = None
+NEVER_BY_COUNT = 2**31  # psycopg prepares a statement run this often; Django's client-side cursors never do
 
 
 def prepared_cursor():
@@ -84,7 +85,8 @@ def prepared_cursor():
     None), so PostgreSQL parses and plans every statement again: for the basket's 6-table read
     planning costs ~0.8 ms against 0.1 ms to run it. This cursor binds on the server and
     prepares each statement on its first use (psycopg keeps up to 100 per connection, and
-    re-prepares after a reconnect). Django's wrappers stay (query log, execute wrappers, the
+    re-prepares after a reconnect; the connection's prepare_threshold, None in Django, is set
+    so high that nothing else is prepared by count). Django's wrappers stay (query log, execute wrappers, the
     tests' statement counts). Not through a pooler in transaction mode (PgBouncer): prepared
     statements belong to a session. Any other database: Django's own cursor."""
     from django.db import connection
@@ -102,5 +104,7 @@ def prepared_cursor():
         _PREPARED = PreparedCursor
     connection.close_if_health_check_failed()
     connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:  # Django's: preparing off, even when asked
+        connection.connection.prepare_threshold = NEVER_BY_COUNT  # only what asks (this cursor) is prepared
     with connection.wrap_database_errors:
         return connection._prepare_cursor(_PREPARED(connection.connection))
