@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from catalog.models import Product, SearchOutbox
+from catalog.search import sync_due
 from merchants.models import OpeningException, OpeningPeriod, Partner, StockRecord
 from merchants.signals import listings_changed
 
@@ -32,43 +33,15 @@ def _send_sync_task() -> None:
         return
     from catalog.tasks import apply_search_outbox
 
-    if _sync_already_due():
+    if sync_due.already_due():
         return
     try:
         apply_search_outbox.delay()
     except Exception:  # broker away: beat picks the rows up when it returns
         import logging
 
-        sync_started()
+        sync_due.sync_started()
         logging.getLogger(__name__).warning("could not send the search sync task; beat will apply the outbox")
-
-
-# One sync task waiting is enough: a busy shop commits many times a second, and a task sent
-# for each commit (~0.5 ms of the web process each: serialise, publish) applies nothing the
-# waiting one will not. The key is set when a task is sent and deleted when one starts, before
-# it reads the outbox, so a commit that found it set is read by that task. It expires on its
-# own (a lost message); beat runs the sync every few seconds anyway.
-SYNC_DUE_KEY = "search:sync-due"
-SYNC_DUE_SECONDS = 10
-
-
-def _sync_already_due() -> bool:
-    from django.core.cache import cache
-
-    try:
-        return not cache.add(SYNC_DUE_KEY, 1, timeout=SYNC_DUE_SECONDS)
-    except Exception:  # the cache away: send, as before
-        return False
-
-
-def sync_started() -> None:
-    """Called by the sync task before it reads the outbox: the next commit sends a task again."""
-    from django.core.cache import cache
-
-    try:
-        cache.delete(SYNC_DUE_KEY)
-    except Exception:  # the key expires by itself
-        pass
 
 
 def _listing_changed(sender, instance, **kwargs):

@@ -8,7 +8,7 @@ from celery.signals import before_task_publish
 from django.core.cache import cache
 
 from catalog.models import SearchOutbox
-from catalog.search import outbox
+from catalog.search import sync_due as outbox
 from merchants.tests.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
