@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 
 def one_row(queryset):
     """The row of a queryset filtered on a unique key, or None: `.first()` without its ORDER BY.
@@ -99,7 +101,10 @@ def prepared_cursor():
 
         class PreparedCursor(ServerBindingCursor):
             def execute(self, query, params=None, *, prepare=None, binary=None):
-                return super().execute(query, params, prepare=True, binary=binary)
+                result = super().execute(query, params, prepare=True, binary=binary)
+                if self._query is None:  # psycopg keeps no text for a prepared run; Django's query log reads it
+                    self._query = SimpleNamespace(query=query.encode(), params=params)
+                return result
 
         _PREPARED = PreparedCursor
     connection.close_if_health_check_failed()
