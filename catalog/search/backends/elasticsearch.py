@@ -190,6 +190,18 @@ def hit_rows(hits: list[dict], circle) -> list[dict]:
     return rows
 
 
+# The parts of every request body that only the configuration and the category map decide, built
+# once and shared by the bodies (which the client only serializes; never change them in place).
+PRICE_BUCKETS = [{"key": key, **({"from": low} if low is not None else {}), **({"to": high} if high is not None else {})}
+                 for key, low, high in PRICE_RANGES]
+
+
+@lru_cache(maxsize=256)
+def category_buckets(category_ids: tuple[int, ...]) -> dict:
+    """The category facet's buckets: one per candidate category (by id, as a string)."""
+    return {str(pk): {"term": {"category_ids": pk}} for pk in category_ids} or {"none": {"match_none": {}}}
+
+
 class ElasticsearchListingBackend:
     name = "elasticsearch"
 
@@ -258,15 +270,9 @@ class ElasticsearchListingBackend:
                 "format": {"filter": {"bool": {"filter": by_price + by_category}},
                            "aggs": {"values": {"terms": {"field": "merchant_format", "size": 100}}}},
                 "category": {"filter": {"bool": {"filter": by_price + by_format}},
-                             "aggs": {"values": {"filters": {"filters": {
-                                 str(category.pk): {"term": {"category_ids": category.pk}} for category in candidates
-                             } or {"none": {"match_none": {}}}}}}},
+                             "aggs": {"values": {"filters": {"filters": category_buckets(tuple(c.pk for c in candidates))}}}},
                 "price": {"filter": {"bool": {"filter": by_format + by_category}},
-                          "aggs": {"values": {"range": {"field": "price", "keyed": True, "ranges": [
-                              {"key": key, **({"from": low} if low is not None else {}),
-                               **({"to": high} if high is not None else {})}
-                              for key, low, high in PRICE_RANGES
-                          ]}}}},
+                          "aggs": {"values": {"range": {"field": "price", "keyed": True, "ranges": PRICE_BUCKETS}}}},
             },
         }
         if start + query.page_size > 10_000:
