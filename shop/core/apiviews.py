@@ -27,7 +27,7 @@ PLAIN_ACCEPTS = frozenset({"*/*", JSON})
 class JsonFirstNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
         if (not format_suffix and renderers and renderers[0].media_type == JSON
-                and request._request.META.get("HTTP_ACCEPT", "*/*") in PLAIN_ACCEPTS
+                and getattr(request, "_request", request).META.get("HTTP_ACCEPT", "*/*") in PLAIN_ACCEPTS
                 and not (self.settings.URL_FORMAT_OVERRIDE and self.settings.URL_FORMAT_OVERRIDE in request.query_params)):
             return renderers[0], JSON
         return super().select_renderer(request, renderers, format_suffix)
