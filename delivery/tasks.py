@@ -15,7 +15,12 @@ short expiry); a drain deletes the key before it first looks for rows, so a row 
 found the key set is seen by the drain that set it, which has not started yet. Under load that
 is one message per drain instead of one per order, which is most of what a Celery task costs.
 The drain routes DISPATCH_BATCH groups per transaction (delivery.jobs.Batch: set-based reads,
-one insert per kind of row; the lock order is in delivery.jobs).
+one insert per kind of row; the lock order is in delivery.jobs) and stops after a batch that
+found fewer pending groups than it asked for, without a last empty look: every row committed
+before the drain cleared the key was free to take then (or held by another drain, which routes
+it), and every row committed after woke a drain of its own. (A group some other transaction
+held at that instant, e.g. a cancellation, is left for beat's re-send, as a drain's last look
+would have left it while still held.)
 In the embedded demo (Celery eager, no broker) each group is routed in-process right after the
 commit (``route_group``).
 """
@@ -174,8 +179,10 @@ def drain_pending(*, limit: int = DRAIN_LIMIT, batch: int | None = None) -> int:
     batch is rolled back and routed again without it)."""
     try:
         _broker().default_channel.client.delete(WAKE_KEY)  # from now on a commit wakes another drain
+        cleared = True
     except Exception:
         _drop_broker()  # the key expires on its own; meanwhile this drain sees the rows anyway
+        cleared = False  # so it looks until none is left
     size = batch or settings.DISPATCH_BATCH
     routed, failed = 0, []
     while routed + len(failed) < limit:
@@ -188,6 +195,8 @@ def drain_pending(*, limit: int = DRAIN_LIMIT, batch: int | None = None) -> int:
                     return routed
                 offers.route_and_offer_batch(claimed)
             routed += len(claimed.groups)
+            if claimed.short and cleared:  # nothing else was pending and free when it claimed (docstring)
+                return routed
         except Exception as exc:
             group_id = getattr(exc, "dispatch_group_id", None)
             if claimed is None:
