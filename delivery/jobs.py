@@ -36,6 +36,7 @@ from .models import (
     DeliveryRun,
     DispatchDecision,
     DispatchJob,
+    FulfilmentEvent,
     FulfilmentGroup,
     FulfilmentLine,
     JobOffer,
@@ -64,8 +65,11 @@ def _lines() -> Prefetch:
 
 def group_lines(group: FulfilmentGroup) -> list[FulfilmentLine]:
     """The group's lines with their slots, read once per group instance (routing asks twice)."""
-    prefetch_related_objects([group], _lines())
-    return list(group.lines.all())
+    cached = getattr(group, "_prefetched_objects_cache", {}).get("lines")
+    if cached is None:  # (a batch prefetched them: asked several times a group, not rebuilt each time)
+        prefetch_related_objects([group], _lines())
+        cached = group._prefetched_objects_cache["lines"]
+    return list(cached)
 
 
 def service_slot(group: FulfilmentGroup) -> Slot | None:
@@ -125,6 +129,7 @@ class Batch:
         self.runs: dict = {}  # group id -> its delivery.runs.Run, for the runs offered whole
         self.chains: dict[int, dict] = {}  # group id -> its decision's "chain" (delivery.runs)
         self.decisions: list[DispatchDecision] = []
+        self.events: list[FulfilmentEvent] = []  # the routed groups' status events (services.transition)
         self.offers: list[JobOffer] = []
         self.routed: list[int] = []
         self.empty = False  # claim found no pending group free to take
@@ -165,6 +170,7 @@ class Batch:
                 run = self.runs.get(decision.group_id)
                 decision.chain = {**self.chains[decision.group_id], **({"run": run.row.pk} if run and run.row else {})}
         DispatchDecision.objects.bulk_create(self.decisions)
+        FulfilmentEvent.objects.bulk_create(self.events)
         JobOffer.objects.bulk_create(self.offers)
         routed = [pk for pk in self.routed if pk in self.jobs and not self.jobs[pk].routed_at]
         if routed:
@@ -173,7 +179,7 @@ class Batch:
         if missing:
             DispatchJob.objects.bulk_create([DispatchJob(group_id=pk, routed_at=self.now) for pk in missing],
                                             ignore_conflicts=True)
-        self.decisions, self.offers, self.routed, self.runs, self.chains = [], [], [], {}, {}
+        self.decisions, self.offers, self.routed, self.runs, self.chains, self.events = [], [], [], {}, {}, []
 
 
 _batch: ContextVar[Batch | None] = ContextVar("dispatch_batch", default=None)
@@ -198,7 +204,7 @@ def count_for_courier(queryset):
 def couriers_with_load():
     """Couriers annotated with `load`: groups held plus open offers for groups still waiting.
     Built once: composing the two subqueries costs more than running them."""
-    return Courier.objects.annotate(
+    return Courier.objects.order_by().annotate(
         load=count_for_courier(FulfilmentGroup.objects.filter(status__in=ON_THE_WAY))
         + count_for_courier(JobOffer.objects.filter(state=JobOffer.State.PENDING, group__status=S.POINT_ASSIGNED)))
 

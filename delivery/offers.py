@@ -92,7 +92,7 @@ def plan_couriers(wanted: list[tuple[FulfilmentGroup, tuple[float, float] | None
     for pk, merchant_id in (Courier.objects.filter(merchant_id__in=own_merchants).values_list("pk", "merchant_id")
                             if own_merchants else []):
         own[merchant_id].append(pk)
-    nearby, owner, tries = {}, {}, {}
+    nearby, owner, tries, around = {}, {}, {}, {}
     for group, origin, first in wanted:
         if origin is None:
             continue
@@ -100,7 +100,10 @@ def plan_couriers(wanted: list[tuple[FulfilmentGroup, tuple[float, float] | None
         if mine:  # the merchant delivers itself: only its own couriers, wherever they are
             nearby[group.pk] = {pk: haversine_m(*origin, *here) for pk in mine if (here := positions.position_of(pk))}
         else:
-            nearby[group.pk] = dict(positions.nearest_couriers(*origin, radius_m=COURIER_RADIUS_M, count=NEAREST_COUNT))
+            if origin not in around:  # one search per point: a batch's groups mostly share a few
+                around[origin] = dict(positions.nearest_couriers(*origin, radius_m=COURIER_RADIUS_M,
+                                                                 count=NEAREST_COUNT))
+            nearby[group.pk] = around[origin]
         owner[group.pk] = group.merchant_id if mine else None
         tries[group.pk] = Counter() if first else Counter(group.offers.values_list("courier_id", flat=True))
     union = sorted({pk for found in nearby.values() for pk in found})

@@ -17,12 +17,14 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from . import travel
 from .jobs import ACTOR, Batch, S, current_batch, group_lines, prefetch_lines, service_slot, store_pickup
-from .models import DispatchDecision, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, PointStock, Slot
+from merchants.models import OpeningException, OpeningPeriod
+
+from .models import DispatchDecision, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, PointHours, PointStock, Slot
 from .point_stock import point_movements
 from .selectors import point_closed_reason, point_is_open
 from .services import transition
@@ -109,6 +111,14 @@ def _candidates(group: FulfilmentGroup, points: dict, held: dict, at: datetime) 
     return candidates
 
 
+def _hours() -> tuple[Prefetch, ...]:
+    """The points' hours, unordered (the hours rule does not need an order; the models' own
+    order joins the merchant, or the point and its community, to every read)."""
+    return (Prefetch("merchant__opening_periods", queryset=OpeningPeriod.objects.order_by()),
+            Prefetch("merchant__opening_exceptions", queryset=OpeningException.objects.order_by()),
+            Prefetch("hours", queryset=PointHours.objects.order_by()))
+
+
 def plan_points(batch: Batch) -> dict:
     """Choose the point of every "created" group of the batch at once (group id → (point or
     None, candidates, stock rows to take)). Set-based: the lines, the candidate points (the
@@ -124,12 +134,12 @@ def plan_points(batch: Batch) -> dict:
         return {}
     prefetch_lines(groups)
     listing_ids = sorted({listing_id for group in groups for listing_id in _needed(_goods_lines(group))})
-    stocked = PointStock.objects.filter(listing_id__in=listing_ids)
+    stocked = PointStock.objects.filter(listing_id__in=listing_ids).order_by()  # (Meta's order joins two tables)
     where = Q(merchant_id__in={group.merchant_id for group in groups})
     if listing_ids:
         where |= Q(pk__in=stocked.values("point_id"))
     points = {p.pk: p for p in FulfilmentPoint.objects.filter(where, is_active=True).select_related("merchant")
-              .prefetch_related("merchant__opening_periods", "merchant__opening_exceptions", "hours").order_by("pk")}
+              .prefetch_related(*_hours()).order_by("pk")}
     held: dict[int, dict[int, int]] = {pk: {} for pk in points}
     if listing_ids:
         for point_id, listing_id, units in stocked.filter(point_id__in=list(points)).values_list(
@@ -205,7 +215,7 @@ def route(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> Fulfilmen
                                                 decided_at=now))
         if point is not None:
             group = transition(group=group, to=S.POINT_ASSIGNED, actor=ACTOR, note=reason[:200], point=point,
-                               promised_at=promise_of(group, slot, now))
+                               promised_at=promise_of(group, slot, now), events=batch.events)
     batch.routed.append(group.pk)
     return group
 
