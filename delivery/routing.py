@@ -13,12 +13,14 @@ leaving it.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from . import travel
 from .jobs import ACTOR, Batch, S, current_batch, group_lines, prefetch_lines, service_slot, store_pickup
@@ -194,6 +196,12 @@ def _choose(group: FulfilmentGroup, candidates: list[dict], points: dict, used: 
     return None, candidates, {}
 
 
+@functools.cache
+def _kind_label(kind: str, language: str | None) -> str:
+    """The point kind's label (get_kind_display builds the choices and translates on every call)."""
+    return str(dict(FulfilmentPoint.Kind.choices).get(kind, kind))
+
+
 def route(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> FulfilmentGroup:
     """Route a locked "created" group of the current batch by the batch's plan; its decision
     and its dispatch request's "routed" mark are written when the batch ends (whatever the
@@ -208,7 +216,7 @@ def route(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> Fulfilmen
         else:
             chosen = next(c for c in candidates if c["chosen"])
             distance = f", 距送达点 {chosen['travel_min']} 分钟" if chosen["travel_min"] is not None else ""
-            reason = f"选中{point.get_kind_display()}「{point.name}」{distance}"
+            reason = f"选中{_kind_label(point.kind, get_language())}「{point.name}」{distance}"
             if take:
                 _take_stock(point.pk, group, take)
         batch.decisions.append(DispatchDecision(group=group, point=point, candidates=candidates, reason=reason,

@@ -76,7 +76,8 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
             from .point_stock import left_at_station as keep_at_station
 
             keep_at_station(group=group)
-        group.save(update_fields=fields)
+        group.updated_at = now  # auto_now, written here: one UPDATE of just these columns, no save() machinery
+        FulfilmentGroup.objects.filter(pk=group.pk).update(**{name: getattr(group, name) for name in fields})
         event = FulfilmentEvent(group=group, status=to, at=now, actor=actor[:64], note=note[:200])
         if events is not None:
             events.append(event)
