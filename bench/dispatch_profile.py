@@ -30,12 +30,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import dispatch_bench as bench  # noqa: E402  (points Django at the bench database, sets it up)
-from bench import procstat  # noqa: E402
-from bench.dispatch_workers import free_couriers  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench import dispatch_bench as bench  # noqa: E402  (points Django at the bench database, sets it up)
+from bench import procstat  # noqa: E402
+from bench.dispatch_workers import free_couriers  # noqa: E402
 from delivery import tasks  # noqa: E402
 from delivery.outbox import request_dispatch  # noqa: E402
 from delivery.services import transition  # noqa: E402

@@ -22,10 +22,10 @@ from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from . import travel
-from .jobs import ACTOR, Batch, S, current_batch, group_lines, prefetch_lines, service_slot, store_pickup
 from merchants.models import OpeningException, OpeningPeriod
 
+from . import travel
+from .jobs import ACTOR, Batch, S, current_batch, group_lines, prefetch_lines, service_slot, store_pickup
 from .models import DispatchDecision, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, PointHours, PointStock, Slot
 from .point_stock import point_movements
 from .selectors import point_closed_reason, point_is_open
