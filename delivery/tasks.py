@@ -12,10 +12,11 @@ The drain: ``delivery.outbox`` writes a row per group in the order's transaction
 commit, sends ``dispatch_requested``; ``send`` (its receiver) wakes a drain. One wake serves
 many orders: a commit publishes a drain only when the wake key is absent (Redis SET NX with a
 short expiry); a drain deletes the key before it first looks for rows, so a row whose commit
-found the key set is seen by the drain that set it, which has not looked yet. A woken drain
-first lingers (DISPATCH_LINGER_MS, 100 ms) with the key still set, so at ordinary rates the
-orders of that moment share one drain and its fixed cost instead of each waking its own. Under load that
+found the key set is seen by the drain that set it, which has not looked yet. Under load that
 is one message per drain instead of one per order, which is most of what a Celery task costs.
+A woken drain first lingers (DISPATCH_LINGER_MS, 100 ms) with the key still set, so at ordinary
+rates the orders of that moment share one drain and its fixed cost instead of each waking its
+own (the key is cleared after the wait, not before: else each commit meanwhile woke another).
 The drain routes DISPATCH_BATCH groups per transaction (delivery.jobs.Batch: set-based reads,
 one insert per kind of row; the lock order is in delivery.jobs) and stops after a batch that
 found fewer pending groups than it asked for, without a last empty look: every row committed
