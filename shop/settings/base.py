@@ -274,6 +274,9 @@ DISPATCH_OFFER_SECONDS = env.int("DISPATCH_OFFER_SECONDS", default=30)
 DISPATCH_RESEND_AFTER_SECONDS = env.float("DISPATCH_RESEND_AFTER_SECONDS", default=60.0)
 # groups the dispatch drain routes per transaction (1: one at a time; delivery.tasks.drain_pending)
 DISPATCH_BATCH = env.int("DISPATCH_BATCH", default=20)
+# ms a woken drain waits before it looks, so the orders committed meanwhile join its batch
+# (they send no message: the wake key is still set); 0 = look at once (delivery.tasks)
+DISPATCH_LINGER_MS = env.int("DISPATCH_LINGER_MS", default=100)
 # Hours a pickup waits at the shop or the station before beat cancels it (stock back, refund).
 PICKUP_EXPIRY_HOURS = env.float("PICKUP_EXPIRY_HOURS", default=48.0)
 
