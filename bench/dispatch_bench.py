@@ -103,7 +103,7 @@ from django.utils import timezone as dj_timezone  # noqa: E402
 from oscar.apps.order.models import Line, Order  # noqa: E402
 
 from bench.dispatch_report import CpuMeter, show, summary  # noqa: E402  (after django.setup)
-from bench.dispatch_workers import Celery, CourierApps, free_couriers  # noqa: E402
+from bench.dispatch_workers import Celery, CourierApps, app, free_couriers  # noqa: E402
 from communities.models import StandardAddress  # noqa: E402
 from communities.tests.factories import BASE_LAT, BASE_LNG, CommunityFactory, StandardAddressFactory, UserFactory  # noqa: E402
 from delivery import positions  # noqa: E402
@@ -286,6 +286,7 @@ def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter, m
     producer = Producer(rate, seconds)
     sampler = BacklogSampler()
     sampler.start()
+    tasks_before = tasks_run()
     cpu_before = meter.snapshot()
     started = time.time()
     placing = producer.run(pool)
@@ -300,6 +301,10 @@ def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter, m
     sampler.stopping.set()
     sampler.join()
     drained = meter.used(cpu_before, meter.snapshot())  # CPU per order: until the last one is offered
+    ran = tasks_run()
+    ran = {name: n - tasks_before.get(name, 0) for name, n in ran.items() if n > tasks_before.get(name, 0)}
+    # a batch writes its routed mark with one timestamp: distinct marks = batches that routed some
+    batches = DispatchJob.objects.filter(group_id__in=ids, routed_at__isnull=False).values("routed_at").distinct().count()
     events = {}
     for group_id, status, at in FulfilmentEvent.objects.filter(
             group_id__in=ids, status__in=[S.POINT_ASSIGNED, S.COURIER_ASSIGNED]).values_list("group_id", "status", "at"):
@@ -333,10 +338,16 @@ def run_rate(rate: float, seconds: float, pool: ProducerPool, meter: CpuMeter, m
         "cpu": cpu, "worker_ms_per_order": drained["worker"] / max(len(to_offer), 1) * 1000,
         "pg_ms_per_order": drained["worker_pg"] / max(len(to_offer), 1) * 1000, "offered_n": len(to_offer),
         "all_pg_ms_per_order": drained["pg"] / max(len(to_offer), 1) * 1000,
-        "mode": mode, "load": os.getloadavg()[0],
+        "mode": mode, "load": os.getloadavg()[0], "tasks": ran, "batches": batches,
         # jobs offered as part of a run (delivery.runs: several drop-offs, one courier)
         "in_runs": JobOffer.objects.filter(group_id__in=ids, run__isnull=False).values("group_id").distinct().count(),
     }
+
+
+def tasks_run() -> dict[str, int]:
+    """Tasks the bench's worker has run since it started, by name (Celery's own count)."""
+    stats = app.control.inspect(timeout=2.0).stats() or {}
+    return next((node.get("total", {}) for name, node in stats.items() if name.startswith("dispatch-bench-")), {})
 
 
 MODES = {"one": "1"}  # DISPATCH_BATCH of the worker; "batch": --batch
@@ -345,7 +356,10 @@ MODES = {"one": "1"}  # DISPATCH_BATCH of the worker; "batch": --batch
 def run_mode(mode: str, args, results: list[dict]) -> float | None:
     """Start a worker for `mode`, run the rates (and the search for the highest), stop it;
     answer the highest rate sustained."""
-    env = {"DISPATCH_BATCH": MODES.get(mode, str(args.batch)), "DATABASE_CONN_MAX_AGE": "600"}
+    env = {"DISPATCH_BATCH": MODES.get(mode, str(args.batch)), "DATABASE_CONN_MAX_AGE": "600",
+           # the one-at-a-time path as it was: a drain looks at once
+           **({"DISPATCH_LINGER_MS": "0"} if mode == "one" else
+              {"DISPATCH_LINGER_MS": str(args.linger)} if args.linger is not None else {})}
     best = None
     with Celery(args.concurrency, ROOT / "var" / "log" / "dispatch-bench", env=env, cpus=args.worker_cpus) as celery:
         if args.nice:  # this process only; the worker and beat were started at the normal priority
@@ -388,6 +402,8 @@ def main():
                         help="one (a group per transaction, DISPATCH_BATCH=1), batch (--batch groups per "
                              "transaction), or both, comma separated: run side by side in this run")
     parser.add_argument("--batch", type=int, default=20, help="groups per transaction in the batch mode")
+    parser.add_argument("--linger", type=int, default=None,
+                        help="DISPATCH_LINGER_MS of the batch mode's worker (default: the settings', 100)")
     parser.add_argument("--worker-cpus", default="", help="pin the worker to these CPUs (taskset -c), e.g. 0")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (the brief: one 2-core worker)")
     parser.add_argument("--producers", type=int, default=8, help="threads committing orders")

@@ -67,6 +67,10 @@ def show(r: dict) -> None:
           f" | ms p50/p99 point {ms(r['point_p50'])}/{ms(r['point_p99'])} offer {ms(r['offer_p50'])}/{ms(r['offer_p99'])}"
           f" courier_assigned {ms(r['p50'])}/{ms(r['p99'])} | {'SUSTAINED' if r['sustained'] else 'not sustained'}",
           flush=True)
+    drains = r["tasks"].get("dispatch.drain", 0)
+    print(f"      tasks run: {', '.join(f'{name} {n}' for name, n in sorted(r['tasks'].items())) or '?'};"
+          f" {drains / max(r['orders'], 1):.2f} drain tasks per order, {r['orders'] / max(r['batches'], 1):.1f} groups"
+          f" per batch that routed ({r['batches']} batches)", flush=True)
     c = r["cpu"]
     ours = c["worker"] + c["beat"] + c["pg"] + c["redis"] + c["bench"] + c["couriers"]
     print(f"      CPU while placing ({c['wall']:.0f} s, in cores): worker {c['worker'] / c['wall']:.2f}"

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from catalog import selectors
 from catalog.search.backends.base import PRODUCT_CLASSES, SORTS, PageOutOfRange
 from communities.api import CircleParamsSerializer, circle_from_request
+from shop.core.apiviews import OutsideRequestTransaction
 from shop.core.params import SharedFieldsMixin
 from shop.core.renderers import OrjsonRenderer
 
@@ -101,7 +102,7 @@ SEARCH_EXAMPLE = {
 }
 
 
-class SearchView(APIView):
+class SearchView(OutsideRequestTransaction, APIView):
     renderer_classes = [OrjsonRenderer, BrowsableAPIRenderer]
 
     @extend_schema(parameters=[SearchParamsSerializer], responses={200: dict}, examples=[
@@ -137,7 +138,7 @@ class SearchView(APIView):
         return Response(body)
 
 
-class SuggestView(APIView):
+class SuggestView(OutsideRequestTransaction, APIView):
     renderer_classes = [OrjsonRenderer, BrowsableAPIRenderer]
 
     @extend_schema(

@@ -10,7 +10,7 @@ resident lies inside the merchant's service area, at courier speed within the mi
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -48,9 +48,9 @@ class Circle:
 
     def parameters(self) -> dict:
         """What every response states, so any client can check the arithmetic."""
-        data = asdict(self)
-        origin = {"lat": data.pop("lat"), "lng": data.pop("lng")}
-        return {"origin": origin, **data, "radius_m": round(self.radius_m, 1)}
+        return {"origin": {"lat": self.lat, "lng": self.lng}, "mode": self.mode, "minutes": self.minutes,
+                "speed_m_per_min": self.speed_m_per_min, "detour_factor": self.detour_factor,
+                "radius_m": round(self.radius_m, 1)}
 
 
 def make_circle(*, lat: float, lng: float, minutes: float = 15, mode: str = WALK) -> Circle:

@@ -36,6 +36,7 @@ from .models import (
     DeliveryRun,
     DispatchDecision,
     DispatchJob,
+    FulfilmentEvent,
     FulfilmentGroup,
     FulfilmentLine,
     JobOffer,
@@ -64,8 +65,11 @@ def _lines() -> Prefetch:
 
 def group_lines(group: FulfilmentGroup) -> list[FulfilmentLine]:
     """The group's lines with their slots, read once per group instance (routing asks twice)."""
-    prefetch_related_objects([group], _lines())
-    return list(group.lines.all())
+    cached = getattr(group, "_prefetched_objects_cache", {}).get("lines")
+    if cached is None:  # (a batch prefetched them: asked several times a group, not rebuilt each time)
+        prefetch_related_objects([group], _lines())
+        cached = group._prefetched_objects_cache["lines"]
+    return list(cached)
 
 
 def service_slot(group: FulfilmentGroup) -> Slot | None:
@@ -79,8 +83,13 @@ def store_pickup(group: FulfilmentGroup) -> bool:
 
 
 def _groups(**lock):
+    """Groups locked (their own rows only) with what every step reads. Joined: the drop-off and
+    the window (routing asks for both); fetched after, one query each and only when some group
+    has one: the points and the courier (a group waiting for dispatch has none). Joining all
+    five made PostgreSQL plan a 9-table join for every claim: ~10 ms of planning for a query
+    that runs in 0.2 ms."""
     return (FulfilmentGroup.objects.select_for_update(of=("self",), **lock)
-            .select_related("point", "pickup_point", "dropoff", "courier", "window")
+            .select_related("dropoff", "window").prefetch_related("point", "pickup_point", "courier")
             .annotate(merchant_delivery=F("merchant__delivery_capability")))
 
 
@@ -120,9 +129,11 @@ class Batch:
         self.runs: dict = {}  # group id -> its delivery.runs.Run, for the runs offered whole
         self.chains: dict[int, dict] = {}  # group id -> its decision's "chain" (delivery.runs)
         self.decisions: list[DispatchDecision] = []
+        self.events: list[FulfilmentEvent] = []  # the routed groups' status events (services.transition)
         self.offers: list[JobOffer] = []
         self.routed: list[int] = []
         self.empty = False  # claim found no pending group free to take
+        self.short = True  # claim found fewer than it asked for (delivery.tasks.drain_pending stops)
 
     @classmethod
     def claim(cls, *, limit: int, exclude: list[int], now: datetime) -> Batch:
@@ -131,6 +142,7 @@ class Batch:
                    .exclude(pk__in=exclude).order_by("dispatch__requested_at", "pk"))
         batch = cls(list(pending[:limit]), now)
         batch.empty = not batch.groups
+        batch.short = len(batch.groups) < limit  # every pending group free to take was in it
         for group_id in [pk for pk in batch.groups if batch.jobs.get(pk) is None or batch.jobs[pk].routed_at]:
             del batch.groups[group_id]  # routed by another drain between our look and our lock
         return batch
@@ -158,6 +170,7 @@ class Batch:
                 run = self.runs.get(decision.group_id)
                 decision.chain = {**self.chains[decision.group_id], **({"run": run.row.pk} if run and run.row else {})}
         DispatchDecision.objects.bulk_create(self.decisions)
+        FulfilmentEvent.objects.bulk_create(self.events)
         JobOffer.objects.bulk_create(self.offers)
         routed = [pk for pk in self.routed if pk in self.jobs and not self.jobs[pk].routed_at]
         if routed:
@@ -166,7 +179,7 @@ class Batch:
         if missing:
             DispatchJob.objects.bulk_create([DispatchJob(group_id=pk, routed_at=self.now) for pk in missing],
                                             ignore_conflicts=True)
-        self.decisions, self.offers, self.routed, self.runs, self.chains = [], [], [], {}, {}
+        self.decisions, self.offers, self.routed, self.runs, self.chains, self.events = [], [], [], {}, {}, []
 
 
 _batch: ContextVar[Batch | None] = ContextVar("dispatch_batch", default=None)
@@ -191,7 +204,7 @@ def count_for_courier(queryset):
 def couriers_with_load():
     """Couriers annotated with `load`: groups held plus open offers for groups still waiting.
     Built once: composing the two subqueries costs more than running them."""
-    return Courier.objects.annotate(
+    return Courier.objects.order_by().annotate(
         load=count_for_courier(FulfilmentGroup.objects.filter(status__in=ON_THE_WAY))
         + count_for_courier(JobOffer.objects.filter(state=JobOffer.State.PENDING, group__status=S.POINT_ASSIGNED)))
 

@@ -92,15 +92,22 @@ def plan_couriers(wanted: list[tuple[FulfilmentGroup, tuple[float, float] | None
     for pk, merchant_id in (Courier.objects.filter(merchant_id__in=own_merchants).values_list("pk", "merchant_id")
                             if own_merchants else []):
         own[merchant_id].append(pk)
+    def mine_of(group):
+        return own.get(group.merchant_id) if group.merchant_delivery == Partner.Delivery.OWN else None
+
+    # the platform's couriers near every origin: one search per point, all in one round trip
+    around = {origin: dict(found) for origin, found in positions.nearest_couriers_around(
+        [origin for group, origin, _ in wanted if origin is not None and not mine_of(group)],
+        radius_m=COURIER_RADIUS_M, count=NEAREST_COUNT).items()}
     nearby, owner, tries = {}, {}, {}
     for group, origin, first in wanted:
         if origin is None:
             continue
-        mine = own.get(group.merchant_id) if group.merchant_delivery == Partner.Delivery.OWN else None
+        mine = mine_of(group)
         if mine:  # the merchant delivers itself: only its own couriers, wherever they are
             nearby[group.pk] = {pk: haversine_m(*origin, *here) for pk in mine if (here := positions.position_of(pk))}
         else:
-            nearby[group.pk] = dict(positions.nearest_couriers(*origin, radius_m=COURIER_RADIUS_M, count=NEAREST_COUNT))
+            nearby[group.pk] = around[origin]
         owner[group.pk] = group.merchant_id if mine else None
         tries[group.pk] = Counter() if first else Counter(group.offers.values_list("courier_id", flat=True))
     union = sorted({pk for found in nearby.values() for pk in found})

@@ -130,6 +130,27 @@ def nearest_couriers(lat: float, lng: float, *, radius_m: float, count: int) -> 
     return [(pk, metres) for metres, pk in found if metres <= radius_m][:count]
 
 
+def nearest_couriers_around(origins, *, radius_m: float, count: int) -> dict[tuple[float, float], list]:
+    """nearest_couriers for several places (a dispatch batch's points) in one Redis round trip:
+    origin → [(courier id, metres)]. Any failure, or nothing found anywhere (a fresh Redis?),
+    falls back to nearest_couriers place by place (which rebuilds the set or reads the rows)."""
+    origins = list(dict.fromkeys(origins))
+    client = redis_client()
+    if client is not None and len(origins) > 1:
+        try:
+            pipe = client.pipeline(transaction=False)
+            for lat, lng in origins:
+                pipe.geosearch(GEO_KEY, longitude=lng, latitude=lat, radius=radius_m, unit="m", sort="ASC",
+                               count=count, withdist=True)
+            found = {origin: [(int(member), float(dist)) for member, dist in rows]
+                     for origin, rows in zip(origins, pipe.execute(), strict=True)}
+            if any(found.values()):
+                return found
+        except Exception:
+            log.warning("Redis GEO search failed; searching place by place", exc_info=True)
+    return {origin: nearest_couriers(*origin, radius_m=radius_m, count=count) for origin in origins}
+
+
 def _geosearch(client, lat, lng, radius_m, count) -> list[tuple[int, float]]:
     rows = client.geosearch(GEO_KEY, longitude=lng, latitude=lat, radius=radius_m, unit="m",
                             sort="ASC", count=count, withdist=True)

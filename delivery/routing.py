@@ -13,16 +13,20 @@ leaving it.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import get_language
+
+from merchants.models import OpeningException, OpeningPeriod
 
 from . import travel
 from .jobs import ACTOR, Batch, S, current_batch, group_lines, prefetch_lines, service_slot, store_pickup
-from .models import DispatchDecision, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, PointStock, Slot
+from .models import DispatchDecision, FulfilmentGroup, FulfilmentLine, FulfilmentPoint, PointHours, PointStock, Slot
 from .point_stock import point_movements
 from .selectors import point_closed_reason, point_is_open
 from .services import transition
@@ -109,6 +113,14 @@ def _candidates(group: FulfilmentGroup, points: dict, held: dict, at: datetime) 
     return candidates
 
 
+def _hours() -> tuple[Prefetch, ...]:
+    """The points' hours, unordered (the hours rule does not need an order; the models' own
+    order joins the merchant, or the point and its community, to every read)."""
+    return (Prefetch("merchant__opening_periods", queryset=OpeningPeriod.objects.order_by()),
+            Prefetch("merchant__opening_exceptions", queryset=OpeningException.objects.order_by()),
+            Prefetch("hours", queryset=PointHours.objects.order_by()))
+
+
 def plan_points(batch: Batch) -> dict:
     """Choose the point of every "created" group of the batch at once (group id → (point or
     None, candidates, stock rows to take)). Set-based: the lines, the candidate points (the
@@ -124,12 +136,12 @@ def plan_points(batch: Batch) -> dict:
         return {}
     prefetch_lines(groups)
     listing_ids = sorted({listing_id for group in groups for listing_id in _needed(_goods_lines(group))})
-    stocked = PointStock.objects.filter(listing_id__in=listing_ids)
+    stocked = PointStock.objects.filter(listing_id__in=listing_ids).order_by()  # (Meta's order joins two tables)
     where = Q(merchant_id__in={group.merchant_id for group in groups})
     if listing_ids:
         where |= Q(pk__in=stocked.values("point_id"))
     points = {p.pk: p for p in FulfilmentPoint.objects.filter(where, is_active=True).select_related("merchant")
-              .prefetch_related("merchant__opening_periods", "merchant__opening_exceptions", "hours").order_by("pk")}
+              .prefetch_related(*_hours()).order_by("pk")}
     held: dict[int, dict[int, int]] = {pk: {} for pk in points}
     if listing_ids:
         for point_id, listing_id, units in stocked.filter(point_id__in=list(points)).values_list(
@@ -184,6 +196,12 @@ def _choose(group: FulfilmentGroup, candidates: list[dict], points: dict, used: 
     return None, candidates, {}
 
 
+@functools.cache
+def _kind_label(kind: str, language: str | None) -> str:
+    """The point kind's label (get_kind_display builds the choices and translates on every call)."""
+    return str(dict(FulfilmentPoint.Kind.choices).get(kind, kind))
+
+
 def route(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> FulfilmentGroup:
     """Route a locked "created" group of the current batch by the batch's plan; its decision
     and its dispatch request's "routed" mark are written when the batch ends (whatever the
@@ -198,14 +216,14 @@ def route(group: FulfilmentGroup, slot: Slot | None, now: datetime) -> Fulfilmen
         else:
             chosen = next(c for c in candidates if c["chosen"])
             distance = f", 距送达点 {chosen['travel_min']} 分钟" if chosen["travel_min"] is not None else ""
-            reason = f"选中{point.get_kind_display()}「{point.name}」{distance}"
+            reason = f"选中{_kind_label(point.kind, get_language())}「{point.name}」{distance}"
             if take:
                 _take_stock(point.pk, group, take)
         batch.decisions.append(DispatchDecision(group=group, point=point, candidates=candidates, reason=reason,
                                                 decided_at=now))
         if point is not None:
             group = transition(group=group, to=S.POINT_ASSIGNED, actor=ACTOR, note=reason[:200], point=point,
-                               promised_at=promise_of(group, slot, now))
+                               promised_at=promise_of(group, slot, now), events=batch.events)
     batch.routed.append(group.pk)
     return group
 

@@ -34,8 +34,10 @@ class BadTransition(ConflictError):
 
 
 def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = None, to: str, actor: str = "",
-               note: str = "", **changes) -> FulfilmentGroup:
+               note: str = "", events: list | None = None, **changes) -> FulfilmentGroup:
     """Move a group to `to`, with an event; `changes` are other fields set in the same write.
+    `events`: the caller inserts the event later in the same transaction, with others (a list
+    to append it to: dispatch's batch, delivery.jobs.Batch.flush).
 
     Pass `group_id`, or `group` when the caller has already locked it (select_for_update in
     its own transaction): that saves reading and locking the row a second time.
@@ -46,7 +48,7 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
     if group is None:
         with transaction.atomic():
             return transition(group=FulfilmentGroup.objects.select_for_update().get(pk=group_id), to=to,
-                              actor=actor, note=note, **changes)
+                              actor=actor, note=note, events=events, **changes)
     if not allowed(group.status, to):
         raise BadTransition(
             f"履约单 {group.pk} 当前状态为「{group.get_status_display()}」, 不能变为「{S(to).label}」",
@@ -74,8 +76,13 @@ def transition(*, group_id: int | None = None, group: FulfilmentGroup | None = N
             from .point_stock import left_at_station as keep_at_station
 
             keep_at_station(group=group)
-        group.save(update_fields=fields)
-        FulfilmentEvent.objects.create(group=group, status=to, at=now, actor=actor[:64], note=note[:200])
+        group.updated_at = now  # auto_now, written here: one UPDATE of just these columns, no save() machinery
+        FulfilmentGroup.objects.filter(pk=group.pk).update(**{name: getattr(group, name) for name in fields})
+        event = FulfilmentEvent(group=group, status=to, at=now, actor=actor[:64], note=note[:200])
+        if events is not None:
+            events.append(event)
+        else:
+            event.save(force_insert=True)
         if to in TERMINAL:
             group_ended.send(sender=FulfilmentGroup, group=group)
     return group

@@ -12,10 +12,18 @@ The drain: ``delivery.outbox`` writes a row per group in the order's transaction
 commit, sends ``dispatch_requested``; ``send`` (its receiver) wakes a drain. One wake serves
 many orders: a commit publishes a drain only when the wake key is absent (Redis SET NX with a
 short expiry); a drain deletes the key before it first looks for rows, so a row whose commit
-found the key set is seen by the drain that set it, which has not started yet. Under load that
+found the key set is seen by the drain that set it, which has not looked yet. Under load that
 is one message per drain instead of one per order, which is most of what a Celery task costs.
+A woken drain first lingers (DISPATCH_LINGER_MS, 100 ms) with the key still set, so at ordinary
+rates the orders of that moment share one drain and its fixed cost instead of each waking its
+own (the key is cleared after the wait, not before: else each commit meanwhile woke another).
 The drain routes DISPATCH_BATCH groups per transaction (delivery.jobs.Batch: set-based reads,
-one insert per kind of row; the lock order is in delivery.jobs).
+one insert per kind of row; the lock order is in delivery.jobs) and stops after a batch that
+found fewer pending groups than it asked for, without a last empty look: every row committed
+before the drain cleared the key was free to take then (or held by another drain, which routes
+it), and every row committed after woke a drain of its own. (A group some other transaction
+held at that instant, e.g. a cancellation, is left for beat's re-send, as a drain's last look
+would have left it while still held.)
 In the embedded demo (Celery eager, no broker) each group is routed in-process right after the
 commit (``route_group``).
 """
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from celery import current_app, shared_task
 from django.conf import settings
@@ -46,9 +55,10 @@ RELIABLE = dict(
 
 
 @shared_task(name="dispatch.drain", **RELIABLE)
-def drain() -> int:
-    """Route the pending dispatch requests (the wake-up: this module's docstring)."""
-    return drain_pending()
+def drain(linger: bool = True) -> int:
+    """Route the pending dispatch requests (the wake-up: this module's docstring); `linger`:
+    wait DISPATCH_LINGER_MS first (a drain carrying on after its predecessor's limit does not)."""
+    return drain_pending(linger=min(settings.DISPATCH_LINGER_MS / 1000, WAKE_SECONDS / 2) if linger else 0)
 
 
 @shared_task(name="dispatch.route_group", **RELIABLE)
@@ -115,6 +125,7 @@ def _drop_broker() -> None:
 
 WAKE_KEY = "dispatch:wake"
 WAKE_SECONDS = 2  # a wake whose message was lost (whole worker killed) blocks others no longer than this
+# (longer than any DISPATCH_LINGER_MS: the key must outlive a lingering drain's wait)
 DRAIN_LIMIT = 200  # rows per drain task; then a fresh task carries on behind what else is queued
 
 
@@ -122,7 +133,8 @@ def _publish_drain(connection, *, force: bool) -> None:
     """Publish one drain, unless (not `force`) one is already due: the wake key is set."""
     client = connection.default_channel.client
     if client.set(WAKE_KEY, "1", nx=not force, ex=WAKE_SECONDS) or force:
-        drain.apply_async(connection=connection, retry=False)  # no publish retries
+        # no publish retries; a forced drain carries on a backlog: rows are waiting, no linger
+        drain.apply_async(kwargs={"linger": False} if force else None, connection=connection, retry=False)
 
 
 def wake(*, force: bool = False) -> bool:
@@ -167,15 +179,22 @@ def send(group_ids: list[int]) -> int:
     return len(sent)
 
 
-def drain_pending(*, limit: int = DRAIN_LIMIT, batch: int | None = None) -> int:
+def drain_pending(*, limit: int = DRAIN_LIMIT, batch: int | None = None, linger: float = 0) -> int:
     """The drain task's work: route pending rows, oldest first, `batch` groups per transaction
     (settings.DISPATCH_BATCH; 1: one group per transaction), until none is left; answer how
     many were routed. A group whose routing raises is logged and left pending for beat (its
-    batch is rolled back and routed again without it)."""
+    batch is rolled back and routed again without it). `linger` (seconds): wait before
+    clearing the wake key and looking, so the orders committed meanwhile (which find the key
+    set and send no message) are routed in this drain's batch; a drain's cost is mostly fixed
+    (the task, the claim, the set-based reads), so at ordinary rates this is what shares it."""
+    if linger:
+        time.sleep(linger)
     try:
         _broker().default_channel.client.delete(WAKE_KEY)  # from now on a commit wakes another drain
+        cleared = True
     except Exception:
         _drop_broker()  # the key expires on its own; meanwhile this drain sees the rows anyway
+        cleared = False  # so it looks until none is left
     size = batch or settings.DISPATCH_BATCH
     routed, failed = 0, []
     while routed + len(failed) < limit:
@@ -188,6 +207,8 @@ def drain_pending(*, limit: int = DRAIN_LIMIT, batch: int | None = None) -> int:
                     return routed
                 offers.route_and_offer_batch(claimed)
             routed += len(claimed.groups)
+            if claimed.short and cleared:  # nothing else was pending and free when it claimed (docstring)
+                return routed
         except Exception as exc:
             group_id = getattr(exc, "dispatch_group_id", None)
             if claimed is None:

@@ -65,6 +65,7 @@ class Labels:
     paths: list[str] = field(init=False)
 
     _formats: dict[str, FormatLabel] | None = field(default=None, init=False)
+    _under: dict[tuple[str, int], list[FacetCategory]] = field(default_factory=dict, init=False)
 
     def __post_init__(self):
         self.by_id = {category.pk: category for category in self.categories}
@@ -82,7 +83,10 @@ class Labels:
         return self._formats
 
     def under(self, path: str, depth: int) -> list[FacetCategory]:
-        """The browsable categories at `depth` whose path starts with `path`, by path."""
+        """The browsable categories at `depth` whose path starts with `path`, by path (kept with
+        the map: every search without a category asks for the top level). Do not change the list."""
+        if (path, depth) in self._under:
+            return self._under[path, depth]
         found = []
         for index in range(bisect_left(self.paths, path), len(self.paths)):
             category = self.categories[index]
@@ -90,6 +94,7 @@ class Labels:
                 break
             if category.depth == depth:
                 found.append(category)
+        self._under[path, depth] = found
         return found
 
     def formats_by_order(self, codes) -> list[FormatLabel]:

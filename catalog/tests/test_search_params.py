@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.http import QueryDict
+from rest_framework import serializers
 
 from catalog.api import SearchParamsSerializer
 
@@ -60,3 +61,31 @@ def test_threads_validating_at_once_never_see_each_others_values():
             assert data is None and set(errors) == {"page_size"}
         else:
             assert errors == {} and data["q"] == f"词{number}" and data["page"] == number % 7 + 1
+
+
+class DrfLoop(SearchParamsSerializer):
+    """The same serializer with DRF's own field loop (no absent-value plan)."""
+
+    to_internal_value = serializers.Serializer.to_internal_value
+
+
+QUERIES = [
+    "", "q=青菜", "q=&page=&page_size=", "q=牛奶&lat=32.06&lng=118.77&minutes=15&mode=walk",
+    "open_now=true&in_stock=1&delivers_to_me=false", "open_now=&in_stock=", "delivers_to_me=true",
+    "format=wet_market,supermarket&category=3,4&product_class=fresh", "format=&category=&product_class=",
+    "sort=distance", "sort=distance&community_id=1", "sort=cheapest&page=0&page_size=500",
+    "min_price=5&max_price=2", "min_price=abc", "lat=95&lng=118", "lat=32", "minutes=0&mode=fly",
+    "category=x", "address_id=0", "q=" + "长" * 101, "page=3&page_size=7&sort=price-desc",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_absent_parameters_get_what_drfs_own_loop_gives_them(query):
+    # given a query string, validated by the shared fields with the absent-value plan and by DRF's loop
+    ours, drf = SearchParamsSerializer(data=QueryDict(query)), DrfLoop(data=QueryDict(query))
+    # then both agree on validity, every value (and its type) and every error
+    assert ours.is_valid() == drf.is_valid()
+    assert ours.errors == drf.errors
+    if not ours.errors:
+        assert list(ours.validated_data.items()) == list(drf.validated_data.items())
+        assert [type(value) for value in ours.validated_data.values()] == [type(value) for value in drf.validated_data.values()]

@@ -114,5 +114,8 @@ class JobOffer(models.Model):
         ]
         indexes = [
             models.Index(fields=["expires_at"], condition=models.Q(state="pending"), name="joboffer_pending_idx"),
+            # a courier's open offers (its load, jobs.couriers_with_load: counted for every courier near a
+            # batch's points); without it PostgreSQL scanned every pending offer once per courier
+            models.Index(fields=["courier"], condition=models.Q(state="pending"), name="joboffer_pending_courier_idx"),
             models.Index(fields=["courier", "state"], name="joboffer_courier_state_idx"),
         ]

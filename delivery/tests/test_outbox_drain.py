@@ -3,7 +3,8 @@ workers draining side by side never route the same group twice, and one request 
 does not hold up the others."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from delivery import offers, positions, tasks
 from delivery.models import DispatchDecision, DispatchJob, FulfilmentEvent, FulfilmentGroup, JobOffer
@@ -146,3 +147,83 @@ def test_drains_side_by_side_route_each_group_exactly_once(no_search_sync):
     assert DispatchDecision.objects.filter(group_id__in=ids).count() == 30
     assert JobOffer.objects.filter(group_id__in=ids).count() == 30
     assert not DispatchJob.objects.filter(routed_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_drain_whose_batch_was_short_stops_without_looking_again():
+    # given three requests waiting, fewer than a batch
+    groups = pending_orders(3)
+    couriers_near(groups)
+
+    # when one drain runs (batches of 20)
+    with CaptureQueriesContext(connection) as queries:
+        routed = tasks.drain_pending(batch=20)
+
+    # then it routed all three with a single claim: no last look that finds nothing
+    assert routed == 3
+    claims = [q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"]]
+    assert len(claims) == 1, claims
+    assert not DispatchJob.objects.filter(routed_at__isnull=True).exists()
+
+    # and a full batch still looks again (a backlog is drained to the end)
+    more = pending_orders(4)
+    couriers_near(more)
+    with CaptureQueriesContext(connection) as queries:
+        assert tasks.drain_pending(batch=2) == 4
+    assert len([q for q in queries.captured_queries if "SKIP LOCKED" in q["sql"]]) == 3  # 2 + 2 + an empty one
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_orders_committed_while_a_drain_lingers_join_it_without_a_message(monkeypatch,
+                                                                          django_capture_on_commit_callbacks):
+    # given the real broker, one order committed (it publishes the wake-up and sets the key)
+    client = tasks._broker().default_channel.client
+    client.delete(tasks.WAKE_KEY)
+    published = []
+    real_apply_async = drain.apply_async
+    monkeypatch.setattr(drain, "apply_async", lambda *a, **kw: published.append(kw.get("kwargs")) or real_apply_async(*a, **kw))
+    couriers_near([dispatchable_order()])
+    first, late = dispatchable_order(), dispatchable_order()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            request_dispatch(group_ids=[first.pk])
+    assert len(published) == 1
+
+    # when its drain runs and, while it lingers, a second order commits
+    lingered = []
+
+    def linger(seconds):
+        lingered.append(seconds)
+        assert client.exists(tasks.WAKE_KEY)  # the key is still set while it waits...
+        with django_capture_on_commit_callbacks(execute=True):
+            with transaction.atomic():
+                request_dispatch(group_ids=[late.pk])
+
+    monkeypatch.setattr(tasks, "time", type("Clock", (), {"sleep": staticmethod(linger)}))
+    routed = tasks.drain_pending(linger=0.1)
+
+    # then the second order sent no message of its own and was routed by that same drain
+    assert lingered == [0.1]
+    assert len(published) == 1
+    assert routed == 2
+    assert not DispatchJob.objects.filter(group__in=[first, late], routed_at__isnull=True).exists()
+    # ...and the key is cleared: the next commit wakes a drain again
+    assert not client.exists(tasks.WAKE_KEY)
+
+
+def test_the_drain_task_lingers_unless_it_carries_on_a_backlog(monkeypatch, settings):
+    # given a linger of 150 ms configured
+    settings.DISPATCH_LINGER_MS = 150
+    seen = []
+    monkeypatch.setattr(tasks, "drain_pending", lambda **kw: seen.append(kw["linger"]) or 0)
+
+    # when the task runs as a commit's wake-up, then as a drain carrying on after its predecessor's limit
+    drain.run()
+    drain.run(linger=False)
+
+    # then only the first waits, and never as long as the wake key lives
+    assert seen == [0.15, 0]
+    settings.DISPATCH_LINGER_MS = 60_000
+    drain.run()
+    assert seen[-1] == tasks.WAKE_SECONDS / 2

@@ -1,6 +1,7 @@
 """Geographic helpers shared by every app: distances, bounding boxes, GeoJSON polygons."""
 
 import math
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from shapely.geometry import Point, shape
@@ -16,6 +17,19 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def distance_from(lat: float, lng: float) -> Callable[[float, float], float]:
+    """``haversine_m`` from a fixed origin, for many points: the origin's part is computed once;
+    the same arithmetic in the same order, so the same floats."""
+    p1 = math.radians(lat)
+    cos_p1 = math.cos(p1)
+
+    def to(lat2: float, lng2: float) -> float:
+        p2 = math.radians(lat2)
+        a = math.sin((p2 - p1) / 2) ** 2 + cos_p1 * math.cos(p2) * math.sin(math.radians(lng2 - lng) / 2) ** 2
+        return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+    return to
 
 
 def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:

@@ -17,6 +17,8 @@ REST_FRAMEWORK = {
         "sms": env("API_SMS_RATE", default="5/min"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # DRF's, with the plain JSON case (no Accept, */*, application/json) answered without parsing
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "shop.core.apiviews.JsonFirstNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "shop.core.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "shop.core.pagination.PageNumberPagination",

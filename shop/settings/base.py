@@ -99,8 +99,9 @@ INSTALLED_APPS = [
 SITE_ID = 1
 
 MIDDLEWARE = [
+    "shop.core.middleware.ApiLaneMiddleware",  # first: /api/v1/ takes API_MIDDLEWARE (below) instead of the rest
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "shop.core.middleware.CSPMiddleware",  # django-csp's, the nonce-free policy built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -114,6 +115,16 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",  # last: answers a locked-out sign-in with 429
 ]
+# /api/v1/: the same, in the same order, without what a JSON answer never uses (static files,
+# flash messages, Oscar's basket cookie, the 404 fallbacks to flatpages and Wagtail redirects)
+API_LANE_PREFIX = "/api/v1/"
+API_MIDDLEWARE = [path for path in MIDDLEWARE[1:] if path not in (
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "oscar.apps.basket.middleware.BasketMiddleware",
+    "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+)]
 
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
@@ -263,6 +274,9 @@ DISPATCH_OFFER_SECONDS = env.int("DISPATCH_OFFER_SECONDS", default=30)
 DISPATCH_RESEND_AFTER_SECONDS = env.float("DISPATCH_RESEND_AFTER_SECONDS", default=60.0)
 # groups the dispatch drain routes per transaction (1: one at a time; delivery.tasks.drain_pending)
 DISPATCH_BATCH = env.int("DISPATCH_BATCH", default=20)
+# ms a woken drain waits before it looks, so the orders committed meanwhile join its batch
+# (they send no message: the wake key is still set); 0 = look at once (delivery.tasks)
+DISPATCH_LINGER_MS = env.int("DISPATCH_LINGER_MS", default=100)
 # Hours a pickup waits at the shop or the station before beat cancels it (stock back, refund).
 PICKUP_EXPIRY_HOURS = env.float("PICKUP_EXPIRY_HOURS", default=48.0)
 

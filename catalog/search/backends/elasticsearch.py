@@ -7,6 +7,8 @@ selector answers from the database backend instead.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from catalog.search.backends.base import (
     FACET_CATEGORY,
     FACET_FORMAT,
@@ -37,7 +39,7 @@ from catalog.search.elastic.documents import MINUTES_PER_DAY, alias_name, decima
 from catalog.search.labels import labels
 from catalog.search.listings import attach_distances, facet_categories, format_name, listings_by_ids, price_range_label
 from communities.circle import DELIVERY, Circle
-from shop.core.geo import haversine_m, polygon_contains
+from shop.core.geo import distance_from, haversine_m, polygon_contains
 
 # Elasticsearch's arc distance uses a slightly different Earth radius than ours; widen the
 # engine's filter by a metre and apply the exact radius here, so both backends agree.
@@ -157,23 +159,47 @@ HIT_FIELDS = ["listing_id", "product_id", "title", "price", "in_stock", "merchan
               "merchant_format", "location"]
 
 
-def hit_row(source: dict, circle) -> dict:
-    """The API row of a hit, as catalog.search.backends.base.listing_row makes it from a model."""
-    distance = minutes = None
-    if circle is not None and source.get("location"):
-        exact = haversine_m(circle.lat, circle.lng, source["location"]["lat"], source["location"]["lon"])
-        distance, minutes = round(exact, 1), round(circle.minutes_for(exact), 1)
-    return {
-        "id": source["listing_id"],
-        "product_id": source["product_id"],
-        "title": source["title"],
-        "price": f"{decimal_price(source['price']):.2f}",
-        "currency": "CNY",
-        "merchant": {"id": source["merchant_id"], "name": source["merchant_name"], "format": source["merchant_format"]},
-        "distance_m": distance,
-        "minutes": minutes,
-        "in_stock": source["in_stock"],
-    }
+@lru_cache(maxsize=4096)
+def price_text(value: float) -> str:
+    """A hit's price as the API spells it ("3.50"): decimal_price's rounding, kept per value."""
+    return f"{decimal_price(value):.2f}"
+
+
+def hit_rows(hits: list[dict], circle) -> list[dict]:
+    """The API rows of a page of hits, as catalog.search.backends.base.listing_row makes them from
+    models (distances by shop.core.geo.distance_from: haversine_m with the origin's part once)."""
+    distance_to = distance_from(circle.lat, circle.lng) if circle is not None else None
+    rows = []
+    for hit in hits:
+        source = hit["_source"]
+        distance = minutes = None
+        if distance_to is not None and source.get("location"):
+            exact = distance_to(source["location"]["lat"], source["location"]["lon"])
+            distance, minutes = round(exact, 1), round(circle.minutes_for(exact), 1)
+        rows.append({
+            "id": source["listing_id"],
+            "product_id": source["product_id"],
+            "title": source["title"],
+            "price": price_text(source["price"]),
+            "currency": "CNY",
+            "merchant": {"id": source["merchant_id"], "name": source["merchant_name"], "format": source["merchant_format"]},
+            "distance_m": distance,
+            "minutes": minutes,
+            "in_stock": source["in_stock"],
+        })
+    return rows
+
+
+# The parts of every request body that only the configuration and the category map decide, built
+# once and shared by the bodies (which the client only serializes; never change them in place).
+PRICE_BUCKETS = [{"key": key, **({"from": low} if low is not None else {}), **({"to": high} if high is not None else {})}
+                 for key, low, high in PRICE_RANGES]
+
+
+@lru_cache(maxsize=256)
+def category_buckets(category_ids: tuple[int, ...]) -> dict:
+    """The category facet's buckets: one per candidate category (by id, as a string)."""
+    return {str(pk): {"term": {"category_ids": pk}} for pk in category_ids} or {"none": {"match_none": {}}}
 
 
 class ElasticsearchListingBackend:
@@ -244,15 +270,9 @@ class ElasticsearchListingBackend:
                 "format": {"filter": {"bool": {"filter": by_price + by_category}},
                            "aggs": {"values": {"terms": {"field": "merchant_format", "size": 100}}}},
                 "category": {"filter": {"bool": {"filter": by_price + by_format}},
-                             "aggs": {"values": {"filters": {"filters": {
-                                 str(category.pk): {"term": {"category_ids": category.pk}} for category in candidates
-                             } or {"none": {"match_none": {}}}}}}},
+                             "aggs": {"values": {"filters": {"filters": category_buckets(tuple(c.pk for c in candidates))}}}},
                 "price": {"filter": {"bool": {"filter": by_format + by_category}},
-                          "aggs": {"values": {"range": {"field": "price", "keyed": True, "ranges": [
-                              {"key": key, **({"from": low} if low is not None else {}),
-                               **({"to": high} if high is not None else {})}
-                              for key, low, high in PRICE_RANGES
-                          ]}}}},
+                          "aggs": {"values": {"range": {"field": "price", "keyed": True, "ranges": PRICE_BUCKETS}}}},
             },
         }
         if start + query.page_size > 10_000:
@@ -270,9 +290,10 @@ class ElasticsearchListingBackend:
             attach_distances(items, circle)
             return items
         aggregations = response["aggregations"]
+        category_counts = aggregations["category"]["values"]["buckets"]
         return ListingSearchResult(
             items=LazyListings(hydrate),
-            hit_rows=[hit_row(hit["_source"], circle) for hit in hits],
+            hit_rows=hit_rows(hits, circle),
             count=count,
             page=query.page,
             page_size=query.page_size,
@@ -280,10 +301,9 @@ class ElasticsearchListingBackend:
                 FACET_FORMAT: self._format_facet(aggregations["format"]["values"]["buckets"], query.formats),
                 FACET_CATEGORY: [
                     FacetValue(key=str(category.pk), label=category.name, selected=category.pk in query.category_ids,
-                               count=aggregations["category"]["values"]["buckets"][str(category.pk)]["doc_count"])
+                               count=category_counts[str(category.pk)]["doc_count"])
                     for category in candidates
-                    if aggregations["category"]["values"]["buckets"][str(category.pk)]["doc_count"]
-                    or category.pk in query.category_ids
+                    if category_counts[str(category.pk)]["doc_count"] or category.pk in query.category_ids
                 ],
                 FACET_PRICE: [
                     FacetValue(key=key, label=price_range_label(low, high),
