@@ -74,9 +74,9 @@ def bump() -> None:
 
 
 def catalogue_changed() -> None:
-    """An outbox row was written: out of date now (pages rendered before the commit would hold the
-    old data under the new generation) and again once the transaction commits."""
-    bump()
+    """An outbox row was written: out of date once the transaction commits (at once outside one).
+    One bump is enough: a page rendered before the commit read the old data under the old
+    generation, which the bump retires; a page rendered after it reads the new data."""
     transaction.on_commit(bump)
 
 

@@ -3,6 +3,7 @@
 from celery import shared_task
 from elasticsearch import exceptions as es_exceptions
 
+from catalog.search import sync_due
 from catalog.search.elastic import indexer
 
 TRANSIENT = (es_exceptions.ConnectionError, es_exceptions.ConnectionTimeout, es_exceptions.TransportError,
@@ -15,6 +16,7 @@ TRANSIENT = (es_exceptions.ConnectionError, es_exceptions.ConnectionTimeout, es_
 )
 def apply_search_outbox() -> int:
     """Apply pending outbox rows until none are left; safe to run twice or concurrently."""
+    sync_due.sync_started()  # before reading: a commit from now on sends a task of its own
     applied = 0
     while batch := indexer.apply_outbox():
         applied += batch

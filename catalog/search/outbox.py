@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from catalog.models import Product, SearchOutbox
+from catalog.search import sync_due
 from merchants.models import OpeningException, OpeningPeriod, Partner, StockRecord
 from merchants.signals import listings_changed
 
@@ -32,11 +33,14 @@ def _send_sync_task() -> None:
         return
     from catalog.tasks import apply_search_outbox
 
+    if sync_due.already_due():
+        return
     try:
         apply_search_outbox.delay()
     except Exception:  # broker away: beat picks the rows up when it returns
         import logging
 
+        sync_due.sync_started()
         logging.getLogger(__name__).warning("could not send the search sync task; beat will apply the outbox")
 
 

@@ -17,6 +17,12 @@ from merchants.services import allocate_stock
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """A write as it happens in a request: committed, its on-commit work (the page-cache bump) run."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 def _text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
@@ -38,39 +44,47 @@ def test_the_second_visit_is_served_from_the_cache(client, catalogue):
     assert "¥29.90" in _text(second)
 
 
-def test_a_price_change_a_sell_out_and_an_unpublish_show_at_once_on_the_product_page(client, catalogue):
+def test_a_price_change_a_sell_out_and_an_unpublish_show_at_once_on_the_product_page(client, catalogue, committed):
     listing, url = catalogue.eggs_at_corner_shop, catalogue.eggs.get_absolute_url()
     assert "¥29.90" in _text(client.get(url)) and "¥29.90" in _text(client.get(url))  # cached
     # when the shop changes the price
-    listing.price = Decimal("25.50")
-    listing.save()
+    with committed():  # the generation moves when the write commits
+        listing.price = Decimal("25.50")
+        listing.save()
     # then the next visit shows the new price, not the cached one
     page = _text(client.get(url))
     assert "¥25.50" in page and "¥29.90" not in page
     # when checkouts take every unit (counters move in bulk: merchants.services.allocate_stock)
-    allocate_stock(quantities={listing.pk: listing.num_in_stock})
+    before = page_cache.generation()
+    with committed():  # the generation moves when the write commits, once
+        allocate_stock(quantities={listing.pk: listing.num_in_stock})
+    assert page_cache.generation() == before + 1
     page = _text(client.get(url))
     assert "暂时缺货" in page and "有货" not in page
     # when the shop unpublishes it
     listing.refresh_from_db()
-    listing.is_published = False
-    listing.save()
+    with committed():  # the generation moves when the write commits
+        listing.is_published = False
+        listing.save()
     assert "暂时没有店铺出售这件商品" in _text(client.get(url))
 
 
-def test_a_price_change_a_sell_out_and_an_unpublish_show_at_once_on_the_catalogue(client, catalogue):
+def test_a_price_change_a_sell_out_and_an_unpublish_show_at_once_on_the_catalogue(client, catalogue, committed):
     listing = catalogue.eggs_at_corner_shop
     assert "¥29.90" in _text(client.get("/catalogue/")) and "¥29.90" in _text(client.get("/catalogue/"))
-    listing.price = Decimal("25.50")
-    listing.save()
+    with committed():  # the generation moves when the write commits
+        listing.price = Decimal("25.50")
+        listing.save()
     assert "¥25.50" in _text(client.get("/catalogue/"))
     card = re.compile(r'<article class="listing-card[^"]*"[^>]*>(?:(?!</article>).)*土鸡蛋(?:(?!</article>).)*</article>', re.S)
     assert "listing-unavailable" not in card.search(client.get("/catalogue/").content.decode()).group(0)
-    allocate_stock(quantities={listing.pk: listing.num_in_stock})
+    with committed():  # the generation moves when the write commits
+        allocate_stock(quantities={listing.pk: listing.num_in_stock})
     assert "listing-unavailable" in card.search(client.get("/catalogue/").content.decode()).group(0)
     listing.refresh_from_db()
-    listing.is_published = False
-    listing.save()
+    with committed():  # the generation moves when the write commits
+        listing.is_published = False
+        listing.save()
     assert "土鸡蛋" not in _text(client.get("/catalogue/"))
 
 

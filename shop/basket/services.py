@@ -19,16 +19,22 @@ from delivery.services import SlotFull
 from merchants.models import StockRecord
 from merchants.services import InsufficientStock, Shortage, available, tracks_stock
 from shop.core.errors import ConflictError, DomainError, NotFoundError
-from shop.core.queries import one_row
+from shop.core.queries import CompiledRead
 
 from .models import Basket, Line
 
 MAX_QUANTITY = 99
 
 
+# the two reads of every basket add, compiled once (shop.core.queries.CompiledRead)
+_LISTING = CompiledRead(lambda listing_id: StockRecord.objects.select_related(
+    "partner", "product__product_class", "product__parent__product_class").filter(pk=listing_id).order_by()[:1])
+_LINE = CompiledRead(lambda basket_id, reference: Line.objects.select_for_update().filter(
+    basket_id=basket_id, line_reference=reference).order_by()[:1])  # unique in a basket
+
+
 def _listing(listing_id) -> StockRecord:
-    listing = one_row(StockRecord.objects.select_related(
-        "partner", "product__product_class", "product__parent__product_class").filter(pk=listing_id))
+    listing = next(iter(_LISTING.rows(listing_id)), None)
     if listing is None or listing.price is None or not listing.product.is_public or not listing.is_published:
         raise DomainError("no such listing", fields={"listing_id": [_("没有这个商品")]})
     if not listing.partner.is_active:
@@ -90,7 +96,9 @@ def add_line(*, basket: Basket, listing_id, quantity=None, weight_g=None, slot_i
     if not basket.pk:
         basket.save()
     reference = f"{listing.product_id}_{listing.pk}" + (f"_slot{slot.pk}" if slot else "")
-    line = one_row(basket.lines.select_for_update().filter(line_reference=reference))  # unique in a basket
+    line = next(iter(_LINE.rows(basket.pk, reference)), None)
+    if line is not None:
+        line.basket = basket  # as basket.lines would (Oscar's Line.save() asks the basket)
     total = quantity + (line.quantity if line else 0)
     if total > MAX_QUANTITY:
         raise DomainError("bad quantity",

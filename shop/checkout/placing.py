@@ -41,7 +41,7 @@ from shop.basket.models import Basket
 from shop.basket.selectors import BasketGroup, basket_groups
 from shop.core.errors import ConflictError, DomainError
 from shop.core.geo import haversine_m
-from shop.core.queries import one_row
+from shop.core.queries import CompiledRead, one_row
 
 from .models import Payment
 from .order_status import order_status
@@ -70,8 +70,14 @@ class LineUnavailable(ConflictError):
 # --- checking the choices ----------------------------------------------------------------------
 
 
+_ADDRESS = CompiledRead(lambda address_id, user_id: ResidentAddress.objects.select_related(
+    "standard_address__community").filter(pk=address_id, user_id=user_id).order_by()[:1])
+_OPEN_BASKET = CompiledRead(lambda user_id, status: Basket.objects.select_for_update().filter(
+    owner_id=user_id, status=status).order_by("pk")[:1])
+
+
 def _resident_address(*, user, address_id) -> ResidentAddress:
-    address = one_row(ResidentAddress.objects.select_related("standard_address__community").filter(pk=address_id, user=user))
+    address = next(iter(_ADDRESS.rows(address_id, user.pk)), None)
     if address is None:
         raise DomainError("no such address", fields={"address_id": [_("请选择您自己的收货地址")]})
     return address
@@ -119,10 +125,10 @@ def _check_choices(groups: list[BasketGroup], choices: list[GroupChoice], addres
 def _pickup_point(choice: GroupChoice, address) -> FulfilmentPoint | None:
     if choice.method != Method.PICKUP or choice.pickup_point_id is None:
         return None
-    point = FulfilmentPoint.objects.filter(
+    point = one_row(FulfilmentPoint.objects.filter(  # by its key: no ORDER BY (the model's joins the community)
         pk=choice.pickup_point_id, is_active=True,
         kind__in=[FulfilmentPoint.Kind.PICKUP_STATION, FulfilmentPoint.Kind.LOCKER],
-    ).first()
+    ))
     home = address.standard_address
     if point is None or haversine_m(point.lat, point.lng, home.lat, home.lng) > PICKUP_POINT_MAX_M:
         raise DomainError("no such pickup point", fields={
@@ -146,11 +152,17 @@ def _delivery_windows(by_merchant: dict[int, GroupChoice]) -> dict[int, Slot]:
 # --- placing the order ------------------------------------------------------------------------
 
 
+_COUNTRY = CompiledRead(lambda code: Country.objects.filter(iso_3166_1_a2=code).order_by())
+
+
 def china_country() -> Country:
-    country, _created = Country.objects.get_or_create(
-        iso_3166_1_a2="CN", defaults={"iso_3166_1_a3": "CHN", "iso_3166_1_numeric": "156",
-                                      "printable_name": "中国", "name": "People's Republic of China"},
-    )
+    found = _COUNTRY.rows("CN")  # read on every order: compiled once
+    if found:
+        return found[0]
+    # the first order ever: one INSERT that a concurrent first order's cannot break (no savepoint)
+    country = Country(iso_3166_1_a2="CN", iso_3166_1_a3="CHN", iso_3166_1_numeric="156",
+                      printable_name="中国", name="People's Republic of China")
+    Country.objects.bulk_create([country], ignore_conflicts=True)
     return country
 
 
@@ -205,7 +217,7 @@ def _check(*, user, basket: Basket | None, address_id, choices: list[GroupChoice
     if payment not in PAYMENTS or (payment == Payment.Provider.SANDBOX and not settings.SANDBOX_PAYMENT_ENABLED):
         raise DomainError("bad payment", fields={"payment": [_("请选择货到付款或在线支付")]})
     if basket is None:  # the open basket itself, locked; none open is an empty basket (as a new one would be)
-        basket = Basket.objects.select_for_update().filter(owner=user, status=Basket.OPEN).order_by("pk").first()
+        basket = next(iter(_OPEN_BASKET.rows(user.pk, Basket.OPEN)), None)
         if basket is None:
             raise DomainError(_("购物车是空的"), fields={"basket": [_("购物车是空的")]})
     else:
@@ -251,8 +263,8 @@ def _allocate(checked: _Checked) -> None:
                 stock[line.listing.pk] = stock.get(line.listing.pk, 0) + line.quantity
     for window in checked.windows.values():
         slot_places[window.pk] = slot_places.get(window.pk, 0) + 1
-    if stock:
-        allocate_stock(quantities=stock)
+    if stock:  # place_order's own block (a savepoint) rolls back on any error: none needed inside
+        allocate_stock(quantities=stock, savepoint=False)
     if slot_places:
         fulfilment.book_slots(quantities=slot_places, listing_of=listing_of_slot)
 

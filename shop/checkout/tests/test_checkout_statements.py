@@ -16,19 +16,20 @@ from .test_ordering_api import api_for, checkout_body, fill
 
 pytestmark = pytest.mark.django_db
 
-# place_order: the basket (locked), the address, the basket's lines with their merchants' hours
-# (3), the pickup station, the delivery windows; stock (lock reading only the counters, one
-# UPDATE for every listing, the ledger's movements and the search outbox, in a savepoint),
-# slots (lock + UPDATE, in a savepoint); the site and the country (first order only: the
-# country is created here, in a savepoint), the shipping address, the order, groups, order
-# lines, fulfilment lines, events, the payment, the basket, the dispatch rows: bulk inserts,
-# one each. (32 before one UPDATE served every listing.)
-PLACE_ORDER_STATEMENTS = 31
+# place_order: the basket (locked), the address, the basket's lines with their products and
+# merchants, the merchants' hours of the day (one plain read), the pickup station, the delivery
+# windows; stock (lock reading only the counters, one UPDATE for every listing, the ledger's
+# movements and the search outbox, in place_order's own savepoint), slots (lock + UPDATE, in a
+# savepoint); the site and the country (first order only: the country is then inserted, one
+# INSERT ... ON CONFLICT DO NOTHING), the shipping address, the order, groups, order lines,
+# fulfilment lines, events, the payment, the basket, the dispatch rows: bulk inserts, one each.
+# (31 before: the hours were two reads, stock had its own savepoint, the country get_or_create's.)
+PLACE_ORDER_STATEMENTS = 26
 # the API request around it: the request's transaction (savepoint here), the token (one read:
 # not the user's other tokens, shop/accounts/auth.py), the open basket read once under its lock
 # (place_order(basket=None)); nothing read back for the answer. The dispatch wake after
-# commit (one UPDATE) does not run in this test's transaction. (38 before.)
-CHECKOUT_REQUEST_STATEMENTS = 35
+# commit (one UPDATE) does not run in this test's transaction. (35 before.)
+CHECKOUT_REQUEST_STATEMENTS = 30
 
 
 def test_placing_an_order_is_a_fixed_number_of_statements(django_assert_max_num_queries):
