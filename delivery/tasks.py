@@ -36,9 +36,11 @@ import time
 
 from celery import current_app, shared_task
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.dispatch import receiver
 from django.utils import timezone
+
+from shop.core.queries import prepared_cursor
 
 from . import offers, outbox, sweeps
 from .jobs import Batch, JobNotFound
@@ -170,13 +172,24 @@ def send(group_ids: list[int]) -> int:
                 log.exception("dispatch of group %s failed; beat will try again", group_id)
     elif wake():
         sent = group_ids
-    if len(sent) == 1:
-        DispatchJob.objects.filter(group_id__in=sent).update(sent_at=timezone.now())
-    elif sent:  # several rows, skipping those a drain holds (being routed now): SKIP LOCKED never
-        with transaction.atomic():  # waits, so no lock order to keep; one UPDATE ... IN (SELECT ... FOR UPDATE SKIP LOCKED)
-            free = DispatchJob.objects.select_for_update(skip_locked=True).filter(group_id__in=sent).values("pk")
-            DispatchJob.objects.filter(pk__in=free).update(sent_at=timezone.now())
+    if sent:
+        _mark_sent(sent, now=timezone.now())
     return len(sent)
+
+
+def _mark_sent(group_ids: list[int], *, now) -> None:
+    """One statement, its own transaction: UPDATE ... IN (SELECT ... FOR UPDATE SKIP LOCKED),
+    skipping the rows a drain holds (being routed now; SKIP LOCKED never waits, so no lock
+    order to keep). Plain SQL on a prepared statement: the ORM spent longer compiling the
+    subquery UPDATE (~0.4 ms, on every checkout) than PostgreSQL spent running it."""
+    table = DispatchJob._meta.db_table
+    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET sent_at = %s WHERE id IN"
+            f" (SELECT id FROM {table} WHERE group_id IN ({', '.join(['%s'] * len(group_ids))}){lock})",
+            [connection.ops.adapt_datetimefield_value(now), *group_ids],
+        )
 
 
 def drain_pending(*, limit: int = DRAIN_LIMIT, batch: int | None = None, linger: float = 0) -> int:
