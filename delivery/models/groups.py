@@ -28,10 +28,13 @@ class FulfilmentGroup(models.Model):
 
     Status = Status  # the statuses and their moves: delivery.lifecycle
 
-    order = models.ForeignKey("order.Order", on_delete=models.CASCADE, related_name="fulfilment_groups")
-    merchant = models.ForeignKey("partner.Partner", on_delete=models.PROTECT, related_name="fulfilment_groups", verbose_name=_("商户"))
+    # no index of their own: fulfilmentgroup_one_per_merchant leads with order, group_merchant_status_idx
+    # with merchant (every checkout inserts a group per shop and wrote both twice over)
+    order = models.ForeignKey("order.Order", on_delete=models.CASCADE, related_name="fulfilment_groups", db_index=False)
+    merchant = models.ForeignKey("partner.Partner", on_delete=models.PROTECT, related_name="fulfilment_groups",
+                                 verbose_name=_("商户"), db_index=False)
     method = models.CharField(_("方式"), max_length=10, choices=Method.choices)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, db_index=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices)  # indexed in Meta (no LIKE twin)
     window = models.ForeignKey(
         Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery_groups",
         verbose_name=_("配送时段"), help_text=_("空表示尽快送达"),
@@ -82,6 +85,7 @@ class FulfilmentGroup(models.Model):
         ]
         indexes = [
             models.Index(fields=["merchant", "status"], name="group_merchant_status_idx"),
+            models.Index(fields=["status"], name="group_status_idx"),  # db_index=True also built a LIKE index nobody used
             # the jobs a courier holds (dispatch counts them per courier on every offer and accept);
             # a courier's delivered history and the city's other active groups stay out of it
             models.Index(fields=["courier"], condition=models.Q(status__in=["courier_assigned", "picked_up"]),
