@@ -4,11 +4,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import time
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from shop.core.geo import haversine_m, polygon_contains
+from shop.core.queries import prepared_cursor
 
-from .models import Partner
+from .models import BusinessFormat, OpeningException, OpeningPeriod, Partner, StockMovement, StockRecord
 
 
 def merchant_directory() -> QuerySet[Partner]:
@@ -32,8 +35,6 @@ def open_in(periods, exceptions, moment) -> bool:
     """The one rule for opening hours (a shop's, and a warehouse's or station's weekly hours,
     delivery.PointHours): weekly periods (weekday, opens, closes; a close not after the open
     runs past midnight) and date exceptions (date, is_closed, opens, closes) that replace them."""
-    from django.utils import timezone
-
     local = timezone.localtime(moment)
     day, clock = local.date(), local.time().replace(tzinfo=None)
     exception = next((e for e in exceptions if e.date == day), None)
@@ -64,12 +65,6 @@ def open_merchants(merchants, moment) -> set[int]:
     """The pks of those merchants open at `moment`: is_open_at for many, in one statement that
     reads only the periods of that day and the day before and that day's exceptions (not every
     exception a shop ever had), as plain rows. For the basket and the checkout."""
-    from django.utils import timezone
-
-    from shop.core.queries import prepared_cursor
-
-    from .models import OpeningException, OpeningPeriod
-
     candidates = {merchant.pk: merchant for merchant in merchants if not merchant.is_paused(moment)}
     if not candidates:
         return set()
@@ -134,10 +129,6 @@ class StockDrift:
 def stock_drift(*, listing_ids: list[int] | None = None) -> Iterator[StockDrift]:
     """Every listing whose counters differ from the sums of its ledger rows (the shop's own
     stock: rows without a point). One aggregate over the ledger, joined to the listings."""
-    from django.db import connection
-
-    from .models import StockMovement, StockRecord
-
     movements, records = StockMovement._meta.db_table, StockRecord._meta.db_table
     where, params = "", []
     if listing_ids is not None:
@@ -163,14 +154,12 @@ def stock_drift(*, listing_ids: list[int] | None = None) -> Iterator[StockDrift]
 
 def listing_movements(*, listing_id: int, limit: int = 20):
     """The latest ledger rows of one listing, newest first."""
-    from .models import StockMovement
-
     return StockMovement.objects.filter(listing_id=listing_id).select_related("actor").order_by("-at", "-pk")[:limit]
+
+
 def shops_on(*, day) -> list[dict]:
     """Shops trading on a date, for the commerce bureau's figures: active now and not yet closed
     then, or closed after it; opened on or before it (no opening date: before the records)."""
-    from django.db.models import Q
-
     return list(
         Partner.objects.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=day))
         .filter(Q(closed_on__isnull=True, is_active=True) | Q(closed_on__gt=day))
@@ -182,6 +171,4 @@ def shops_on(*, day) -> list[dict]:
 
 def formats() -> list:
     """The 26 business formats in their order, with tier and priority pair."""
-    from .models import BusinessFormat
-
     return list(BusinessFormat.objects.order_by("sort_order", "code"))
