@@ -34,7 +34,7 @@ _LINE = CompiledRead(lambda basket_id, reference: Line.objects.select_for_update
 
 
 def _listing(listing_id) -> StockRecord:
-    listing = next(iter(_LISTING.rows(listing_id)), None)
+    listing = _LISTING.one(listing_id)
     if listing is None or listing.price is None or not listing.product.is_public or not listing.is_published:
         raise DomainError("no such listing", fields={"listing_id": [_("没有这个商品")]})
     if not listing.partner.is_active:
@@ -96,7 +96,7 @@ def add_line(*, basket: Basket, listing_id, quantity=None, weight_g=None, slot_i
     if not basket.pk:
         basket.save()
     reference = f"{listing.product_id}_{listing.pk}" + (f"_slot{slot.pk}" if slot else "")
-    line = next(iter(_LINE.rows(basket.pk, reference)), None)
+    line = _LINE.one(basket.pk, reference)
     if line is not None:
         line.basket = basket  # as basket.lines would (Oscar's Line.save() asks the basket)
     total = quantity + (line.quantity if line else 0)

@@ -77,7 +77,7 @@ _OPEN_BASKET = CompiledRead(lambda user_id, status: Basket.objects.select_for_up
 
 
 def _resident_address(*, user, address_id) -> ResidentAddress:
-    address = next(iter(_ADDRESS.rows(address_id, user.pk)), None)
+    address = _ADDRESS.one(address_id, user.pk)
     if address is None:
         raise DomainError("no such address", fields={"address_id": [_("请选择您自己的收货地址")]})
     return address
@@ -217,7 +217,7 @@ def _check(*, user, basket: Basket | None, address_id, choices: list[GroupChoice
     if payment not in PAYMENTS or (payment == Payment.Provider.SANDBOX and not settings.SANDBOX_PAYMENT_ENABLED):
         raise DomainError("bad payment", fields={"payment": [_("请选择货到付款或在线支付")]})
     if basket is None:  # the open basket itself, locked; none open is an empty basket (as a new one would be)
-        basket = next(iter(_OPEN_BASKET.rows(user.pk, Basket.OPEN)), None)
+        basket = _OPEN_BASKET.one(user.pk, Basket.OPEN)
         if basket is None:
             raise DomainError(_("购物车是空的"), fields={"basket": [_("购物车是空的")]})
     else:

@@ -56,6 +56,10 @@ class CompiledRead:
             objects.append(obj)
         return objects
 
+    def one(self, *values):
+        """Its first row, or None (a read by a unique key, or sliced to one row)."""
+        return next(iter(self.rows(*values)), None)
+
     def _compile(self, values, vendor: str) -> tuple:
         from django.db.models.query import ModelIterable, get_related_populators
 
